@@ -1,0 +1,72 @@
+//! Command line and configuration: one clap struct, every setting also readable from the
+//! environment, so that `dx-atlas --help` is the manual.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// DX Atlas: Japan's municipal digital-transformation survey on the map, served as GraphQL,
+/// GeoJSON and CSV.
+#[derive(Debug, Parser)]
+#[command(name = "dx-atlas", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the GraphQL API (migrating and importing into an empty database first).
+    Serve(ServeConfig),
+    /// Import boundary files into the database, all or nothing, and print a report.
+    Import(ImportConfig),
+    /// Print the GraphQL schema (SDL), as committed in schema.graphql.
+    Schema,
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseConfig {
+    /// Database URL: a SQLite file (embedded default) or `postgres://…` for a shared store.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://dx-atlas.sqlite?mode=rwc"
+    )]
+    pub database_url: String,
+}
+
+/// Settings of `dx-atlas serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Database settings.
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// Address and port to listen on; port 0 picks a free one.
+    #[arg(long, env = "DX_ATLAS_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Folder of boundary files for the first import (default: geodata/, then ../shared/geodata).
+    #[arg(long, env = "DX_ATLAS_GEODATA")]
+    pub geodata: Option<PathBuf>,
+}
+
+/// Settings of `dx-atlas import`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportConfig {
+    /// Database settings.
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// Folder of boundary files (default: geodata/, then ../shared/geodata).
+    #[arg(long, env = "DX_ATLAS_GEODATA")]
+    pub geodata: Option<PathBuf>,
+    /// Municipal boundaries to read instead of the folder's default file: TopoJSON or GeoJSON
+    /// in the N03 schema, such as the ministry's own unsimplified N03 GeoJSON.
+    #[arg(long)]
+    pub municipalities: Option<PathBuf>,
+    /// Prefectural boundaries to read instead of the folder's default file.
+    #[arg(long)]
+    pub prefectures: Option<PathBuf>,
+}

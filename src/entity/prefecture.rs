@@ -1,0 +1,34 @@
+//! A prefecture row.
+
+use sea_orm::entity::prelude::*;
+
+/// A prefecture: two-digit code, six-digit authority code, names.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "prefecture")]
+pub struct Model {
+    /// Two-digit code, e.g. `13`.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub code: String,
+    /// Six-digit 全国地方公共団体コード, e.g. `130001`.
+    pub lg_code: String,
+    /// Japanese name, e.g. 東京都.
+    pub name: String,
+    /// English name, e.g. Tokyo.
+    pub name_en: String,
+}
+
+/// Relations of a prefecture.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    /// Its municipalities.
+    #[sea_orm(has_many = "super::municipality::Entity")]
+    Municipality,
+}
+
+impl Related<super::municipality::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Municipality.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,115 @@
+//! The application's error type, mapped once to GraphQL errors (with `extensions.code`) and
+//! to HTTP responses. Internal causes are logged, never sent.
+
+use std::path::{Path, PathBuf};
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use thiserror::Error;
+
+use crate::domain::CodeError;
+
+/// A boundary or survey file that could not be imported: which file, which feature or row, why.
+#[derive(Debug, Error)]
+#[error("{}{}: {reason}", file.display(), feature_index.map(|i| format!(", feature {i}")).unwrap_or_default())]
+pub struct ImportError {
+    /// The file.
+    pub file: PathBuf,
+    /// The feature's position in the file (0-based), when the fault lies in one feature.
+    pub feature_index: Option<usize>,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl ImportError {
+    /// An error in `file`, at `feature_index` if given.
+    pub fn new(file: &Path, feature_index: Option<usize>, reason: impl Into<String>) -> Self {
+        Self {
+            file: file.to_owned(),
+            feature_index,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Every failure DX Atlas reports.
+#[derive(Debug, Error)]
+pub enum AppError {
+    /// A code that breaks the code rules.
+    #[error(transparent)]
+    BadCode(#[from] CodeError),
+    /// An argument out of its allowed range or shape.
+    #[error("{0}")]
+    BadInput(String),
+    /// A file could not be imported; nothing was changed.
+    #[error("import failed, nothing was changed: {0}")]
+    Import(#[from] ImportError),
+    /// The database failed.
+    #[error("database error")]
+    Database(#[from] sea_orm::DbErr),
+    /// Anything else that is our fault.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl AppError {
+    /// The machine-readable code sent in `extensions.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadCode(_) => "BAD_CODE",
+            Self::BadInput(_) => "BAD_USER_INPUT",
+            Self::Import(_) => "IMPORT_FAILED",
+            Self::Database(_) => "DATABASE_ERROR",
+            Self::Internal(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::BadCode(_) | Self::BadInput(_) | Self::Import(_) => StatusCode::BAD_REQUEST,
+            Self::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn log(&self) {
+        match self {
+            Self::Database(e) => tracing::error!(error = %e, "database error"),
+            Self::Internal(e) => tracing::error!(error = %e, "internal error"),
+            _ => {}
+        }
+    }
+}
+
+impl async_graphql::ErrorExtensions for AppError {
+    fn extend(&self) -> async_graphql::Error {
+        self.log();
+        let code = self.code();
+        async_graphql::Error::new(self.to_string()).extend_with(|_, e| e.set("code", code))
+    }
+}
+
+/// Turns an application result into a GraphQL one with `extensions.code`. Resolvers use this
+/// rather than `?` alone, which would convert through async-graphql's blanket `From<Display>`
+/// and lose the code.
+pub trait GraphqlResultExt<T> {
+    /// The result with its error extended.
+    fn gql(self) -> async_graphql::Result<T>;
+}
+
+impl<T> GraphqlResultExt<T> for Result<T, AppError> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|e| async_graphql::ErrorExtensions::extend(&e))
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log();
+        let body = serde_json::json!({"error": {"code": self.code(), "message": self.to_string()}});
+        (self.status(), axum::Json(body)).into_response()
+    }
+}
+
+/// Results of the application.
+pub type AppResult<T> = Result<T, AppError>;

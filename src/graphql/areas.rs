@@ -1,0 +1,386 @@
+//! Prefectures and municipalities: their queries and types.
+
+use std::sync::Arc;
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Enum, InputObject, Json, Object, Result, SimpleObject};
+use base64::Engine;
+use sea_orm::DatabaseConnection;
+use serde_json::{json, Map, Value};
+
+use super::geometry::{self, BBox, LonLat};
+use super::loaders::{AreaLoader, PrefectureKey};
+use crate::domain::{self, AuthorityCode, PrefectureCode};
+use crate::entity::{municipality, prefecture};
+use crate::error::{AppError, GraphqlResultExt};
+use crate::repo::areas::{self as repo, MunicipalityFilter as RepoFilter};
+
+/// Page size when `first` is omitted.
+const DEFAULT_PAGE: usize = 100;
+/// Largest page: all 1,747 municipalities take two.
+pub const MAX_PAGE: usize = 1000;
+
+/// Kind of municipality, as the survey groups them.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum MunicipalityKind {
+    /// 政令指定都市: the 20 designated cities.
+    DesignatedCity,
+    /// 中核市: the 62 core cities (on 2023-04-01).
+    CoreCity,
+    /// 特別区: Tokyo's 23 special wards.
+    SpecialWard,
+    /// Any other city (市).
+    City,
+    /// Town (町).
+    Town,
+    /// Village (村).
+    Village,
+}
+
+impl From<domain::MunicipalityKind> for MunicipalityKind {
+    fn from(k: domain::MunicipalityKind) -> Self {
+        use domain::MunicipalityKind as D;
+        match k {
+            D::DesignatedCity => Self::DesignatedCity,
+            D::CoreCity => Self::CoreCity,
+            D::SpecialWard => Self::SpecialWard,
+            D::City => Self::City,
+            D::Town => Self::Town,
+            D::Village => Self::Village,
+        }
+    }
+}
+
+impl From<MunicipalityKind> for domain::MunicipalityKind {
+    fn from(k: MunicipalityKind) -> Self {
+        use MunicipalityKind as G;
+        match k {
+            G::DesignatedCity => Self::DesignatedCity,
+            G::CoreCity => Self::CoreCity,
+            G::SpecialWard => Self::SpecialWard,
+            G::City => Self::City,
+            G::Town => Self::Town,
+            G::Village => Self::Village,
+        }
+    }
+}
+
+/// Which municipalities to list.
+#[derive(InputObject, Default)]
+pub struct MunicipalityFilter {
+    /// Prefecture code, two digits (e.g. "13").
+    pub prefecture: Option<String>,
+    /// Only this kind.
+    pub kind: Option<MunicipalityKind>,
+    /// Name contains this text (e.g. "宿").
+    pub name_contains: Option<String>,
+    /// Also list the six Northern Territories villages, which Japan counts but does not administer.
+    #[graphql(default = false)]
+    pub include_not_administered: bool,
+}
+
+/// Extra fields of the municipality connection.
+#[derive(SimpleObject)]
+pub struct ConnectionTotals {
+    /// How many municipalities the filter covers, over all pages.
+    pub total_count: u64,
+}
+
+/// Queries over prefectures and municipalities.
+#[derive(Default)]
+pub struct AreaQuery;
+
+fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
+    ctx.data_unchecked::<DatabaseConnection>()
+}
+
+fn encode_cursor(code: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("municipality:{code}"))
+}
+
+fn decode_cursor(cursor: &str) -> Result<String, AppError> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.strip_prefix("municipality:").map(str::to_owned))
+        .ok_or_else(|| {
+            AppError::BadInput(format!("after: `{cursor}` is not a cursor from this API"))
+        })
+}
+
+#[Object]
+impl AreaQuery {
+    /// The 47 prefectures in code order.
+    async fn prefectures(&self, ctx: &Context<'_>) -> Result<Vec<Prefecture>> {
+        Ok(repo::prefectures(db(ctx))
+            .await
+            .gql()?
+            .into_iter()
+            .map(Prefecture)
+            .collect())
+    }
+
+    /// A prefecture by its two-digit code ("13"), or its authority code ("130001"); null if none.
+    async fn prefecture(&self, ctx: &Context<'_>, code: String) -> Result<Option<Prefecture>> {
+        let code = PrefectureCode::parse(&code).map_err(AppError::from).gql()?;
+        Ok(repo::prefecture(db(ctx), code).await.gql()?.map(Prefecture))
+    }
+
+    /// A municipality by its five-digit code ("13104") or six-digit 全国地方公共団体コード
+    /// ("131041", whose check digit must match); null when no municipality has that code.
+    async fn municipality(&self, ctx: &Context<'_>, code: String) -> Result<Option<Municipality>> {
+        let code = AuthorityCode::parse(&code).map_err(AppError::from).gql()?;
+        Ok(repo::municipality(db(ctx), code)
+            .await
+            .gql()?
+            .map(Municipality))
+    }
+
+    /// Municipalities in code order, a page at a time (`first` at most 1000; default 100).
+    async fn municipalities(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<MunicipalityFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, Municipality, ConnectionTotals>> {
+        let filter = filter.unwrap_or_default();
+        let repo_filter = RepoFilter {
+            prefecture: filter
+                .prefecture
+                .as_deref()
+                .map(PrefectureCode::parse)
+                .transpose()
+                .map_err(AppError::from)
+                .gql()?,
+            kind: filter.kind.map(Into::into),
+            name_contains: filter.name_contains,
+            include_not_administered: filter.include_not_administered,
+        };
+        let first = match first {
+            None => DEFAULT_PAGE,
+            Some(n) => usize::try_from(n)
+                .ok()
+                .filter(|n| *n <= MAX_PAGE)
+                .ok_or_else(|| {
+                    AppError::BadInput(format!("first: {n} is out of range; give 0 to {MAX_PAGE}"))
+                })
+                .gql()?,
+        };
+        let after = after.as_deref().map(decode_cursor).transpose().gql()?;
+        let db = db(ctx);
+        let total_count = repo::count_municipalities(db, &repo_filter).await.gql()?;
+        let mut rows =
+            repo::municipalities(db, &repo_filter, after.as_deref(), Some(first as u64 + 1))
+                .await
+                .gql()?;
+        let has_next = rows.len() > first;
+        rows.truncate(first);
+        let mut connection = Connection::with_additional_fields(
+            after.is_some(),
+            has_next,
+            ConnectionTotals { total_count },
+        );
+        connection.edges.extend(
+            rows.into_iter()
+                .map(|m| Edge::new(encode_cursor(&m.code), Municipality(m))),
+        );
+        Ok(connection)
+    }
+}
+
+/// A prefecture (都道府県).
+pub struct Prefecture(pub prefecture::Model);
+
+#[Object]
+impl Prefecture {
+    /// Two-digit code (JIS X 0401), e.g. "13".
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    /// Six-digit 全国地方公共団体コード, e.g. "130001".
+    async fn lg_code(&self) -> &str {
+        &self.0.lg_code
+    }
+    /// Japanese name, e.g. 東京都.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// English name, e.g. Tokyo.
+    async fn name_en(&self) -> &str {
+        &self.0.name_en
+    }
+    /// Geodesic area of the boundary, km².
+    async fn area_km2(&self, ctx: &Context<'_>) -> Result<Option<f64>> {
+        Ok(geometry::boundary(ctx, &self.0.code)
+            .await?
+            .map(|b| b.area_km2))
+    }
+    /// Bounding box of the boundary.
+    async fn bbox(&self, ctx: &Context<'_>) -> Result<Option<BBox>> {
+        Ok(geometry::boundary(ctx, &self.0.code)
+            .await?
+            .map(|b| geometry::bbox(&b)))
+    }
+    /// Centroid of the boundary.
+    async fn centroid(&self, ctx: &Context<'_>) -> Result<Option<LonLat>> {
+        Ok(geometry::boundary(ctx, &self.0.code)
+            .await?
+            .map(|b| geometry::centroid(&b)))
+    }
+    /// The boundary as an RFC 7946 geometry (lon/lat, right-hand rule) carrying the credit line;
+    /// `precision` rounds coordinates to that many decimals (omit for full precision).
+    async fn geometry(
+        &self,
+        ctx: &Context<'_>,
+        precision: Option<i32>,
+    ) -> Result<Option<Json<Value>>> {
+        let b = geometry::boundary(ctx, &self.0.code).await?;
+        geometry::geometry_field(b.as_deref(), precision)
+    }
+    /// The prefecture as an RFC 7946 Feature with its properties and the credit line.
+    async fn feature(
+        &self,
+        ctx: &Context<'_>,
+        precision: Option<i32>,
+    ) -> Result<Option<Json<Value>>> {
+        let b = geometry::boundary(ctx, &self.0.code).await?;
+        geometry::feature_field(
+            b.as_deref(),
+            &self.0.code,
+            prefecture_properties(&self.0),
+            precision,
+        )
+    }
+    /// The prefecture's municipalities, in code order.
+    async fn municipalities(
+        &self,
+        ctx: &Context<'_>,
+        kind: Option<MunicipalityKind>,
+        #[graphql(default = false)] include_not_administered: bool,
+    ) -> Result<Vec<Municipality>> {
+        let filter = RepoFilter {
+            prefecture: PrefectureCode::parse(&self.0.code).ok(),
+            kind: kind.map(Into::into),
+            name_contains: None,
+            include_not_administered,
+        };
+        Ok(repo::municipalities(db(ctx), &filter, None, None)
+            .await
+            .gql()?
+            .into_iter()
+            .map(Municipality)
+            .collect())
+    }
+}
+
+fn prefecture_properties(p: &prefecture::Model) -> Map<String, Value> {
+    let Value::Object(map) = json!({
+        "code": p.code, "lgCode": p.lg_code, "name": p.name, "nameEn": p.name_en,
+    }) else {
+        return Map::new();
+    };
+    map
+}
+
+/// A municipality (市区町村): city, special ward, town or village.
+pub struct Municipality(pub municipality::Model);
+
+impl Municipality {
+    fn properties(&self) -> Map<String, Value> {
+        let m = &self.0;
+        let Value::Object(map) = json!({
+            "code": m.code, "lgCode": m.lg_code, "name": m.name,
+            "prefecture": m.prefecture_code, "kind": m.kind, "administered": m.administered,
+        }) else {
+            return Map::new();
+        };
+        map
+    }
+}
+
+#[Object]
+impl Municipality {
+    /// Five-digit code (JIS X 0402, N03's N03_007), e.g. "13104".
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    /// Six-digit 全国地方公共団体コード with its check digit, e.g. "131041".
+    async fn lg_code(&self) -> &str {
+        &self.0.lg_code
+    }
+    /// Japanese name, e.g. 新宿区.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Kind of municipality.
+    async fn kind(&self) -> Result<MunicipalityKind> {
+        domain::MunicipalityKind::parse(&self.0.kind)
+            .map(Into::into)
+            .ok_or_else(|| AppError::Internal(format!("unknown kind `{}` stored", self.0.kind)))
+            .gql()
+    }
+    /// False only for the six Northern Territories villages (01695-01700).
+    async fn administered(&self) -> bool {
+        self.0.administered
+    }
+    /// The county (郡) it belongs to, if any.
+    async fn county(&self) -> Option<&str> {
+        self.0.county.as_deref()
+    }
+    /// The Hokkaido subprefecture (振興局) it belongs to, if any.
+    async fn subprefecture(&self) -> Option<&str> {
+        self.0.subprefecture.as_deref()
+    }
+    /// The prefecture it lies in.
+    async fn prefecture(&self, ctx: &Context<'_>) -> Result<Prefecture> {
+        let p: Option<Arc<prefecture::Model>> = ctx
+            .data_unchecked::<DataLoader<AreaLoader>>()
+            .load_one(PrefectureKey(self.0.prefecture_code.clone()))
+            .await?;
+        p.map(|p| Prefecture((*p).clone()))
+            .ok_or_else(|| {
+                AppError::Internal(format!("prefecture {} missing", self.0.prefecture_code))
+            })
+            .gql()
+    }
+    /// Geodesic area of the boundary, km².
+    async fn area_km2(&self, ctx: &Context<'_>) -> Result<Option<f64>> {
+        Ok(geometry::boundary(ctx, &self.0.code)
+            .await?
+            .map(|b| b.area_km2))
+    }
+    /// Bounding box of the boundary.
+    async fn bbox(&self, ctx: &Context<'_>) -> Result<Option<BBox>> {
+        Ok(geometry::boundary(ctx, &self.0.code)
+            .await?
+            .map(|b| geometry::bbox(&b)))
+    }
+    /// Centroid of the boundary.
+    async fn centroid(&self, ctx: &Context<'_>) -> Result<Option<LonLat>> {
+        Ok(geometry::boundary(ctx, &self.0.code)
+            .await?
+            .map(|b| geometry::centroid(&b)))
+    }
+    /// The boundary as an RFC 7946 geometry (lon/lat, right-hand rule) carrying the credit line;
+    /// `precision` rounds coordinates to that many decimals (omit for full precision).
+    async fn geometry(
+        &self,
+        ctx: &Context<'_>,
+        precision: Option<i32>,
+    ) -> Result<Option<Json<Value>>> {
+        let b = geometry::boundary(ctx, &self.0.code).await?;
+        geometry::geometry_field(b.as_deref(), precision)
+    }
+    /// The municipality as an RFC 7946 Feature with its properties and the credit line.
+    async fn feature(
+        &self,
+        ctx: &Context<'_>,
+        precision: Option<i32>,
+    ) -> Result<Option<Json<Value>>> {
+        let b = geometry::boundary(ctx, &self.0.code).await?;
+        geometry::feature_field(b.as_deref(), &self.0.code, self.properties(), precision)
+    }
+}

@@ -1,0 +1,126 @@
+//! Geometry fields shared by prefectures and municipalities: area, bounding box, centroid,
+//! GeoJSON geometry and feature, each read from the area's boundary row.
+
+use std::sync::Arc;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Json, SimpleObject};
+use serde_json::{Map, Value};
+
+use super::loaders::{AreaLoader, BoundaryKey};
+use crate::entity::boundary;
+use crate::error::{AppError, GraphqlResultExt};
+use crate::spatial::geojson;
+
+/// A bounding box in WGS 84 degrees.
+#[derive(SimpleObject, Debug, Clone, Copy)]
+#[graphql(name = "BBox")]
+pub struct BBox {
+    /// West.
+    pub min_lon: f64,
+    /// South.
+    pub min_lat: f64,
+    /// East.
+    pub max_lon: f64,
+    /// North.
+    pub max_lat: f64,
+}
+
+/// A position in WGS 84 degrees.
+#[derive(SimpleObject, Debug, Clone, Copy)]
+pub struct LonLat {
+    /// Longitude.
+    pub lon: f64,
+    /// Latitude.
+    pub lat: f64,
+}
+
+/// The most decimals a caller may ask for (15 is beyond f64's exact decimals already).
+const MAX_PRECISION: i32 = 15;
+
+/// Parses the `precision` argument: `None` keeps full precision.
+pub fn precision(value: Option<i32>) -> Result<Option<u8>, AppError> {
+    value
+        .map(|p| {
+            u8::try_from(p)
+                .ok()
+                .filter(|p| i32::from(*p) <= MAX_PRECISION)
+                .ok_or_else(|| {
+                    AppError::BadInput(format!(
+                        "precision: {p} is out of range; give 0 to {MAX_PRECISION} decimals, or omit it for full precision"
+                    ))
+                })
+        })
+        .transpose()
+}
+
+/// The boundary row of an area, if it has one.
+pub async fn boundary(
+    ctx: &Context<'_>,
+    code: &str,
+) -> async_graphql::Result<Option<Arc<boundary::Model>>> {
+    ctx.data_unchecked::<DataLoader<AreaLoader>>()
+        .load_one(BoundaryKey(code.to_owned()))
+        .await
+}
+
+/// The bounding box of a boundary row.
+pub fn bbox(b: &boundary::Model) -> BBox {
+    BBox {
+        min_lon: b.min_lon,
+        min_lat: b.min_lat,
+        max_lon: b.max_lon,
+        max_lat: b.max_lat,
+    }
+}
+
+/// The centroid of a boundary row.
+pub fn centroid(b: &boundary::Model) -> LonLat {
+    LonLat {
+        lon: b.centroid_lon,
+        lat: b.centroid_lat,
+    }
+}
+
+/// The RFC 7946 geometry at the requested precision, without the credit member.
+pub fn geometry_value(b: &boundary::Model, decimals: Option<u8>) -> Result<Value, AppError> {
+    let stored: Value = serde_json::from_str(&b.geometry)
+        .map_err(|e| AppError::Internal(format!("boundary {}: stored geometry: {e}", b.code)))?;
+    if decimals.is_none() {
+        return Ok(stored);
+    }
+    let polygons = geojson::parse_geometry(&stored).ok_or_else(|| {
+        AppError::Internal(format!(
+            "boundary {}: stored geometry is not polygons",
+            b.code
+        ))
+    })?;
+    Ok(geojson::with_precision(&polygons, decimals))
+}
+
+/// The credited geometry for a `geometry(precision)` field.
+pub fn geometry_field(
+    b: Option<&boundary::Model>,
+    precision_arg: Option<i32>,
+) -> async_graphql::Result<Option<Json<Value>>> {
+    let decimals = precision(precision_arg).gql()?;
+    let Some(b) = b else { return Ok(None) };
+    Ok(Some(Json(geojson::credited_geometry(
+        geometry_value(b, decimals).gql()?,
+    ))))
+}
+
+/// The credited feature for a `feature(precision)` field.
+pub fn feature_field(
+    b: Option<&boundary::Model>,
+    id: &str,
+    properties: Map<String, Value>,
+    precision_arg: Option<i32>,
+) -> async_graphql::Result<Option<Json<Value>>> {
+    let decimals = precision(precision_arg).gql()?;
+    let geometry = match b {
+        Some(b) => geometry_value(b, decimals).gql()?,
+        None => Value::Null,
+    };
+    Ok(Some(Json(geojson::feature(id, geometry, properties))))
+}

@@ -1,0 +1,37 @@
+//! The GraphQL schema: query roots per domain merged into one, types and loaders.
+//! Resolvers stay thin: they parse arguments and call [`crate::repo`].
+
+pub mod areas;
+pub mod geometry;
+pub mod loaders;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use sea_orm::DatabaseConnection;
+
+/// The root of every query.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(areas::AreaQuery);
+
+/// The schema type served at `/graphql`.
+pub type AtlasSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+
+fn builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
+    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+}
+
+/// Builds the schema over a database connection.
+pub fn build_schema(db: DatabaseConnection) -> AtlasSchema {
+    builder()
+        .data(DataLoader::new(
+            loaders::AreaLoader { db: db.clone() },
+            tokio::spawn,
+        ))
+        .data(db)
+        .finish()
+}
+
+/// The schema in SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}

@@ -1,0 +1,24 @@
+//! DX Atlas puts Japan's municipal digital-transformation survey on the map.
+//!
+//! A tour of the code, from the outside in:
+//! - [`cli`] is the configuration; [`startup`] builds the server that `main` and the tests run.
+//! - [`http`] is the router: GraphQL, GraphiQL, the SDL, health and readiness.
+//! - [`graphql`] is a thin layer of types and resolvers over [`repo`].
+//! - [`repo`] reads and writes the [`entity`] tables; [`db`] connects and migrates.
+//! - [`import`] loads N03 boundary files, all or nothing.
+//! - [`spatial`] is geometry: TopoJSON, validation, geodesic measures, GeoJSON.
+//! - [`domain`] holds the pure types with rules: codes, check digits, kinds of municipality.
+//! - [`error`] is the one error type, mapped to GraphQL and HTTP in one place.
+
+pub mod cli;
+pub mod db;
+pub mod domain;
+pub mod entity;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod import;
+pub mod repo;
+pub mod spatial;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,58 @@
+//! The `dx-atlas` binary: parses the command line and dispatches.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use dx_atlas::cli::{Cli, Command};
+use dx_atlas::{db, graphql, import, startup::Application, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    telemetry::init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(config) => serve(config).await,
+        Command::Import(config) => run_import(config).await,
+        Command::Schema => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: dx_atlas::cli::ServeConfig) -> Result<(), String> {
+    let app = Application::build(&config)
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!(
+        "DX Atlas listening on http://{}:{}/graphql",
+        config.bind.ip(),
+        app.port()
+    );
+    app.run_until_stopped().await.map_err(|e| e.to_string())
+}
+
+async fn run_import(config: dx_atlas::cli::ImportConfig) -> Result<(), String> {
+    let db = db::connect(&config.database.database_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    db::migrate(&db).await.map_err(|e| e.to_string())?;
+    let sources = import::ImportSources::locate(
+        config.geodata.as_deref(),
+        config.municipalities,
+        config.prefectures,
+    )
+    .map_err(|e| e.to_string())?;
+    let report = import::import_boundaries(&db, &sources)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("{report}");
+    Ok(())
+}

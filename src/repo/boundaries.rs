@@ -1,0 +1,114 @@
+//! Writing an imported set of areas and boundaries, all or nothing.
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+};
+
+use crate::entity::{boundary, municipality, prefecture};
+use crate::error::AppResult;
+
+/// Rows per INSERT: well under SQLite's 32,766 bound variables for the widest table.
+const CHUNK: usize = 500;
+
+/// Everything one boundary import writes.
+#[derive(Debug, Default)]
+pub struct AreaRows {
+    /// Prefecture rows.
+    pub prefectures: Vec<prefecture::Model>,
+    /// Municipality rows.
+    pub municipalities: Vec<municipality::Model>,
+    /// Boundary rows, both levels.
+    pub boundaries: Vec<boundary::Model>,
+}
+
+/// Replaces the areas and boundaries with `rows` in one transaction: rows are upserted by code
+/// (so later tables that refer to a municipality keep their references), and areas absent from
+/// `rows` are deleted. On any error the transaction rolls back and nothing changes.
+pub async fn replace(db: &DatabaseConnection, rows: AreaRows) -> AppResult<()> {
+    let txn = db.begin().await?;
+
+    let prefecture_codes: Vec<String> = rows.prefectures.iter().map(|p| p.code.clone()).collect();
+    for chunk in rows.prefectures.chunks(CHUNK) {
+        prefecture::Entity::insert_many(chunk.iter().cloned().map(|m| prefecture::ActiveModel {
+            code: Set(m.code),
+            lg_code: Set(m.lg_code),
+            name: Set(m.name),
+            name_en: Set(m.name_en),
+        }))
+        .on_conflict(
+            OnConflict::column(prefecture::Column::Code)
+                .update_columns([
+                    prefecture::Column::LgCode,
+                    prefecture::Column::Name,
+                    prefecture::Column::NameEn,
+                ])
+                .to_owned(),
+        )
+        .exec(&txn)
+        .await?;
+    }
+
+    let municipality_codes: Vec<String> =
+        rows.municipalities.iter().map(|m| m.code.clone()).collect();
+    municipality::Entity::delete_many()
+        .filter(municipality::Column::Code.is_not_in(municipality_codes))
+        .exec(&txn)
+        .await?;
+    for chunk in rows.municipalities.chunks(CHUNK) {
+        municipality::Entity::insert_many(chunk.iter().cloned().map(|m| {
+            municipality::ActiveModel {
+                code: Set(m.code),
+                lg_code: Set(m.lg_code),
+                name: Set(m.name),
+                prefecture_code: Set(m.prefecture_code),
+                subprefecture: Set(m.subprefecture),
+                county: Set(m.county),
+                kind: Set(m.kind),
+                administered: Set(m.administered),
+            }
+        }))
+        .on_conflict(
+            OnConflict::column(municipality::Column::Code)
+                .update_columns([
+                    municipality::Column::LgCode,
+                    municipality::Column::Name,
+                    municipality::Column::PrefectureCode,
+                    municipality::Column::Subprefecture,
+                    municipality::Column::County,
+                    municipality::Column::Kind,
+                    municipality::Column::Administered,
+                ])
+                .to_owned(),
+        )
+        .exec(&txn)
+        .await?;
+    }
+    prefecture::Entity::delete_many()
+        .filter(prefecture::Column::Code.is_not_in(prefecture_codes))
+        .exec(&txn)
+        .await?;
+
+    // Boundaries are owned by the import alone: replaced whole.
+    boundary::Entity::delete_many().exec(&txn).await?;
+    for chunk in rows.boundaries.chunks(CHUNK / 5) {
+        boundary::Entity::insert_many(chunk.iter().cloned().map(|b| boundary::ActiveModel {
+            code: Set(b.code),
+            level: Set(b.level),
+            geometry: Set(b.geometry),
+            area_km2: Set(b.area_km2),
+            min_lon: Set(b.min_lon),
+            min_lat: Set(b.min_lat),
+            max_lon: Set(b.max_lon),
+            max_lat: Set(b.max_lat),
+            centroid_lon: Set(b.centroid_lon),
+            centroid_lat: Set(b.centroid_lat),
+            source: Set(b.source),
+        }))
+        .exec(&txn)
+        .await?;
+    }
+
+    txn.commit().await?;
+    Ok(())
+}

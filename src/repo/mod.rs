@@ -1,0 +1,5 @@
+//! Queries over the entities. Functions here take and return entity models and domain types;
+//! they know nothing of GraphQL or HTTP.
+
+pub mod areas;
+pub mod boundaries;

@@ -1,0 +1,13 @@
+//! Geometry: TopoJSON decoding, polygon validation and orientation, geodesic measures,
+//! GeoJSON writing, and reading N03 boundary files. Coordinates are WGS 84 longitude/latitude
+//! throughout (JGD2011 in N03 differs from WGS 84 by far less than the files' precision).
+
+pub mod geojson;
+pub mod measure;
+pub mod n03;
+pub mod rings;
+pub mod topojson;
+
+/// The credit line that the boundary data's terms require wherever the geometry is shown or
+/// redistributed (see `geodata/manifest.toml`).
+pub const CREDIT: &str = "「国土数値情報（行政区域データ）」（国土交通省）を加工して作成";

@@ -1,0 +1,264 @@
+//! TopoJSON decoding (the format of mbostock's topojson specification, 1.0).
+//!
+//! Written here rather than taken from the `topojson` crate because DX Atlas keeps the
+//! shared arcs themselves: the topology is what lets neighbouring borders be simplified once
+//! and found again for neighbour queries, and that crate decodes straight to GeoJSON.
+
+use std::collections::BTreeMap;
+
+use geo::Coord;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::rings::RawGeometry;
+
+/// A parsed topology: the arcs in absolute WGS 84 coordinates, and the named objects.
+#[derive(Debug)]
+pub struct Topology {
+    /// Arcs, each a sequence of lon/lat positions, delta decoding and transform applied.
+    pub arcs: Vec<Vec<Coord<f64>>>,
+    /// The top-level objects by name.
+    pub objects: BTreeMap<String, TopoGeometry>,
+}
+
+/// One geometry object of a topology.
+#[derive(Debug, Deserialize)]
+pub struct TopoGeometry {
+    /// `Polygon`, `MultiPolygon`, `GeometryCollection`, or null for a feature without geometry.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// Arc references, nested as the type requires.
+    #[serde(default)]
+    pub arcs: Option<Value>,
+    /// Members of a `GeometryCollection`.
+    #[serde(default)]
+    pub geometries: Vec<TopoGeometry>,
+    /// The feature's properties.
+    #[serde(default)]
+    pub properties: Option<Map<String, Value>>,
+}
+
+#[derive(Deserialize)]
+struct RawTopology {
+    #[serde(rename = "type")]
+    kind: String,
+    arcs: Vec<Vec<Vec<f64>>>,
+    transform: Option<Transform>,
+    objects: BTreeMap<String, TopoGeometry>,
+}
+
+#[derive(Deserialize)]
+struct Transform {
+    scale: [f64; 2],
+    translate: [f64; 2],
+}
+
+/// A feature decoded from a topology: its properties and geometry.
+#[derive(Debug)]
+pub struct DecodedFeature {
+    /// Properties as in the file.
+    pub properties: Map<String, Value>,
+    /// Polygon rings as decoded, not yet validated; `None` for a null geometry.
+    pub geometry: Option<RawGeometry>,
+}
+
+impl Topology {
+    /// Parses a TopoJSON document and decodes its arcs.
+    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
+        let raw: RawTopology =
+            serde_json::from_slice(bytes).map_err(|e| format!("not TopoJSON: {e}"))?;
+        if raw.kind != "Topology" {
+            return Err(format!("type is `{}`, expected `Topology`", raw.kind));
+        }
+        let arcs = raw
+            .arcs
+            .iter()
+            .enumerate()
+            .map(|(i, arc)| {
+                decode_arc(arc, raw.transform.as_ref()).map_err(|e| format!("arc {i}: {e}"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            arcs,
+            objects: raw.objects,
+        })
+    }
+
+    /// The features of the named object (a `GeometryCollection`, or a single geometry).
+    pub fn features(&self, object: &str) -> Result<Vec<DecodedFeature>, (Option<usize>, String)> {
+        let root = self
+            .objects
+            .get(object)
+            .ok_or_else(|| (None, format!("no object named `{object}`")))?;
+        let members: Vec<&TopoGeometry> = if root.kind.as_deref() == Some("GeometryCollection") {
+            root.geometries.iter().collect()
+        } else {
+            vec![root]
+        };
+        members
+            .into_iter()
+            .enumerate()
+            .map(|(i, g)| {
+                Ok(DecodedFeature {
+                    properties: g.properties.clone().unwrap_or_default(),
+                    geometry: self.geometry(g).map_err(|e| (Some(i), e))?,
+                })
+            })
+            .collect()
+    }
+
+    /// The name of the only object, when there is exactly one.
+    pub fn single_object(&self) -> Option<&str> {
+        let mut names = self.objects.keys();
+        match (names.next(), names.next()) {
+            (Some(name), None) => Some(name),
+            _ => None,
+        }
+    }
+
+    fn geometry(&self, g: &TopoGeometry) -> Result<Option<RawGeometry>, String> {
+        let arcs = || g.arcs.as_ref().ok_or("geometry has no `arcs`");
+        match g.kind.as_deref() {
+            None => Ok(None),
+            Some("Polygon") => Ok(Some(vec![self.polygon(arcs()?)?])),
+            Some("MultiPolygon") => {
+                let polygons = arcs()?
+                    .as_array()
+                    .ok_or("MultiPolygon arcs are not an array")?;
+                Ok(Some(
+                    polygons
+                        .iter()
+                        .map(|p| self.polygon(p))
+                        .collect::<Result<_, _>>()?,
+                ))
+            }
+            Some(other) => Err(format!(
+                "geometry type `{other}` is not a boundary (Polygon or MultiPolygon expected)"
+            )),
+        }
+    }
+
+    fn polygon(&self, rings: &Value) -> Result<Vec<Vec<Coord<f64>>>, String> {
+        rings
+            .as_array()
+            .ok_or("polygon arcs are not an array")?
+            .iter()
+            .map(|ring| self.ring(ring))
+            .collect()
+    }
+
+    /// Stitches a ring from arc references; `~i` (that is, `-i - 1`) is arc `i` reversed.
+    fn ring(&self, refs: &Value) -> Result<Vec<Coord<f64>>, String> {
+        let refs = refs.as_array().ok_or("ring arcs are not an array")?;
+        let mut ring: Vec<Coord<f64>> = Vec::new();
+        for r in refs {
+            let index = r
+                .as_i64()
+                .ok_or_else(|| format!("arc reference `{r}` is not an integer"))?;
+            let (arc_index, reversed) = if index < 0 {
+                (!index, true)
+            } else {
+                (index, false)
+            };
+            let arc = usize::try_from(arc_index)
+                .ok()
+                .and_then(|i| self.arcs.get(i))
+                .ok_or_else(|| {
+                    format!(
+                        "arc reference {index} is out of range (the topology has {} arcs)",
+                        self.arcs.len()
+                    )
+                })?;
+            let start = usize::from(!ring.is_empty());
+            if reversed {
+                ring.extend(arc.iter().rev().skip(start));
+            } else {
+                ring.extend(arc.iter().skip(start));
+            }
+        }
+        Ok(ring)
+    }
+}
+
+fn decode_arc(arc: &[Vec<f64>], transform: Option<&Transform>) -> Result<Vec<Coord<f64>>, String> {
+    let mut out = Vec::with_capacity(arc.len());
+    let (mut x, mut y) = (0.0, 0.0);
+    for (j, position) in arc.iter().enumerate() {
+        let [px, py] = position
+            .get(..2)
+            .and_then(|s| <[f64; 2]>::try_from(s).ok())
+            .ok_or_else(|| format!("position {j} has fewer than two numbers"))?;
+        out.push(match transform {
+            // Quantized topologies store the first position absolute and the rest as deltas.
+            Some(t) => {
+                x += px;
+                y += py;
+                Coord {
+                    x: x * t.scale[0] + t.translate[0],
+                    y: y * t.scale[1] + t.translate[1],
+                }
+            }
+            None => Coord { x: px, y: py },
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Two arcs forming the unit square at (100, 30) with scale 1/2 (delta-encoded):
+    // arc 0 runs west→east→north, arc 1 north-east→west→south.
+    const SQUARE: &str = r#"{"type":"Topology","transform":{"scale":[0.5,0.5],"translate":[100,30]},
+        "arcs":[[[0,0],[2,0],[0,2]],[[2,2],[-2,0],[0,-2]]],
+        "objects":{"o":{"type":"GeometryCollection","geometries":[
+          {"type":"Polygon","arcs":[[0,1]],"properties":{"N03_007":"13104"}},
+          {"type":"Polygon","arcs":[[-2,-1]]},
+          {"type":null}]}}}"#;
+
+    fn c(x: f64, y: f64) -> Coord<f64> {
+        Coord { x, y }
+    }
+
+    #[test]
+    fn decodes_delta_encoded_quantized_arcs() {
+        let topo = Topology::parse(SQUARE.as_bytes()).unwrap();
+        assert_eq!(
+            topo.arcs[0],
+            vec![c(100.0, 30.0), c(101.0, 30.0), c(101.0, 31.0)]
+        );
+        let features = topo.features("o").unwrap();
+        let ring = &features[0].geometry.as_ref().unwrap()[0][0];
+        assert_eq!(
+            ring,
+            &vec![
+                c(100.0, 30.0),
+                c(101.0, 30.0),
+                c(101.0, 31.0),
+                c(100.0, 31.0),
+                c(100.0, 30.0)
+            ]
+        );
+        let reversed = &features[1].geometry.as_ref().unwrap()[0][0];
+        assert_eq!(
+            reversed,
+            &vec![
+                c(100.0, 30.0),
+                c(100.0, 31.0),
+                c(101.0, 31.0),
+                c(101.0, 30.0),
+                c(100.0, 30.0)
+            ]
+        );
+        assert!(features[2].geometry.is_none());
+    }
+
+    #[test]
+    fn an_arc_out_of_range_names_the_feature() {
+        let topo = Topology::parse(SQUARE.replace("[[0,1]]", "[[0,7]]").as_bytes()).unwrap();
+        let (index, reason) = topo.features("o").unwrap_err();
+        assert_eq!(index, Some(0));
+        assert!(reason.contains("arc reference 7"), "{reason}");
+    }
+}

@@ -1,0 +1,86 @@
+//! Startup as one seam: `Application::build` is what `main` runs and what the tests run.
+
+use std::io;
+
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+use crate::cli::ServeConfig;
+use crate::error::{AppError, AppResult};
+use crate::graphql;
+use crate::http::{self, AppState};
+use crate::import::{import_boundaries, ImportSources};
+use crate::{db, repo};
+
+/// A server that is ready to run: database migrated and loaded, port bound.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    db: DatabaseConnection,
+}
+
+impl Application {
+    /// Connects, migrates, imports the boundaries into an empty database, and binds the port.
+    pub async fn build(config: &ServeConfig) -> AppResult<Self> {
+        let db = db::connect(&config.database.database_url).await?;
+        db::migrate(&db).await?;
+        if repo::areas::is_empty(&db).await? {
+            let sources = ImportSources::locate(config.geodata.as_deref(), None, None)?;
+            tracing::info!(?sources, "empty database: importing boundaries");
+            let report = import_boundaries(&db, &sources).await?;
+            tracing::info!("import finished\n{report}");
+        }
+        let schema = graphql::build_schema(db.clone());
+        let router = http::router(AppState {
+            db: db.clone(),
+            schema,
+        });
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .map_err(|e| AppError::Internal(format!("cannot listen on {}: {e}", config.bind)))?;
+        Ok(Self {
+            listener,
+            router,
+            db,
+        })
+    }
+
+    /// The port actually bound (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map_or(0, |a| a.port())
+    }
+
+    /// The database connection the server uses.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,129 @@
+//! Boundaries come out as valid RFC 7946 GeoJSON with the credit line, and round-trip losslessly.
+
+use dx_atlas::spatial::{geojson, n03, rings, CREDIT};
+use serde_json::{json, Value};
+
+use crate::helpers::{geodata_dir, Backend, TestApp};
+use crate::on_both_backends;
+
+on_both_backends!(
+    features_are_valid_rfc7946_with_credit,
+    stored_geometry_round_trips_losslessly,
+    precision_rounds_coordinates,
+);
+
+/// Twice the signed area of a ring (shoelace): positive when counter-clockwise.
+fn signed_area(ring: &[Value]) -> f64 {
+    ring.windows(2)
+        .map(|w| {
+            let (a, b) = (&w[0], &w[1]);
+            a[0].as_f64().unwrap() * b[1].as_f64().unwrap()
+                - b[0].as_f64().unwrap() * a[1].as_f64().unwrap()
+        })
+        .sum()
+}
+
+fn polygons(geometry: &Value) -> Vec<Vec<Vec<Value>>> {
+    let to_rings = |p: &Value| -> Vec<Vec<Value>> {
+        p.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_array().unwrap().clone())
+            .collect()
+    };
+    match geometry["type"].as_str().unwrap() {
+        "Polygon" => vec![to_rings(&geometry["coordinates"])],
+        "MultiPolygon" => geometry["coordinates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(to_rings)
+            .collect(),
+        other => panic!("unexpected geometry type {other}"),
+    }
+}
+
+async fn features_are_valid_rfc7946_with_credit(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let data = app
+        .data(
+            r#"{ municipalities(filter: {prefecture: "13"}, first: 100) { edges { node { code feature(precision: 6) } } }
+                 prefecture(code: "13") { geometry(precision: 5) } }"#,
+            json!({}),
+        )
+        .await;
+    let edges = data["municipalities"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 62);
+    for edge in edges {
+        let feature = &edge["node"]["feature"];
+        assert_eq!(feature["type"], "Feature");
+        assert_eq!(feature["credit"], CREDIT);
+        assert_eq!(feature["id"], edge["node"]["code"]);
+        assert_eq!(feature["properties"]["code"], edge["node"]["code"]);
+        for polygon in polygons(&feature["geometry"]) {
+            for (i, ring) in polygon.iter().enumerate() {
+                assert!(ring.len() >= 4, "ring too short");
+                assert_eq!(ring.first(), ring.last(), "ring closed");
+                for p in ring {
+                    let (lon, lat) = (p[0].as_f64().unwrap(), p[1].as_f64().unwrap());
+                    // Tokyo reaches from Okinotorishima (136°E, 20°N) to Minamitorishima (154°E).
+                    assert!(
+                        (135.0..155.0).contains(&lon) && (20.0..36.0).contains(&lat),
+                        "{lon},{lat}"
+                    );
+                }
+                // RFC 7946 §3.1.6: exteriors counter-clockwise, holes clockwise.
+                assert_eq!(signed_area(ring) > 0.0, i == 0, "winding of ring {i}");
+            }
+        }
+    }
+    assert_eq!(data["prefecture"]["geometry"]["credit"], CREDIT);
+}
+
+async fn stored_geometry_round_trips_losslessly(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // The same file read directly, validated and oriented as the import does.
+    let path = geodata_dir().join(dx_atlas::import::MUNICIPALITIES_FILE);
+    let features = n03::read_features(&path).unwrap();
+    let (records, _) = n03::municipalities(&path, features).unwrap();
+    for code in ["13104", "01100", "47382", "01695"] {
+        let record = records.iter().find(|r| r.code.to_string() == code).unwrap();
+        let expected = geojson::geometry_value(record.boundary.as_ref().unwrap());
+        let data = app
+            .data(
+                "query($c: String!) { municipality(code: $c) { geometry } }",
+                json!({ "c": code }),
+            )
+            .await;
+        let mut served = data["municipality"]["geometry"].clone();
+        served.as_object_mut().unwrap().remove("credit");
+        assert_eq!(served, expected, "{code} differs from the file");
+        // And the numbers are the file's to the bit, not merely close.
+        let back = geojson::parse_geometry(&served).unwrap();
+        assert_eq!(&back, record.boundary.as_ref().unwrap());
+    }
+    assert!(rings::validate(vec![]).is_err());
+}
+
+async fn precision_rounds_coordinates(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let data = app
+        .data(
+            r#"{ municipality(code: "13104") { geometry(precision: 3) } }"#,
+            json!({}),
+        )
+        .await;
+    for polygon in polygons(&data["municipality"]["geometry"]) {
+        for ring in polygon {
+            for p in ring {
+                for n in p.as_array().unwrap() {
+                    let v = n.as_f64().unwrap();
+                    assert!(
+                        ((v * 1000.0).round() / 1000.0 - v).abs() < 1e-9,
+                        "{v} has more than 3 decimals"
+                    );
+                }
+            }
+        }
+    }
+}

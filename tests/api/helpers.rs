@@ -1,0 +1,261 @@
+//! Shared test helpers: a freshly loaded database per test (copied from a template imported
+//! once per test binary), the real server on port 0, and a GraphQL client.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use dx_atlas::cli::{DatabaseConfig, ServeConfig};
+use dx_atlas::import::{import_boundaries, ImportSources};
+use dx_atlas::startup::Application;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use serde_json::{json, Value};
+
+/// Which database a case runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates one `#[tokio::test]` per back end for an `async fn(Backend)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($case:ident),* $(,)?) => {
+        $(
+            mod $case {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$case($crate::helpers::Backend::Sqlite).await;
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$case($crate::helpers::Backend::Postgres).await;
+                }
+            }
+        )*
+    };
+}
+
+/// The PostgreSQL server every development and CI machine runs (override with DX_ATLAS_TEST_PG).
+pub fn postgres_admin_url() -> String {
+    std::env::var("DX_ATLAS_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+fn postgres_url(database: &str) -> String {
+    let admin = postgres_admin_url();
+    match admin.rfind('/') {
+        Some(i) => format!("{}/{database}", &admin[..i]),
+        None => panic!("DX_ATLAS_TEST_PG has no database part: {admin}"),
+    }
+}
+
+/// The folder with the boundary files (../shared/geodata beside the checkout, or geodata/).
+pub fn geodata_dir() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shared = root.join("../shared/geodata");
+    if shared.join(dx_atlas::import::MUNICIPALITIES_FILE).is_file() {
+        shared
+    } else {
+        root.join("geodata")
+    }
+}
+
+/// A name no other run or test uses: process id, time, counter.
+pub fn unique_name(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(
+        "{prefix}_{}_{nanos}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+struct Templates {
+    sqlite: PathBuf,
+    postgres: String,
+}
+
+/// Imports the boundaries once per test binary into a SQLite file and a PostgreSQL database,
+/// on a runtime of its own so that no test's runtime owns the connections.
+fn templates() -> &'static Templates {
+    static TEMPLATES: OnceLock<Templates> = OnceLock::new();
+    TEMPLATES.get_or_init(|| {
+        std::thread::spawn(|| {
+            let runtime = tokio::runtime::Runtime::new().expect("test runtime");
+            runtime.block_on(async {
+                drop_stale_postgres_databases().await;
+                let sources = ImportSources::locate(Some(&geodata_dir()), None, None)
+                    .expect("boundary files present");
+
+                let dir = std::env::temp_dir().join(unique_name("dxatlas_tpl"));
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                let sqlite = dir.join("template.sqlite");
+                let db = load(&format!("sqlite://{}?mode=rwc", sqlite.display()), &sources).await;
+                db.close().await.expect("close sqlite template");
+
+                let postgres = unique_name("dxatlas_t");
+                admin_execute(&format!("CREATE DATABASE {postgres}")).await;
+                let db = load(&postgres_url(&postgres), &sources).await;
+                db.close().await.expect("close postgres template");
+                Templates { sqlite, postgres }
+            })
+        })
+        .join()
+        .expect("template import")
+    })
+}
+
+async fn load(url: &str, sources: &ImportSources) -> DatabaseConnection {
+    let db = dx_atlas::db::connect(url).await.expect("connect");
+    dx_atlas::db::migrate(&db).await.expect("migrate");
+    import_boundaries(&db, sources).await.expect("import");
+    db
+}
+
+/// Runs one statement on the admin database.
+pub async fn admin_execute(sql: &str) {
+    let admin = Database::connect(postgres_admin_url())
+        .await
+        .expect("PostgreSQL at 127.0.0.1:5432");
+    admin
+        .execute(Statement::from_string(admin.get_database_backend(), sql))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let _ = admin.close().await;
+}
+
+/// Test databases of runs whose process has ended.
+async fn drop_stale_postgres_databases() {
+    let Ok(admin) = Database::connect(postgres_admin_url()).await else {
+        return;
+    };
+    let backend = admin.get_database_backend();
+    let rows = admin
+        .query_all(Statement::from_string(
+            backend,
+            "SELECT datname FROM pg_database WHERE datname LIKE 'dxatlas\\_t\\_%'",
+        ))
+        .await
+        .unwrap_or_default();
+    for row in rows {
+        let Ok(name) = row.try_get::<String>("", "datname") else {
+            continue;
+        };
+        let pid = name.split('_').nth(2).unwrap_or_default();
+        if !Path::new("/proc").join(pid).exists() {
+            let _ = admin
+                .execute(Statement::from_string(
+                    backend,
+                    format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                ))
+                .await;
+        }
+    }
+    let _ = admin.close().await;
+}
+
+/// A fresh database already loaded with the boundaries: its URL and, for SQLite, its folder.
+pub async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempDir>) {
+    let templates = templates();
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let file = dir.path().join("atlas.sqlite");
+            std::fs::copy(&templates.sqlite, &file).expect("copy template");
+            (format!("sqlite://{}?mode=rwc", file.display()), Some(dir))
+        }
+        Backend::Postgres => {
+            let name = unique_name("dxatlas_t");
+            admin_execute(&format!(
+                "CREATE DATABASE {name} TEMPLATE {}",
+                templates.postgres
+            ))
+            .await;
+            (postgres_url(&name), None)
+        }
+    }
+}
+
+/// A running server over its own database.
+pub struct TestApp {
+    pub address: String,
+    pub database_url: String,
+    pub db: DatabaseConnection,
+    client: reqwest::Client,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestApp {
+    /// Starts the real server on port 0 over a fresh, loaded database.
+    pub async fn spawn(backend: Backend) -> Self {
+        let (database_url, dir) = fresh_database(backend).await;
+        let config = ServeConfig {
+            database: DatabaseConfig {
+                database_url: database_url.clone(),
+            },
+            bind: "127.0.0.1:0".parse().expect("address"),
+            geodata: Some(geodata_dir()),
+        };
+        let app = Application::build(&config).await.expect("server builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let db = app.db().clone();
+        tokio::spawn(app.run_until_stopped());
+        Self {
+            address,
+            database_url,
+            db,
+            client: reqwest::Client::new(),
+            _dir: dir,
+        }
+    }
+
+    /// GET a path.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// POSTs a GraphQL query and returns the whole response body.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({"query": query, "variables": variables}))
+            .send()
+            .await
+            .expect("request sent");
+        response.json().await.expect("JSON response")
+    }
+
+    /// POSTs a query that must succeed and returns its `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.graphql(query, variables).await;
+        assert!(
+            body.get("errors").is_none(),
+            "query failed: {query}\n{}",
+            serde_json::to_string_pretty(&body).unwrap_or_default()
+        );
+        body["data"].clone()
+    }
+}
+
+/// The first error's `extensions.code` and message.
+pub fn first_error(body: &Value) -> (String, String) {
+    let error = &body["errors"][0];
+    (
+        error["extensions"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        error["message"].as_str().unwrap_or_default().to_owned(),
+    )
+}

@@ -1,0 +1,13 @@
+//! DX Atlas integration tests: the real server on an ephemeral port, real HTTP, a real SQLite
+//! file and a real PostgreSQL database. Each case runs once per back end.
+
+// A failed step in a test should stop it loudly, with the message given.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod areas;
+mod errors;
+mod geometry;
+mod import;
+mod service;
