@@ -23,6 +23,11 @@ pub enum Command {
     Serve(ServeConfig),
     /// Import boundary files into the database, all or nothing, and print a report.
     Import(ImportConfig),
+    /// Import the ministry's per-authority answers (CSV or XLSX) into an edition, all or
+    /// nothing; the edition's provenance becomes OFFICIAL_MICRODATA.
+    ImportSurvey(ImportSurveyConfig),
+    /// Write an edition's answers as long-format CSV (respondent, indicator, value) to stdout.
+    ExportSurvey(ExportSurveyConfig),
     /// Print the GraphQL schema (SDL), as committed in schema.graphql.
     Schema,
 }
@@ -69,4 +74,32 @@ pub struct ImportConfig {
     /// Prefectural boundaries to read instead of the folder's default file.
     #[arg(long)]
     pub prefectures: Option<PathBuf>,
+}
+
+/// Settings of `dx-atlas import-survey`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportSurveyConfig {
+    /// Database settings.
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// The edition whose answers the file replaces, e.g. R5.
+    #[arg(long, default_value = "R5")]
+    pub edition: String,
+    /// Mapping file (TOML): layout, key columns, header → indicator and cell → option maps.
+    /// Without it the file is read in the long format (respondent, indicator, value).
+    #[arg(long)]
+    pub mapping: Option<PathBuf>,
+    /// The CSV (UTF-8) or XLSX file.
+    pub file: PathBuf,
+}
+
+/// Settings of `dx-atlas export-survey`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportSurveyConfig {
+    /// Database settings.
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// The edition to export.
+    #[arg(long, default_value = "R5")]
+    pub edition: String,
 }

@@ -32,6 +32,28 @@ impl ImportError {
     }
 }
 
+/// A survey data file that could not be imported: which file, row, column and value, why.
+#[derive(Debug, Error)]
+#[error(
+    "{}{}{}{}: {reason}",
+    file.display(),
+    row.map(|r| format!(", row {r}")).unwrap_or_default(),
+    column.as_ref().map(|c| format!(", column `{c}`")).unwrap_or_default(),
+    value.as_ref().map(|v| format!(", value `{v}`")).unwrap_or_default()
+)]
+pub struct SurveyFileError {
+    /// The file.
+    pub file: PathBuf,
+    /// The row, counted as a spreadsheet does (the header is row 1).
+    pub row: Option<usize>,
+    /// The column header.
+    pub column: Option<String>,
+    /// The offending cell's text.
+    pub value: Option<String>,
+    /// What is wrong.
+    pub reason: String,
+}
+
 /// Every failure DX Atlas reports.
 #[derive(Debug, Error)]
 pub enum AppError {
@@ -44,6 +66,9 @@ pub enum AppError {
     /// A file could not be imported; nothing was changed.
     #[error("import failed, nothing was changed: {0}")]
     Import(#[from] ImportError),
+    /// A survey data file could not be imported; nothing was changed.
+    #[error("survey import failed, nothing was changed: {0}")]
+    SurveyImport(#[from] SurveyFileError),
     /// The database failed.
     #[error("database error")]
     Database(#[from] sea_orm::DbErr),
@@ -58,7 +83,7 @@ impl AppError {
         match self {
             Self::BadCode(_) => "BAD_CODE",
             Self::BadInput(_) => "BAD_USER_INPUT",
-            Self::Import(_) => "IMPORT_FAILED",
+            Self::Import(_) | Self::SurveyImport(_) => "IMPORT_FAILED",
             Self::Database(_) => "DATABASE_ERROR",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
@@ -66,7 +91,9 @@ impl AppError {
 
     fn status(&self) -> StatusCode {
         match self {
-            Self::BadCode(_) | Self::BadInput(_) | Self::Import(_) => StatusCode::BAD_REQUEST,
+            Self::BadCode(_) | Self::BadInput(_) | Self::Import(_) | Self::SurveyImport(_) => {
+                StatusCode::BAD_REQUEST
+            }
             Self::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -21,4 +21,5 @@ pub mod import;
 pub mod repo;
 pub mod spatial;
 pub mod startup;
+pub mod survey;
 pub mod telemetry;

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use dx_atlas::cli::{Cli, Command};
+use dx_atlas::survey::microdata;
 use dx_atlas::{db, graphql, import, startup::Application, telemetry};
 
 #[tokio::main]
@@ -13,6 +14,8 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(config) => serve(config).await,
         Command::Import(config) => run_import(config).await,
+        Command::ImportSurvey(config) => import_survey(config).await,
+        Command::ExportSurvey(config) => export_survey(config).await,
         Command::Schema => {
             print!("{}", graphql::sdl());
             Ok(())
@@ -54,5 +57,36 @@ async fn run_import(config: dx_atlas::cli::ImportConfig) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     println!("{report}");
+    Ok(())
+}
+
+async fn connect(url: &str) -> Result<sea_orm::DatabaseConnection, String> {
+    let db = db::connect(url).await.map_err(|e| e.to_string())?;
+    db::migrate(&db).await.map_err(|e| e.to_string())?;
+    Ok(db)
+}
+
+async fn import_survey(config: dx_atlas::cli::ImportSurveyConfig) -> Result<(), String> {
+    let db = connect(&config.database.database_url).await?;
+    let report = microdata::import(
+        &db,
+        &config.edition,
+        &config.file,
+        config.mapping.as_deref(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    println!(
+        "imported {} answer rows ({} respondents, {} indicators) into edition {}; provenance is now OFFICIAL_MICRODATA",
+        report.rows, report.respondents, report.indicators, report.edition
+    );
+    Ok(())
+}
+
+async fn export_survey(config: dx_atlas::cli::ExportSurveyConfig) -> Result<(), String> {
+    let db = connect(&config.database.database_url).await?;
+    microdata::export(&db, &config.edition, std::io::stdout().lock())
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(())
 }

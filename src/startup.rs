@@ -10,7 +10,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql;
 use crate::http::{self, AppState};
 use crate::import::{import_boundaries, ImportSources};
-use crate::{db, repo};
+use crate::{db, repo, survey};
 
 /// A server that is ready to run: database migrated and loaded, port bound.
 pub struct Application {
@@ -29,6 +29,9 @@ impl Application {
             tracing::info!(?sources, "empty database: importing boundaries");
             let report = import_boundaries(&db, &sources).await?;
             tracing::info!("import finished\n{report}");
+        }
+        if survey::seed::ensure_r5(&db).await? {
+            tracing::info!("seeded survey edition R5 with calibrated synthetic answers");
         }
         let schema = graphql::build_schema(db.clone());
         let router = http::router(AppState {

@@ -7,6 +7,14 @@ pub use sea_orm_migration::prelude::*;
 mod m20240401_000001_create_prefecture;
 mod m20240401_000002_create_municipality;
 mod m20240401_000003_create_boundary;
+mod m20240401_000004_create_survey_edition;
+mod m20240401_000005_create_survey_section;
+mod m20240401_000006_create_question;
+mod m20240401_000007_create_question_option;
+mod m20240401_000008_create_answer;
+mod m20240401_000009_create_published_figure;
+mod m20240401_000010_create_online_procedure;
+mod m20240401_000011_create_national_figure;
 
 /// Runs the migrations in name order.
 pub struct Migrator;
@@ -18,6 +26,14 @@ impl MigratorTrait for Migrator {
             Box::new(m20240401_000001_create_prefecture::Migration),
             Box::new(m20240401_000002_create_municipality::Migration),
             Box::new(m20240401_000003_create_boundary::Migration),
+            Box::new(m20240401_000004_create_survey_edition::Migration),
+            Box::new(m20240401_000005_create_survey_section::Migration),
+            Box::new(m20240401_000006_create_question::Migration),
+            Box::new(m20240401_000007_create_question_option::Migration),
+            Box::new(m20240401_000008_create_answer::Migration),
+            Box::new(m20240401_000009_create_published_figure::Migration),
+            Box::new(m20240401_000010_create_online_procedure::Migration),
+            Box::new(m20240401_000011_create_national_figure::Migration),
         ]
     }
 }

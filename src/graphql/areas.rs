@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 
 use super::geometry::{self, BBox, LonLat};
 use super::loaders::{AreaLoader, PrefectureKey};
+use super::survey::{self, AnswerValue};
 use crate::domain::{self, AuthorityCode, PrefectureCode};
 use crate::entity::{municipality, prefecture};
 use crate::error::{AppError, GraphqlResultExt};
@@ -254,6 +255,24 @@ impl Prefecture {
             precision,
         )
     }
+    /// The prefecture's own answers in an edition (default: the newest). Where the edition is
+    /// CALIBRATED_SYNTHETIC these values are synthetic; only published totals are real.
+    async fn answers(
+        &self,
+        ctx: &Context<'_>,
+        edition: Option<String>,
+    ) -> Result<Vec<AnswerValue>> {
+        survey::answers_of(ctx, &self.0.code, edition.as_deref()).await
+    }
+    /// The prefecture's own answer to one indicator; null when it was not asked or did not answer.
+    async fn value(
+        &self,
+        ctx: &Context<'_>,
+        indicator: String,
+        edition: Option<String>,
+    ) -> Result<Option<AnswerValue>> {
+        survey::value_of(ctx, &self.0.code, &indicator, edition.as_deref()).await
+    }
     /// The prefecture's municipalities, in code order.
     async fn municipalities(
         &self,
@@ -373,6 +392,25 @@ impl Municipality {
     ) -> Result<Option<Json<Value>>> {
         let b = geometry::boundary(ctx, &self.0.code).await?;
         geometry::geometry_field(b.as_deref(), precision)
+    }
+    /// The municipality's answers in an edition (default: the newest). Where the edition is
+    /// CALIBRATED_SYNTHETIC these values are synthetic; only published totals are real.
+    async fn answers(
+        &self,
+        ctx: &Context<'_>,
+        edition: Option<String>,
+    ) -> Result<Vec<AnswerValue>> {
+        survey::answers_of(ctx, &self.0.code, edition.as_deref()).await
+    }
+    /// The municipality's answer to one indicator; null when outside the question's universe
+    /// (not asked) or unanswered, never "no".
+    async fn value(
+        &self,
+        ctx: &Context<'_>,
+        indicator: String,
+        edition: Option<String>,
+    ) -> Result<Option<AnswerValue>> {
+        survey::value_of(ctx, &self.0.code, &indicator, edition.as_deref()).await
     }
     /// The municipality as an RFC 7946 Feature with its properties and the credit line.
     async fn feature(

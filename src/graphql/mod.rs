@@ -4,6 +4,7 @@
 pub mod areas;
 pub mod geometry;
 pub mod loaders;
+pub mod survey;
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
@@ -11,7 +12,7 @@ use sea_orm::DatabaseConnection;
 
 /// The root of every query.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(areas::AreaQuery);
+pub struct QueryRoot(areas::AreaQuery, survey::SurveyQuery);
 
 /// The schema type served at `/graphql`.
 pub type AtlasSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;

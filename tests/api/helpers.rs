@@ -115,6 +115,9 @@ async fn load(url: &str, sources: &ImportSources) -> DatabaseConnection {
     let db = dx_atlas::db::connect(url).await.expect("connect");
     dx_atlas::db::migrate(&db).await.expect("migrate");
     import_boundaries(&db, sources).await.expect("import");
+    dx_atlas::survey::seed::ensure_r5(&db)
+        .await
+        .expect("seed R5");
     db
 }
 

@@ -11,3 +11,4 @@ mod errors;
 mod geometry;
 mod import;
 mod service;
+mod survey;

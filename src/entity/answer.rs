@@ -1,0 +1,30 @@
+//! One per-authority answer row.
+
+use sea_orm::entity::prelude::*;
+
+/// One per-authority answer row.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "answer")]
+pub struct Model {
+    /// Surrogate key.
+    #[sea_orm(primary_key, auto_increment = true)]
+    pub id: i64,
+    /// Edition.
+    pub edition_code: String,
+    /// Question.
+    pub question_code: String,
+    /// PREFECTURE or MUNICIPALITY.
+    pub subject: String,
+    /// Prefecture (2 digits) or municipality (5 digits).
+    pub respondent_code: String,
+    /// Chosen option.
+    pub option_code: Option<String>,
+    /// Number given to a count question.
+    pub amount: Option<i64>,
+}
+
+/// No relations are navigated through the ORM.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,648 @@
+//! The survey: editions, the indicator catalogue, per-authority answers, aggregates,
+//! published figures and their reconciliation.
+
+use async_graphql::{Context, Enum, Object, Result, SimpleObject};
+use sea_orm::DatabaseConnection;
+
+use crate::entity::{
+    answer, published_figure, question, question_option, survey_edition, survey_section,
+};
+use crate::error::{AppError, GraphqlResultExt};
+use crate::repo::survey::{self as repo, GroupBy as RepoGroupBy};
+use crate::survey::aggregate;
+use crate::survey::catalogue::Subject as DomainSubject;
+
+fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
+    ctx.data_unchecked::<DatabaseConnection>()
+}
+
+/// The edition named, or the newest one.
+pub async fn resolve_edition(
+    db: &DatabaseConnection,
+    code: Option<&str>,
+) -> Result<survey_edition::Model> {
+    match code {
+        Some(code) => repo::edition(db, code)
+            .await
+            .gql()?
+            .ok_or_else(|| AppError::BadInput(format!("edition: no survey edition `{code}`")))
+            .gql(),
+        None => repo::editions(db)
+            .await
+            .gql()?
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::BadInput("no survey edition has been loaded".into()))
+            .gql(),
+    }
+}
+
+async fn resolve_indicator(db: &DatabaseConnection, code: &str) -> Result<question::Model> {
+    repo::question(db, code)
+        .await
+        .gql()?
+        .ok_or_else(|| AppError::BadInput(format!("indicator: no indicator `{code}`")))
+        .gql()
+}
+
+/// Where an edition's per-authority answers come from.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum Provenance {
+    /// The ministry's own per-authority data (個別データ), imported.
+    OfficialMicrodata,
+    /// Synthetic answers calibrated to reproduce every published total: no individual value is official.
+    CalibratedSynthetic,
+}
+
+impl Provenance {
+    fn parse(text: &str) -> Self {
+        if text == "OFFICIAL_MICRODATA" {
+            Self::OfficialMicrodata
+        } else {
+            Self::CalibratedSynthetic
+        }
+    }
+}
+
+/// Prefectures or municipalities.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum Subject {
+    /// 都道府県.
+    Prefecture,
+    /// 市区町村.
+    Municipality,
+}
+
+impl From<Subject> for DomainSubject {
+    fn from(s: Subject) -> Self {
+        match s {
+            Subject::Prefecture => Self::Prefecture,
+            Subject::Municipality => Self::Municipality,
+        }
+    }
+}
+
+/// How an aggregate is grouped.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum GroupBy {
+    /// The whole country.
+    Nation,
+    /// By prefecture.
+    Prefecture,
+    /// By kind of municipality.
+    Kind,
+}
+
+/// A survey edition.
+pub struct SurveyEdition(pub survey_edition::Model);
+
+#[Object]
+impl SurveyEdition {
+    /// Code, e.g. R5 (令和5年度).
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    /// Title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// Status date of the answers (ISO 8601).
+    async fn reference_date(&self) -> &str {
+        &self.0.reference_date
+    }
+    /// The published source.
+    async fn source(&self) -> &str {
+        &self.0.source
+    }
+    /// Where the per-authority answers come from.
+    async fn provenance(&self) -> Provenance {
+        Provenance::parse(&self.0.provenance)
+    }
+    /// What the provenance means for individual values.
+    async fn provenance_note(&self) -> &str {
+        &self.0.provenance_note
+    }
+    /// Increases with every import of answers.
+    async fn data_version(&self) -> i64 {
+        self.0.data_version
+    }
+}
+
+/// A section of the survey summary.
+#[derive(SimpleObject)]
+pub struct Section {
+    /// Numbering: (1)①1 is "1-1-1".
+    pub code: String,
+    /// Heading as written.
+    pub label_ja: String,
+    /// English heading.
+    pub label_en: String,
+}
+
+impl From<survey_section::Model> for Section {
+    fn from(s: survey_section::Model) -> Self {
+        Self {
+            code: s.code,
+            label_ja: s.label_ja,
+            label_en: s.label_en,
+        }
+    }
+}
+
+/// An answer option.
+#[derive(SimpleObject)]
+pub struct IndicatorOption {
+    /// Code, e.g. "yes".
+    pub code: String,
+    /// Label as written.
+    pub label_ja: String,
+    /// English label.
+    pub label_en: String,
+}
+
+impl From<question_option::Model> for IndicatorOption {
+    fn from(o: question_option::Model) -> Self {
+        Self {
+            code: o.code,
+            label_ja: o.label_ja,
+            label_en: o.label_en,
+        }
+    }
+}
+
+/// A follow-up's condition.
+#[derive(SimpleObject)]
+pub struct IndicatorCondition {
+    /// The parent indicator.
+    pub indicator: String,
+    /// The parent's option that leads to this question.
+    pub option: String,
+}
+
+/// A question of the survey (an indicator).
+pub struct Indicator(pub question::Model);
+
+#[Object]
+impl Indicator {
+    /// Stable readable code, e.g. "cio.appointed".
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    /// Section numbering.
+    async fn section(&self) -> &str {
+        &self.0.section_code
+    }
+    /// Label as written in the summary.
+    async fn label_ja(&self) -> &str {
+        &self.0.label_ja
+    }
+    /// English label.
+    async fn label_en(&self) -> &str {
+        &self.0.label_en
+    }
+    /// YES_NO, SINGLE_CHOICE, MULTIPLE_CHOICE, COUNT or PLANNING_STATUS.
+    #[graphql(name = "type")]
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+    /// BOTH, PREFECTURES or MUNICIPALITIES.
+    async fn asked(&self) -> &str {
+        &self.0.asked
+    }
+    /// 1733 or 1741 municipalities (the summary's percentages tell which).
+    async fn municipal_universe(&self) -> Option<i32> {
+        self.0.municipal_universe
+    }
+    /// For follow-ups: who is asked.
+    async fn condition(&self) -> Option<IndicatorCondition> {
+        Some(IndicatorCondition {
+            indicator: self.0.condition_question.clone()?,
+            option: self.0.condition_option.clone()?,
+        })
+    }
+    /// Where the status date differs from the edition's.
+    async fn reference_date(&self) -> Option<&str> {
+        self.0.reference_date.as_deref()
+    }
+    /// Where the figures come from another survey.
+    async fn source(&self) -> Option<&str> {
+        self.0.source.as_deref()
+    }
+    /// False when the summary names the question without a figure: no answers exist.
+    async fn has_data(&self) -> bool {
+        self.0.has_data
+    }
+    /// Remarks on how the question is modelled.
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    /// Answer options, in order.
+    async fn options(&self, ctx: &Context<'_>) -> Result<Vec<IndicatorOption>> {
+        Ok(repo::options(db(ctx), std::slice::from_ref(&self.0.code))
+            .await
+            .gql()?
+            .remove(&self.0.code)
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+}
+
+/// One authority's answer to one indicator. Where the edition's provenance is
+/// CALIBRATED_SYNTHETIC this value is synthetic: it belongs to a dataset that reproduces the
+/// published totals, not to the authority.
+#[derive(SimpleObject)]
+pub struct AnswerValue {
+    /// The indicator.
+    pub indicator: String,
+    /// Options chosen (one for single-answer questions; none for counts).
+    pub options: Vec<String>,
+    /// The number given, for count questions.
+    pub amount: Option<i64>,
+    /// Where the value comes from; CALIBRATED_SYNTHETIC values are not official.
+    pub provenance: Provenance,
+}
+
+fn answer_values(rows: Vec<answer::Model>, provenance: Provenance) -> Vec<AnswerValue> {
+    let mut out: Vec<AnswerValue> = Vec::new();
+    for row in rows {
+        match out.last_mut() {
+            Some(last) if last.indicator == row.question_code => {
+                last.options.extend(row.option_code);
+                last.amount = last.amount.or(row.amount);
+            }
+            _ => out.push(AnswerValue {
+                indicator: row.question_code,
+                options: row.option_code.into_iter().collect(),
+                amount: row.amount,
+                provenance,
+            }),
+        }
+    }
+    out
+}
+
+/// All answers of a respondent in an edition, by indicator.
+pub async fn answers_of(
+    ctx: &Context<'_>,
+    respondent: &str,
+    edition: Option<&str>,
+) -> Result<Vec<AnswerValue>> {
+    let db = db(ctx);
+    let edition = resolve_edition(db, edition).await?;
+    let rows = repo::answers_of(db, &edition.code, respondent, None)
+        .await
+        .gql()?;
+    Ok(answer_values(rows, Provenance::parse(&edition.provenance)))
+}
+
+/// A respondent's answer to one indicator; null outside the question's universe or unanswered.
+pub async fn value_of(
+    ctx: &Context<'_>,
+    respondent: &str,
+    indicator: &str,
+    edition: Option<&str>,
+) -> Result<Option<AnswerValue>> {
+    let db = db(ctx);
+    let edition = resolve_edition(db, edition).await?;
+    resolve_indicator(db, indicator).await?;
+    let rows = repo::answers_of(db, &edition.code, respondent, Some(indicator))
+        .await
+        .gql()?;
+    Ok(answer_values(rows, Provenance::parse(&edition.provenance)).pop())
+}
+
+/// One option's count in a group.
+#[derive(SimpleObject)]
+pub struct OptionCount {
+    /// Option code.
+    pub option: String,
+    /// Respondents choosing it.
+    pub count: i64,
+    /// count / respondents.
+    pub rate: Option<f64>,
+}
+
+/// One group of an aggregate.
+#[derive(SimpleObject)]
+pub struct AggregateGroup {
+    /// "JP" for the nation, a prefecture code, a kind of municipality, or "PREFECTURE".
+    pub key: String,
+    /// Who was asked: the universe, and for follow-ups those giving the parent's answer.
+    pub asked: i64,
+    /// Who answered: the denominator of every rate.
+    pub respondents: i64,
+    /// Asked but without an answer (never counted as "no").
+    pub missing: i64,
+    /// Count per option.
+    pub counts: Vec<OptionCount>,
+    /// Total of the numbers given, for count questions.
+    pub sum: Option<i64>,
+}
+
+/// An indicator aggregated over respondents. Totals are exact for every provenance.
+#[derive(SimpleObject)]
+pub struct Aggregate {
+    /// The indicator.
+    pub indicator: String,
+    /// The edition.
+    pub edition: String,
+    /// Whose answers.
+    pub subject: Subject,
+    /// Where the answers come from.
+    pub provenance: Provenance,
+    /// The groups.
+    pub groups: Vec<AggregateGroup>,
+}
+
+/// A number written in the survey summary.
+pub struct PublishedFigure(pub published_figure::Model);
+
+#[Object]
+impl PublishedFigure {
+    /// The indicator it counts.
+    async fn indicator(&self) -> &str {
+        &self.0.question_code
+    }
+    /// PREFECTURE or MUNICIPALITY.
+    async fn subject(&self) -> &str {
+        &self.0.subject
+    }
+    /// COUNT (respondents choosing `option`), SUM (of a count indicator) or RESPONDENTS (how many were asked).
+    async fn measure(&self) -> &str {
+        &self.0.measure
+    }
+    /// The option counted.
+    async fn option(&self) -> Option<&str> {
+        self.0.option_code.as_deref()
+    }
+    /// A breakdown by kind of municipality, where the summary gives one.
+    async fn group(&self) -> Option<&str> {
+        self.0.group_code.as_deref()
+    }
+    /// The number.
+    async fn value(&self) -> i64 {
+        self.0.value
+    }
+    /// Who was asked.
+    async fn denominator(&self) -> Option<i64> {
+        self.0.denominator
+    }
+    /// The percentage as written.
+    async fn percent(&self) -> Option<f64> {
+        self.0.percent
+    }
+    /// The phrase of the summary it comes from.
+    async fn quote(&self) -> &str {
+        &self.0.quote
+    }
+    /// True when implied by the summary's percentages rather than written.
+    async fn derived(&self) -> bool {
+        self.0.derived
+    }
+}
+
+/// A published figure beside the same quantity computed from the stored answers.
+#[derive(SimpleObject)]
+pub struct ReconciledFigure {
+    /// As published.
+    pub figure: PublishedFigure,
+    /// Computed by an aggregate query over the answers.
+    pub computed: Option<i64>,
+    /// Computed denominator (respondents who answered), for COUNT figures.
+    pub computed_denominator: Option<i64>,
+    /// Value and denominator agree.
+    pub matched: bool,
+}
+
+/// A national figure beside its recomputation.
+#[derive(SimpleObject)]
+pub struct ReconciledNationalFigure {
+    /// Code.
+    pub code: String,
+    /// As published.
+    pub published: f64,
+    /// Recomputed from the stored table.
+    pub computed: Option<f64>,
+    /// They agree.
+    pub matched: bool,
+}
+
+/// How the stored answers of an edition compare with the published figures.
+#[derive(SimpleObject)]
+pub struct Reconciliation {
+    /// The edition.
+    pub edition: String,
+    /// Where its answers come from.
+    pub provenance: Provenance,
+    /// Figures checked.
+    pub total: i64,
+    /// Figures that agree.
+    pub matched: i64,
+    /// Every figure agrees.
+    pub all_matched: bool,
+    /// Every figure.
+    pub figures: Vec<ReconciledFigure>,
+    /// National figures.
+    pub national: Vec<ReconciledNationalFigure>,
+}
+
+/// A row of the 59 online procedures table (national estimates, not per authority).
+#[derive(SimpleObject)]
+pub struct OnlineProcedure {
+    /// Table and group.
+    pub category: String,
+    /// Number in its group.
+    pub number: i32,
+    /// Name as written.
+    pub name_ja: String,
+    /// BOTH, PREFECTURES or MUNICIPALITIES.
+    pub scope: String,
+    /// Annual procedures (national estimate).
+    pub annual_total: Option<i64>,
+    /// Online rate, percent.
+    pub online_rate_percent: Option<f64>,
+    /// Remarks.
+    pub note: Option<String>,
+}
+
+/// Queries over the survey.
+#[derive(Default)]
+pub struct SurveyQuery;
+
+#[Object]
+impl SurveyQuery {
+    /// Survey editions, newest first.
+    async fn surveys(&self, ctx: &Context<'_>) -> Result<Vec<SurveyEdition>> {
+        Ok(repo::editions(db(ctx))
+            .await
+            .gql()?
+            .into_iter()
+            .map(SurveyEdition)
+            .collect())
+    }
+
+    /// Sections of the survey summary.
+    async fn sections(&self, ctx: &Context<'_>) -> Result<Vec<Section>> {
+        Ok(repo::sections(db(ctx))
+            .await
+            .gql()?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Indicators in the summary's order, of one section (with its subsections) and asked of one subject if given.
+    async fn indicators(
+        &self,
+        ctx: &Context<'_>,
+        section: Option<String>,
+        subject: Option<Subject>,
+    ) -> Result<Vec<Indicator>> {
+        let mut questions = repo::questions(db(ctx), section.as_deref()).await.gql()?;
+        if let Some(subject) = subject {
+            let wanted = match subject {
+                Subject::Prefecture => "PREFECTURES",
+                Subject::Municipality => "MUNICIPALITIES",
+            };
+            questions.retain(|q| q.asked == "BOTH" || q.asked == wanted);
+        }
+        Ok(questions.into_iter().map(Indicator).collect())
+    }
+
+    /// One indicator by code; null if none.
+    async fn indicator(&self, ctx: &Context<'_>, code: String) -> Result<Option<Indicator>> {
+        Ok(repo::question(db(ctx), &code).await.gql()?.map(Indicator))
+    }
+
+    /// An indicator aggregated over the answers of an edition (default: the newest).
+    async fn aggregate(
+        &self,
+        ctx: &Context<'_>,
+        indicator: String,
+        edition: Option<String>,
+        subject: Subject,
+        #[graphql(default_with = "GroupBy::Nation")] group_by: GroupBy,
+    ) -> Result<Aggregate> {
+        let db = db(ctx);
+        let edition = resolve_edition(db, edition.as_deref()).await?;
+        let question = resolve_indicator(db, &indicator).await?;
+        let group_by_repo = match group_by {
+            GroupBy::Nation => RepoGroupBy::Nation,
+            GroupBy::Prefecture => RepoGroupBy::Prefecture,
+            GroupBy::Kind => RepoGroupBy::Kind,
+        };
+        let groups =
+            aggregate::aggregate(db, &edition.code, &question, subject.into(), group_by_repo)
+                .await
+                .gql()?;
+        Ok(Aggregate {
+            indicator,
+            edition: edition.code,
+            subject,
+            provenance: Provenance::parse(&edition.provenance),
+            groups: groups
+                .into_iter()
+                .map(|g| AggregateGroup {
+                    key: g.key,
+                    asked: g.asked,
+                    respondents: g.respondents,
+                    missing: g.missing,
+                    counts: g
+                        .counts
+                        .into_iter()
+                        .map(|c| OptionCount {
+                            option: c.option,
+                            count: c.count,
+                            rate: c.rate,
+                        })
+                        .collect(),
+                    sum: g.sum,
+                })
+                .collect(),
+        })
+    }
+
+    /// Numbers written in the survey summary, of one section if given.
+    async fn published_figures(
+        &self,
+        ctx: &Context<'_>,
+        section: Option<String>,
+        edition: Option<String>,
+    ) -> Result<Vec<PublishedFigure>> {
+        let db = db(ctx);
+        let edition = resolve_edition(db, edition.as_deref()).await?;
+        Ok(
+            repo::published_figures(db, &edition.code, section.as_deref())
+                .await
+                .gql()?
+                .into_iter()
+                .map(PublishedFigure)
+                .collect(),
+        )
+    }
+
+    /// Every published figure beside the value computed from the stored answers.
+    async fn reconcile(
+        &self,
+        ctx: &Context<'_>,
+        edition: Option<String>,
+    ) -> Result<Reconciliation> {
+        let db = db(ctx);
+        let edition = resolve_edition(db, edition.as_deref()).await?;
+        let (figures, national) = aggregate::reconcile(db, &edition.code).await.gql()?;
+        let matched = figures.iter().filter(|f| f.matched).count() as i64;
+        let total = figures.len() as i64;
+        let national: Vec<ReconciledNationalFigure> = national
+            .into_iter()
+            .map(|n| ReconciledNationalFigure {
+                code: n.code,
+                published: n.published,
+                computed: n.computed,
+                matched: n.matched,
+            })
+            .collect();
+        Ok(Reconciliation {
+            edition: edition.code,
+            provenance: Provenance::parse(&edition.provenance),
+            total,
+            matched,
+            all_matched: matched == total && national.iter().all(|n| n.matched),
+            figures: figures
+                .into_iter()
+                .map(|f| ReconciledFigure {
+                    figure: PublishedFigure(f.figure),
+                    computed: f.computed,
+                    computed_denominator: f.computed_denominator,
+                    matched: f.matched,
+                })
+                .collect(),
+            national,
+        })
+    }
+
+    /// The 59 online procedures with their annual totals and online rates (national estimates).
+    async fn online_procedures(
+        &self,
+        ctx: &Context<'_>,
+        edition: Option<String>,
+    ) -> Result<Vec<OnlineProcedure>> {
+        let db = db(ctx);
+        let edition = resolve_edition(db, edition.as_deref()).await?;
+        Ok(repo::online_procedures(db, &edition.code)
+            .await
+            .gql()?
+            .into_iter()
+            .map(|p| OnlineProcedure {
+                category: p.category,
+                number: p.number,
+                name_ja: p.name_ja,
+                scope: p.scope,
+                annual_total: p.annual_total,
+                online_rate_percent: p.online_rate_percent,
+                note: p.note,
+            })
+            .collect())
+    }
+}

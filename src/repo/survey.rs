@@ -1,0 +1,567 @@
+//! Survey editions, the catalogue, answers, and the aggregate queries over answers.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use sea_orm::sea_query::{Alias, Expr, Func, Query, SelectStatement};
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Statement,
+};
+
+use crate::entity::{
+    answer, municipality, national_figure, online_procedure, published_figure, question,
+    question_option, survey_edition, survey_section,
+};
+use crate::error::{AppError, AppResult};
+use crate::survey::calibrate::Answer;
+use crate::survey::catalogue::{Catalogue, Subject};
+use crate::survey::seed::EditionInfo;
+
+/// Rows per INSERT, well under SQLite's bound-variable limit.
+const CHUNK: usize = 1000;
+
+/// One edition.
+pub async fn edition(
+    db: &impl ConnectionTrait,
+    code: &str,
+) -> AppResult<Option<survey_edition::Model>> {
+    Ok(survey_edition::Entity::find_by_id(code.to_owned())
+        .one(db)
+        .await?)
+}
+
+/// All editions, newest reference date first.
+pub async fn editions(db: &impl ConnectionTrait) -> AppResult<Vec<survey_edition::Model>> {
+    Ok(survey_edition::Entity::find()
+        .order_by_desc(survey_edition::Column::ReferenceDate)
+        .all(db)
+        .await?)
+}
+
+/// Writes an edition's row.
+pub async fn insert_edition(
+    db: &impl ConnectionTrait,
+    info: &EditionInfo,
+    provenance: &str,
+    note: &str,
+) -> AppResult<()> {
+    survey_edition::Entity::insert(survey_edition::ActiveModel {
+        code: Set(info.code.to_owned()),
+        title: Set(info.title.to_owned()),
+        reference_date: Set(info.reference_date.to_owned()),
+        source: Set(info.source.to_owned()),
+        provenance: Set(provenance.to_owned()),
+        provenance_note: Set(note.to_owned()),
+        data_version: Set(1),
+    })
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// Sets an edition's provenance and bumps its data version.
+pub async fn set_provenance(
+    db: &impl ConnectionTrait,
+    edition: &survey_edition::Model,
+    provenance: &str,
+    note: &str,
+) -> AppResult<()> {
+    survey_edition::Entity::update(survey_edition::ActiveModel {
+        code: Set(edition.code.clone()),
+        provenance: Set(provenance.to_owned()),
+        provenance_note: Set(note.to_owned()),
+        data_version: Set(edition.data_version + 1),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// Writes the catalogue (sections, questions, options) and the edition's published figures.
+pub async fn insert_catalogue(
+    db: &impl ConnectionTrait,
+    edition: &str,
+    catalogue: &Catalogue,
+) -> AppResult<()> {
+    let known: HashSet<String> = survey_section::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.code)
+        .collect();
+    let sections: Vec<_> = catalogue
+        .sections
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !known.contains(&s.code))
+        .map(|(i, s)| survey_section::ActiveModel {
+            code: Set(s.code.clone()),
+            position: Set(i as i32),
+            label_ja: Set(s.label_ja.clone()),
+            label_en: Set(s.label_en.clone()),
+        })
+        .collect();
+    if !sections.is_empty() {
+        survey_section::Entity::insert_many(sections)
+            .exec(db)
+            .await?;
+    }
+    let known: HashSet<String> = question::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|q| q.code)
+        .collect();
+    let fresh: Vec<_> = catalogue
+        .questions
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| !known.contains(&q.code))
+        .collect();
+    for chunk in fresh.chunks(CHUNK / 20) {
+        question::Entity::insert_many(chunk.iter().map(|(i, q)| {
+            question::ActiveModel {
+                code: Set(q.code.clone()),
+                section_code: Set(q.section.clone()),
+                position: Set(*i as i32),
+                label_ja: Set(q.label_ja.clone()),
+                label_en: Set(q.label_en.clone()),
+                kind: Set(q.kind.as_str().to_owned()),
+                asked: Set(match q.asked {
+                    crate::survey::catalogue::Asked::Both => "BOTH",
+                    crate::survey::catalogue::Asked::Prefectures => "PREFECTURES",
+                    crate::survey::catalogue::Asked::Municipalities => "MUNICIPALITIES",
+                }
+                .to_owned()),
+                municipal_universe: Set(q.municipal_universe.map(|u| u as i32)),
+                condition_question: Set(q.condition.as_ref().map(|c| c.question.clone())),
+                condition_option: Set(q.condition.as_ref().map(|c| c.option.clone())),
+                reference_date: Set(q.reference_date.clone()),
+                source: Set(q.source.clone()),
+                has_data: Set(q.has_data),
+                note: Set(q.note.clone()),
+            }
+        }))
+        .exec(db)
+        .await?;
+    }
+    let options: Vec<_> = fresh
+        .iter()
+        .flat_map(|(_, q)| {
+            q.options
+                .iter()
+                .enumerate()
+                .map(|(i, o)| question_option::ActiveModel {
+                    question_code: Set(q.code.clone()),
+                    code: Set(o.code.clone()),
+                    position: Set(i as i32),
+                    label_ja: Set(o.label_ja.clone()),
+                    label_en: Set(o.label_en.clone()),
+                })
+        })
+        .collect();
+    for chunk in options.chunks(CHUNK / 10) {
+        question_option::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await?;
+    }
+    let figures: Vec<_> = catalogue
+        .figures
+        .iter()
+        .enumerate()
+        .map(|(i, f)| published_figure::ActiveModel {
+            id: NotSet,
+            edition_code: Set(edition.to_owned()),
+            position: Set(i as i32),
+            question_code: Set(f.question.clone()),
+            subject: Set(f.subject.as_str().to_owned()),
+            measure: Set(f.measure.as_str().to_owned()),
+            option_code: Set(f.option.clone()),
+            group_code: Set(f.group.clone()),
+            value: Set(f.value),
+            denominator: Set(f.denominator),
+            percent: Set(f.percent),
+            quote: Set(f.quote.clone()),
+            derived: Set(f.derived),
+        })
+        .collect();
+    for chunk in figures.chunks(CHUNK / 20) {
+        published_figure::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await?;
+    }
+    let procedures: Vec<_> = catalogue
+        .online_procedures
+        .iter()
+        .map(|p| online_procedure::ActiveModel {
+            id: NotSet,
+            edition_code: Set(edition.to_owned()),
+            category: Set(p.category.clone()),
+            number: Set(p.number),
+            name_ja: Set(p.name_ja.clone()),
+            scope: Set(p.scope.clone()),
+            annual_total: Set(p.annual_total),
+            online_rate_percent: Set(p.online_rate_percent),
+            note: Set(p.note.clone()),
+        })
+        .collect();
+    online_procedure::Entity::insert_many(procedures)
+        .exec(db)
+        .await?;
+    let national: Vec<_> = catalogue
+        .national_figures
+        .iter()
+        .map(|n| national_figure::ActiveModel {
+            edition_code: Set(edition.to_owned()),
+            code: Set(n.code.clone()),
+            label_ja: Set(n.label_ja.clone()),
+            value: Set(n.value),
+            unit: Set(n.unit.clone()),
+            quote: Set(n.quote.clone()),
+        })
+        .collect();
+    national_figure::Entity::insert_many(national)
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The level of a respondent code: two digits a prefecture, five a municipality.
+pub fn subject_of(code: &str) -> Subject {
+    if code.len() == 2 {
+        Subject::Prefecture
+    } else {
+        Subject::Municipality
+    }
+}
+
+/// Replaces all answers of an edition.
+pub async fn replace_answers(
+    db: &impl ConnectionTrait,
+    edition: &str,
+    answers: Vec<Answer>,
+) -> AppResult<()> {
+    answer::Entity::delete_many()
+        .filter(answer::Column::EditionCode.eq(edition))
+        .exec(db)
+        .await?;
+    for chunk in answers.chunks(CHUNK) {
+        answer::Entity::insert_many(chunk.iter().map(|a| answer::ActiveModel {
+            id: NotSet,
+            edition_code: Set(edition.to_owned()),
+            question_code: Set(a.question.clone()),
+            subject: Set(subject_of(&a.respondent).as_str().to_owned()),
+            respondent_code: Set(a.respondent.clone()),
+            option_code: Set(a.option.clone()),
+            amount: Set(a.amount),
+        }))
+        .exec(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// All answers of an edition, ordered (for export and hashing).
+pub async fn all_answers(db: &impl ConnectionTrait, edition: &str) -> AppResult<Vec<Answer>> {
+    let mut out: Vec<Answer> = answer::Entity::find()
+        .filter(answer::Column::EditionCode.eq(edition))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| Answer {
+            question: a.question_code,
+            respondent: a.respondent_code,
+            option: a.option_code,
+            amount: a.amount,
+        })
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// Sections in the summary's order.
+pub async fn sections(db: &impl ConnectionTrait) -> AppResult<Vec<survey_section::Model>> {
+    Ok(survey_section::Entity::find()
+        .order_by_asc(survey_section::Column::Position)
+        .all(db)
+        .await?)
+}
+
+/// Questions in the summary's order, optionally of one section (and its subsections).
+pub async fn questions(
+    db: &impl ConnectionTrait,
+    section: Option<&str>,
+) -> AppResult<Vec<question::Model>> {
+    let mut q = question::Entity::find();
+    if let Some(section) = section {
+        q = q.filter(
+            question::Column::SectionCode
+                .eq(section)
+                .or(question::Column::SectionCode.starts_with(format!("{section}-"))),
+        );
+    }
+    Ok(q.order_by_asc(question::Column::Position).all(db).await?)
+}
+
+/// One question.
+pub async fn question(db: &impl ConnectionTrait, code: &str) -> AppResult<Option<question::Model>> {
+    Ok(question::Entity::find_by_id(code.to_owned())
+        .one(db)
+        .await?)
+}
+
+/// Options of the given questions, in order, by question.
+pub async fn options(
+    db: &impl ConnectionTrait,
+    questions: &[String],
+) -> AppResult<HashMap<String, Vec<question_option::Model>>> {
+    let mut out: HashMap<String, Vec<question_option::Model>> = HashMap::new();
+    for o in question_option::Entity::find()
+        .filter(question_option::Column::QuestionCode.is_in(questions.iter().cloned()))
+        .order_by_asc(question_option::Column::Position)
+        .all(db)
+        .await?
+    {
+        out.entry(o.question_code.clone()).or_default().push(o);
+    }
+    Ok(out)
+}
+
+/// A respondent's answers in an edition, optionally to one question.
+pub async fn answers_of(
+    db: &impl ConnectionTrait,
+    edition: &str,
+    respondent: &str,
+    question: Option<&str>,
+) -> AppResult<Vec<answer::Model>> {
+    let mut q = answer::Entity::find()
+        .filter(answer::Column::EditionCode.eq(edition))
+        .filter(answer::Column::RespondentCode.eq(respondent));
+    if let Some(question) = question {
+        q = q.filter(answer::Column::QuestionCode.eq(question));
+    }
+    Ok(q.order_by_asc(answer::Column::Id).all(db).await?)
+}
+
+/// Published figures of an edition, optionally of one section (and its subsections).
+pub async fn published_figures(
+    db: &impl ConnectionTrait,
+    edition: &str,
+    section: Option<&str>,
+) -> AppResult<Vec<published_figure::Model>> {
+    let mut figures = published_figure::Entity::find()
+        .filter(published_figure::Column::EditionCode.eq(edition))
+        .order_by_asc(published_figure::Column::Position)
+        .all(db)
+        .await?;
+    if let Some(section) = section {
+        let codes: HashSet<String> = questions(db, Some(section))
+            .await?
+            .into_iter()
+            .map(|q| q.code)
+            .collect();
+        figures.retain(|f| codes.contains(&f.question_code));
+    }
+    Ok(figures)
+}
+
+/// The online procedures table of an edition.
+pub async fn online_procedures(
+    db: &impl ConnectionTrait,
+    edition: &str,
+) -> AppResult<Vec<online_procedure::Model>> {
+    Ok(online_procedure::Entity::find()
+        .filter(online_procedure::Column::EditionCode.eq(edition))
+        .order_by_asc(online_procedure::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// National figures of an edition.
+pub async fn national_figures(
+    db: &impl ConnectionTrait,
+    edition: &str,
+) -> AppResult<Vec<national_figure::Model>> {
+    Ok(national_figure::Entity::find()
+        .filter(national_figure::Column::EditionCode.eq(edition))
+        .all(db)
+        .await?)
+}
+
+/// How answers are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    /// One group for the whole country.
+    Nation,
+    /// By prefecture (a prefecture's own answer is its own group).
+    Prefecture,
+    /// By kind of municipality (prefectures form one group, `PREFECTURE`).
+    Kind,
+}
+
+/// Counts from the answer table for one question, subject and group.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally {
+    /// Distinct respondents with an answer.
+    pub respondents: i64,
+    /// Distinct respondents per chosen option.
+    pub by_option: BTreeMap<String, i64>,
+    /// Sum of the numbers given (count questions).
+    pub sum: Option<i64>,
+}
+
+fn run_grouped(
+    mut select: SelectStatement,
+    subject: Subject,
+    group_by: GroupBy,
+) -> (SelectStatement, bool) {
+    let joined = subject == Subject::Municipality && group_by != GroupBy::Nation;
+    if joined {
+        select.inner_join(
+            municipality::Entity,
+            Expr::col((municipality::Entity, municipality::Column::Code))
+                .equals((answer::Entity, answer::Column::RespondentCode)),
+        );
+    }
+    let key: Option<Expr> = match (group_by, subject) {
+        (GroupBy::Nation, _) | (GroupBy::Kind, Subject::Prefecture) => None,
+        (GroupBy::Prefecture, Subject::Prefecture) => {
+            Some(Expr::col((answer::Entity, answer::Column::RespondentCode)))
+        }
+        (GroupBy::Prefecture, Subject::Municipality) => Some(Expr::col((
+            municipality::Entity,
+            municipality::Column::PrefectureCode,
+        ))),
+        (GroupBy::Kind, Subject::Municipality) => Some(Expr::col((
+            municipality::Entity,
+            municipality::Column::Kind,
+        ))),
+    };
+    let grouped = key.is_some();
+    if let Some(key) = key {
+        select.expr_as(key.clone(), Alias::new("grp"));
+        select.add_group_by([sea_orm::sea_query::SimpleExpr::from(key)]);
+    }
+    (select, grouped)
+}
+
+/// Tallies one question's answers for a subject, by group, with SQL aggregates over the
+/// answer table. Group keys: `JP` for the nation, the prefecture code, the kind (or
+/// `PREFECTURE` for the prefectures' own answers).
+pub async fn tally(
+    db: &impl ConnectionTrait,
+    edition: &str,
+    question: &str,
+    subject: Subject,
+    group_by: GroupBy,
+) -> AppResult<BTreeMap<String, Tally>> {
+    let filter = |select: &mut SelectStatement| {
+        select
+            .from(answer::Entity)
+            .and_where(Expr::col((answer::Entity, answer::Column::EditionCode)).eq(edition))
+            .and_where(Expr::col((answer::Entity, answer::Column::QuestionCode)).eq(question))
+            .and_where(Expr::col((answer::Entity, answer::Column::Subject)).eq(subject.as_str()));
+    };
+    let default_key = match (group_by, subject) {
+        (GroupBy::Kind, Subject::Prefecture) => "PREFECTURE",
+        _ => "JP",
+    };
+    let backend = db.get_database_backend();
+    let respondent = Expr::col((answer::Entity, answer::Column::RespondentCode));
+    let mut out: BTreeMap<String, Tally> = BTreeMap::new();
+
+    // Respondents and sums per group.
+    let mut select = Query::select();
+    filter(&mut select);
+    select
+        .expr_as(respondent.clone().count_distinct(), Alias::new("n"))
+        .expr_as(
+            Expr::expr(Func::sum(Expr::col((
+                answer::Entity,
+                answer::Column::Amount,
+            ))))
+            .cast_as(Alias::new("BIGINT")),
+            Alias::new("total"),
+        );
+    let (select, grouped) = run_grouped(select, subject, group_by);
+    for row in db.query_all(backend.build(&select)).await? {
+        let key = if grouped {
+            row.try_get::<String>("", "grp")?
+        } else {
+            default_key.to_owned()
+        };
+        let t = out.entry(key).or_default();
+        t.respondents = row.try_get("", "n")?;
+        t.sum = row.try_get("", "total")?;
+    }
+
+    // Respondents per option per group.
+    let mut select = Query::select();
+    filter(&mut select);
+    select
+        .column((answer::Entity, answer::Column::OptionCode))
+        .expr_as(respondent.count_distinct(), Alias::new("n"))
+        .and_where(Expr::col((answer::Entity, answer::Column::OptionCode)).is_not_null())
+        .group_by_col((answer::Entity, answer::Column::OptionCode));
+    let (select, grouped) = run_grouped(select, subject, group_by);
+    for row in db.query_all(backend.build(&select)).await? {
+        let key = if grouped {
+            row.try_get::<String>("", "grp")?
+        } else {
+            default_key.to_owned()
+        };
+        let option: String = row.try_get("", "option_code")?;
+        out.entry(key)
+            .or_default()
+            .by_option
+            .insert(option, row.try_get("", "n")?);
+    }
+    Ok(out)
+}
+
+/// Respondents who gave `option` to `question`.
+pub async fn respondents_choosing(
+    db: &impl ConnectionTrait,
+    edition: &str,
+    question: &str,
+    option: &str,
+) -> AppResult<HashSet<String>> {
+    Ok(answer::Entity::find()
+        .filter(answer::Column::EditionCode.eq(edition))
+        .filter(answer::Column::QuestionCode.eq(question))
+        .filter(answer::Column::OptionCode.eq(option))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.respondent_code)
+        .collect())
+}
+
+/// The overall online rate of the procedures table, weighted by annual totals, in percent
+/// (computed by the database).
+pub async fn weighted_online_rate(
+    db: &impl ConnectionTrait,
+    edition: &str,
+) -> AppResult<Option<f64>> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DatabaseBackend::Postgres => {
+            "SELECT CAST(SUM(annual_total * online_rate_percent) / NULLIF(SUM(annual_total), 0) AS DOUBLE PRECISION) AS rate \
+             FROM online_procedure WHERE edition_code = $1 AND annual_total IS NOT NULL"
+        }
+        _ => {
+            "SELECT SUM(annual_total * online_rate_percent) / NULLIF(SUM(annual_total), 0) AS rate \
+             FROM online_procedure WHERE edition_code = ? AND annual_total IS NOT NULL"
+        }
+    };
+    let row = db
+        .query_one(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [edition.into()],
+        ))
+        .await?
+        .ok_or_else(|| AppError::Internal("no row from an aggregate".into()))?;
+    Ok(row.try_get("", "rate")?)
+}

@@ -1,0 +1,285 @@
+//! Aggregates of stored answers, and the reconciliation of published figures against them.
+//! Every number here is computed from the answer table (or, for "how many were asked", from
+//! the universes and the parents' answers), never copied from the figure it is checked against.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use sea_orm::ConnectionTrait;
+
+use super::catalogue::Subject;
+use super::universe;
+use crate::domain::MunicipalityKind;
+use crate::entity::{published_figure, question};
+use crate::error::{AppError, AppResult};
+use crate::repo::survey::{self as repo, GroupBy, Tally};
+use crate::repo::{self as repos};
+
+/// Count of one option.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptionCount {
+    /// Option code.
+    pub option: String,
+    /// Respondents choosing it.
+    pub count: i64,
+    /// `count / respondents`, if anyone answered.
+    pub rate: Option<f64>,
+}
+
+/// One group of an aggregate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggregateGroup {
+    /// `JP`, a prefecture code, a kind, or `PREFECTURE`.
+    pub key: String,
+    /// Who was asked (universe, and the parent's answer for follow-ups).
+    pub asked: i64,
+    /// Who answered: the denominator of the rates.
+    pub respondents: i64,
+    /// Asked but without an answer.
+    pub missing: i64,
+    /// Per option, in the catalogue's order.
+    pub counts: Vec<OptionCount>,
+    /// Total of the numbers given (count questions).
+    pub sum: Option<i64>,
+}
+
+/// A respondent with what groups it.
+#[derive(Debug, Clone)]
+struct Member {
+    code: String,
+    prefecture: String,
+    kind: String,
+}
+
+async fn members(db: &impl ConnectionTrait, subject: Subject) -> AppResult<Vec<Member>> {
+    Ok(match subject {
+        Subject::Prefecture => repos::areas::prefectures(db)
+            .await?
+            .into_iter()
+            .map(|p| Member {
+                prefecture: p.code.clone(),
+                code: p.code,
+                kind: "PREFECTURE".into(),
+            })
+            .collect(),
+        Subject::Municipality => repos::areas::municipalities(
+            db,
+            &repos::areas::MunicipalityFilter::default(),
+            None,
+            None,
+        )
+        .await?
+        .into_iter()
+        .map(|m| Member {
+            code: m.code,
+            prefecture: m.prefecture_code,
+            kind: m.kind,
+        })
+        .collect(),
+    })
+}
+
+fn asks(question: &question::Model, subject: Subject) -> bool {
+    matches!(
+        (question.asked.as_str(), subject),
+        ("BOTH", _)
+            | ("PREFECTURES", Subject::Prefecture)
+            | ("MUNICIPALITIES", Subject::Municipality)
+    )
+}
+
+/// Who is asked `question` among `subject`: its universe, and for a follow-up those who gave
+/// the parent the conditioning answer.
+async fn asked_members(
+    db: &impl ConnectionTrait,
+    edition: &str,
+    question: &question::Model,
+    subject: Subject,
+) -> AppResult<Vec<Member>> {
+    if !asks(question, subject) {
+        return Ok(Vec::new());
+    }
+    let mut all = members(db, subject).await?;
+    if subject == Subject::Municipality {
+        let size = question.municipal_universe.unwrap_or(1741) as u32;
+        all.retain(|m| universe::includes(size, &m.code));
+    }
+    if let (Some(parent), Some(option)) = (&question.condition_question, &question.condition_option)
+    {
+        let chosen = repo::respondents_choosing(db, edition, parent, option).await?;
+        all.retain(|m| chosen.contains(&m.code));
+    }
+    Ok(all)
+}
+
+fn group_key(member: &Member, group_by: GroupBy) -> String {
+    match group_by {
+        GroupBy::Nation => "JP".into(),
+        GroupBy::Prefecture => member.prefecture.clone(),
+        GroupBy::Kind => member.kind.clone(),
+    }
+}
+
+/// Aggregates one question for a subject by group.
+pub async fn aggregate(
+    db: &impl ConnectionTrait,
+    edition: &str,
+    question: &question::Model,
+    subject: Subject,
+    group_by: GroupBy,
+) -> AppResult<Vec<AggregateGroup>> {
+    let options: Vec<String> = repo::options(db, std::slice::from_ref(&question.code))
+        .await?
+        .remove(&question.code)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|o| o.code)
+        .collect();
+    let asked = asked_members(db, edition, question, subject).await?;
+    let mut asked_by_group: BTreeMap<String, i64> = BTreeMap::new();
+    for m in &asked {
+        *asked_by_group.entry(group_key(m, group_by)).or_default() += 1;
+    }
+    let tallies = repo::tally(db, edition, &question.code, subject, group_by).await?;
+    let keys: HashSet<&String> = asked_by_group.keys().chain(tallies.keys()).collect();
+    let mut keys: Vec<&String> = keys.into_iter().collect();
+    keys.sort();
+    Ok(keys
+        .into_iter()
+        .map(|key| {
+            let tally = tallies.get(key).cloned().unwrap_or_default();
+            let asked = asked_by_group.get(key).copied().unwrap_or(0);
+            AggregateGroup {
+                key: key.clone(),
+                asked,
+                respondents: tally.respondents,
+                missing: (asked - tally.respondents).max(0),
+                counts: options
+                    .iter()
+                    .map(|o| {
+                        let count = tally.by_option.get(o).copied().unwrap_or(0);
+                        OptionCount {
+                            option: o.clone(),
+                            count,
+                            rate: (tally.respondents > 0)
+                                .then(|| count as f64 / tally.respondents as f64),
+                        }
+                    })
+                    .collect(),
+                sum: tally.sum,
+            }
+        })
+        .collect())
+}
+
+/// A published figure beside the value computed from the stored answers.
+#[derive(Debug, Clone)]
+pub struct Reconciled {
+    /// The figure as published.
+    pub figure: published_figure::Model,
+    /// The same quantity computed from the database.
+    pub computed: Option<i64>,
+    /// The computed denominator (respondents who answered), for COUNT figures.
+    pub computed_denominator: Option<i64>,
+    /// Whether value (and denominator, where published) agree.
+    pub matched: bool,
+}
+
+/// A national figure beside its recomputation.
+#[derive(Debug, Clone)]
+pub struct ReconciledNational {
+    /// Code.
+    pub code: String,
+    /// As published.
+    pub published: f64,
+    /// Recomputed from the stored table, rounded as published.
+    pub computed: Option<f64>,
+    /// Whether they agree.
+    pub matched: bool,
+}
+
+fn group_matches(group: &str, kind: &str) -> bool {
+    MunicipalityKind::parse(kind).is_some_and(|k| universe::group_of(k) == group)
+}
+
+/// Reconciles every published figure of an edition.
+pub async fn reconcile(
+    db: &impl ConnectionTrait,
+    edition: &str,
+) -> AppResult<(Vec<Reconciled>, Vec<ReconciledNational>)> {
+    let figures = repo::published_figures(db, edition, None).await?;
+    let mut tallies: HashMap<(String, Subject), Tally> = HashMap::new();
+    let mut out = Vec::with_capacity(figures.len());
+    for figure in figures {
+        let subject = Subject::parse(&figure.subject).ok_or_else(|| {
+            AppError::Internal(format!(
+                "figure {}: subject `{}`",
+                figure.id, figure.subject
+            ))
+        })?;
+        let question = repo::question(db, &figure.question_code)
+            .await?
+            .ok_or_else(|| AppError::Internal(format!("figure {}: no question", figure.id)))?;
+        let key = (question.code.clone(), subject);
+        if !tallies.contains_key(&key) {
+            let t = repo::tally(db, edition, &question.code, subject, GroupBy::Nation)
+                .await?
+                .remove("JP")
+                .unwrap_or_default();
+            tallies.insert(key.clone(), t);
+        }
+        let tally = tallies.get(&key).cloned().unwrap_or_default();
+        let (computed, computed_denominator) = match figure.measure.as_str() {
+            "COUNT" => (
+                figure
+                    .option_code
+                    .as_ref()
+                    .map(|o| tally.by_option.get(o).copied().unwrap_or(0)),
+                Some(tally.respondents),
+            ),
+            "SUM" => (tally.sum, None),
+            _ => {
+                let asked = asked_members(db, edition, &question, subject).await?;
+                let n = asked
+                    .iter()
+                    .filter(|m| {
+                        figure
+                            .group_code
+                            .as_deref()
+                            .is_none_or(|g| group_matches(g, &m.kind))
+                    })
+                    .count() as i64;
+                (Some(n), None)
+            }
+        };
+        let matched = computed == Some(figure.value)
+            && figure
+                .denominator
+                .is_none_or(|d| computed_denominator == Some(d));
+        out.push(Reconciled {
+            figure,
+            computed,
+            computed_denominator,
+            matched,
+        });
+    }
+    let rate = repo::weighted_online_rate(db, edition).await?;
+    let national = repo::national_figures(db, edition)
+        .await?
+        .into_iter()
+        .map(|n| {
+            // The only national figure is the overall online rate of the 59 procedures,
+            // which the table's totals and rates determine.
+            let computed = (n.unit == "PERCENT")
+                .then_some(rate)
+                .flatten()
+                .map(|r| (r * 10.0).round() / 10.0);
+            ReconciledNational {
+                matched: computed == Some(n.value),
+                code: n.code,
+                published: n.value,
+                computed,
+            }
+        })
+        .collect();
+    Ok((out, national))
+}

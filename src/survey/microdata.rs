@@ -1,0 +1,633 @@
+//! Importing the ministry's per-authority answers (個別データ) from CSV or XLSX, in the long
+//! format (respondent, indicator, value) or the wide one (a row per authority, a column per
+//! question) with a mapping file; and exporting an edition in the long format.
+//!
+//! Nothing is written unless the whole file is valid; an import replaces the edition's answers
+//! and marks its provenance OFFICIAL_MICRODATA.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Write;
+use std::path::Path;
+
+use calamine::{open_workbook_auto, Data, Reader};
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use serde::Deserialize;
+
+use super::calibrate::Answer;
+use super::catalogue::Subject;
+use super::universe;
+use crate::domain::{AuthorityCode, PrefectureCode};
+use crate::entity::{question, question_option};
+use crate::error::{AppError, AppResult, SurveyFileError};
+use crate::repo;
+
+/// The provenance note of an imported edition.
+pub const OFFICIAL_NOTE: &str =
+    "Per-authority answers imported from the ministry's published individual data (個別データ).";
+
+/// How a file is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// One row per answer: respondent, indicator, value.
+    #[default]
+    Long,
+    /// One row per authority, one column per question (or per option of a multiple choice).
+    Wide,
+}
+
+/// A column of a wide file.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ColumnMapping {
+    /// The column header as in the file.
+    pub header: String,
+    /// The indicator it answers.
+    pub indicator: String,
+    /// For a multiple-choice question spread over one column per option: the option this
+    /// column ticks (its cells then map to `yes` or `no`).
+    pub option: Option<String>,
+    /// Cell values of this column mapped to option codes, before the file-wide `values`.
+    #[serde(default)]
+    pub values: BTreeMap<String, String>,
+}
+
+/// A mapping file (TOML): the layout, the key columns, and how headers and cells map to
+/// indicators and options.
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct Mapping {
+    /// `long` (default) or `wide`.
+    #[serde(default)]
+    pub format: Layout,
+    /// XLSX only: the sheet to read (default: the first).
+    pub sheet: Option<String>,
+    /// Header of the respondent code column (default `respondent`).
+    pub respondent_column: Option<String>,
+    /// Long format: header of the indicator column (default `indicator`).
+    pub indicator_column: Option<String>,
+    /// Long format: header of the value column (default `value`).
+    pub value_column: Option<String>,
+    /// Wide format: the question columns.
+    #[serde(default, rename = "column")]
+    pub columns: Vec<ColumnMapping>,
+    /// Cell values mapped to option codes for every column (e.g. ○ = yes, × = no, はい = yes).
+    #[serde(default)]
+    pub values: BTreeMap<String, String>,
+}
+
+impl Mapping {
+    /// Reads a mapping file.
+    pub fn read(path: &Path) -> Result<Self, SurveyFileError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| file_error(path, None, None, None, format!("cannot read: {e}")))?;
+        toml::from_str(&text)
+            .map_err(|e| file_error(path, None, None, None, format!("not a valid mapping: {e}")))
+    }
+}
+
+fn file_error(
+    file: &Path,
+    row: Option<usize>,
+    column: Option<&str>,
+    value: Option<&str>,
+    reason: impl Into<String>,
+) -> SurveyFileError {
+    SurveyFileError {
+        file: file.to_owned(),
+        row,
+        column: column.map(str::to_owned),
+        value: value.map(str::to_owned),
+        reason: reason.into(),
+    }
+}
+
+/// A sheet of text cells: headers and rows with their spreadsheet row numbers.
+struct Table {
+    headers: Vec<String>,
+    rows: Vec<(usize, Vec<String>)>,
+}
+
+fn read_table(path: &Path, sheet: Option<&str>) -> Result<Table, SurveyFileError> {
+    let fail = |reason: String| file_error(path, None, None, None, reason);
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let mut grid: Vec<Vec<String>> = match extension.as_str() {
+        "csv" | "txt" => {
+            let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+            // A UTF-8 byte order mark, as spreadsheet programs write, is not part of the header.
+            let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(bytes);
+            reader
+                .records()
+                .enumerate()
+                .map(|(i, r)| {
+                    r.map(|r| r.iter().map(|c| c.trim().to_owned()).collect())
+                        .map_err(|e| {
+                            file_error(
+                                path,
+                                Some(i + 1),
+                                None,
+                                None,
+                                format!("not valid CSV (UTF-8): {e}"),
+                            )
+                        })
+                })
+                .collect::<Result<_, _>>()?
+        }
+        "xlsx" | "xlsm" | "xls" | "ods" => {
+            let mut workbook = open_workbook_auto(path)
+                .map_err(|e| fail(format!("not a readable workbook: {e}")))?;
+            let name = match sheet {
+                Some(s) => s.to_owned(),
+                None => workbook
+                    .sheet_names()
+                    .first()
+                    .cloned()
+                    .ok_or_else(|| fail("the workbook has no sheets".into()))?,
+            };
+            let range = workbook
+                .worksheet_range(&name)
+                .map_err(|e| fail(format!("sheet `{name}`: {e}")))?;
+            range
+                .rows()
+                .map(|row| row.iter().map(cell_text).collect())
+                .collect()
+        }
+        other => {
+            return Err(fail(format!(
+                "unknown file type `.{other}`: give a .csv (UTF-8) or .xlsx file"
+            )))
+        }
+    };
+    if grid.is_empty() {
+        return Err(fail("the file is empty".into()));
+    }
+    let headers = grid.remove(0);
+    let rows = grid
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| (i + 2, r))
+        .filter(|(_, r)| r.iter().any(|c| !c.is_empty()))
+        .collect();
+    Ok(Table { headers, rows })
+}
+
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_owned(),
+        // Whole numbers in spreadsheets come as floats: 13104.0 is the code 13104.
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => if *b { "1" } else { "0" }.to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// What the validation needs to know of the database.
+struct Context {
+    questions: HashMap<String, question::Model>,
+    options: HashMap<String, Vec<question_option::Model>>,
+    /// Respondent code → (subject, municipal code for universe checks).
+    respondents: HashSet<String>,
+}
+
+impl Context {
+    async fn load(db: &DatabaseConnection) -> AppResult<Self> {
+        let questions: HashMap<String, question::Model> = repo::survey::questions(db, None)
+            .await?
+            .into_iter()
+            .map(|q| (q.code.clone(), q))
+            .collect();
+        let codes: Vec<String> = questions.keys().cloned().collect();
+        let options = repo::survey::options(db, &codes).await?;
+        let mut respondents: HashSet<String> = repo::areas::prefectures(db)
+            .await?
+            .into_iter()
+            .map(|p| p.code)
+            .collect();
+        respondents.extend(
+            repo::areas::municipalities(
+                db,
+                &repo::areas::MunicipalityFilter::default(),
+                None,
+                None,
+            )
+            .await?
+            .into_iter()
+            .map(|m| m.code),
+        );
+        Ok(Self {
+            questions,
+            options,
+            respondents,
+        })
+    }
+}
+
+/// A parsed cell, with where it came from.
+struct Cell<'a> {
+    row: usize,
+    column: &'a str,
+    value: &'a str,
+}
+
+/// What one respondent gave one question, with the first cell it came from.
+struct Given {
+    options: Vec<String>,
+    amount: Option<i64>,
+    row: usize,
+    column: String,
+}
+
+/// Answers collected so far, by (indicator, respondent), and what they are checked against.
+struct Collected<'a> {
+    path: &'a Path,
+    ctx: &'a Context,
+    answers: BTreeMap<(String, String), Given>,
+}
+
+fn respondent_code(path: &Path, ctx: &Context, cell: &Cell<'_>) -> Result<String, SurveyFileError> {
+    let fail = |reason: String| {
+        file_error(
+            path,
+            Some(cell.row),
+            Some(cell.column),
+            Some(cell.value),
+            reason,
+        )
+    };
+    let code = match cell.value.len() {
+        2 => PrefectureCode::parse(cell.value).map(|p| p.to_string()),
+        _ => AuthorityCode::parse(cell.value).map(|c| c.to_string()),
+    }
+    .map_err(|e| fail(e.to_string()))?;
+    if !ctx.respondents.contains(&code) {
+        return Err(fail(format!(
+            "no prefecture or administered municipality has the code {code}"
+        )));
+    }
+    Ok(code)
+}
+
+impl Collected<'_> {
+    /// Adds one cell's answer: `value` is an option code (or several, `;`-separated), a number,
+    /// or with `ticked` the option a yes/no column stands for.
+    fn add(
+        &mut self,
+        respondent: &str,
+        indicator: &str,
+        value: Option<&str>,
+        ticked: Option<&str>,
+        cell: &Cell<'_>,
+    ) -> Result<(), SurveyFileError> {
+        let (path, ctx) = (self.path, self.ctx);
+        let fail = |reason: String| {
+            file_error(
+                path,
+                Some(cell.row),
+                Some(cell.column),
+                Some(cell.value),
+                reason,
+            )
+        };
+        let question = ctx
+            .questions
+            .get(indicator)
+            .ok_or_else(|| fail(format!("no indicator `{indicator}` in the catalogue")))?;
+        let subject = repo::survey::subject_of(respondent);
+        let asked = matches!(
+            (question.asked.as_str(), subject),
+            ("BOTH", _)
+                | ("PREFECTURES", Subject::Prefecture)
+                | ("MUNICIPALITIES", Subject::Municipality)
+        );
+        if !asked {
+            return Err(fail(format!(
+                "`{indicator}` is not asked of {}",
+                subject.as_str().to_lowercase()
+            )));
+        }
+        if subject == Subject::Municipality {
+            let size = question.municipal_universe.unwrap_or(1741) as u32;
+            if !universe::includes(size, respondent) {
+                return Err(fail(format!(
+                    "{respondent} is outside the {size} municipalities `{indicator}` counts"
+                )));
+            }
+        }
+        let entry = self
+            .answers
+            .entry((indicator.to_owned(), respondent.to_owned()))
+            .or_insert_with(|| Given {
+                options: Vec::new(),
+                amount: None,
+                row: cell.row,
+                column: cell.column.to_owned(),
+            });
+        if question.kind == "COUNT" {
+            let text = value.unwrap_or_default();
+            let n: i64 = text.parse().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                fail(format!(
+                    "`{indicator}` counts people: expected a whole number of 0 or more"
+                ))
+            })?;
+            if entry.amount.replace(n).is_some() {
+                return Err(fail(format!("{respondent} answers `{indicator}` twice")));
+            }
+            return Ok(());
+        }
+        let options = ctx
+            .options
+            .get(indicator)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let chosen: Vec<&str> = match (ticked, value) {
+            (Some(option), Some("yes")) => vec![option],
+            (Some(_), Some("no")) => Vec::new(),
+            (Some(option), _) => {
+                return Err(fail(format!(
+                    "the column ticks `{option}`: expected a value meaning yes or no"
+                )))
+            }
+            (None, Some(text)) => text
+                .split(';')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .collect(),
+            (None, None) => Vec::new(),
+        };
+        for option in &chosen {
+            if !options.iter().any(|o| o.code == *option) {
+                let known: Vec<&str> = options.iter().map(|o| o.code.as_str()).collect();
+                return Err(fail(format!(
+                    "`{indicator}` has no option `{option}` (options: {})",
+                    known.join(", ")
+                )));
+            }
+            if entry.options.iter().any(|o| o == option) {
+                return Err(fail(format!(
+                    "{respondent} gives `{option}` to `{indicator}` twice"
+                )));
+            }
+            entry.options.push((*option).to_owned());
+        }
+        if question.kind != "MULTIPLE_CHOICE" && entry.options.len() > 1 {
+            return Err(fail(format!(
+                "`{indicator}` takes one answer; {respondent} gives {}",
+                entry.options.len()
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn map_value<'a>(mapping: &'a Mapping, column: Option<&'a ColumnMapping>, raw: &'a str) -> &'a str {
+    column
+        .and_then(|c| c.values.get(raw))
+        .or_else(|| mapping.values.get(raw))
+        .map_or(raw, String::as_str)
+}
+
+fn column_index(path: &Path, table: &Table, header: &str) -> Result<usize, SurveyFileError> {
+    table
+        .headers
+        .iter()
+        .position(|h| h == header)
+        .ok_or_else(|| {
+            file_error(
+                path,
+                Some(1),
+                Some(header),
+                None,
+                format!(
+                    "no such column; the header row has: {}",
+                    table.headers.join(", ")
+                ),
+            )
+        })
+}
+
+fn cell_at(row: &[String], i: usize) -> &str {
+    row.get(i).map_or("", String::as_str)
+}
+
+/// Reads and validates a microdata file completely.
+async fn parse(db: &DatabaseConnection, path: &Path, mapping: &Mapping) -> AppResult<Vec<Answer>> {
+    let ctx = Context::load(db).await?;
+    let table = read_table(path, mapping.sheet.as_deref())?;
+    let respondent_header = mapping.respondent_column.as_deref().unwrap_or("respondent");
+    let respondent_at = column_index(path, &table, respondent_header)?;
+    let mut collected = Collected {
+        path,
+        ctx: &ctx,
+        answers: BTreeMap::new(),
+    };
+    match mapping.format {
+        Layout::Long => {
+            let indicator_header = mapping.indicator_column.as_deref().unwrap_or("indicator");
+            let value_header = mapping.value_column.as_deref().unwrap_or("value");
+            let indicator_at = column_index(path, &table, indicator_header)?;
+            let value_at = column_index(path, &table, value_header)?;
+            for (row, cells) in &table.rows {
+                let respondent = respondent_code(
+                    path,
+                    &ctx,
+                    &Cell {
+                        row: *row,
+                        column: respondent_header,
+                        value: cell_at(cells, respondent_at),
+                    },
+                )?;
+                let indicator = cell_at(cells, indicator_at);
+                let raw = cell_at(cells, value_at);
+                let value = map_value(mapping, None, raw);
+                collected.add(
+                    &respondent,
+                    indicator,
+                    (!value.is_empty()).then_some(value),
+                    None,
+                    &Cell {
+                        row: *row,
+                        column: value_header,
+                        value: raw,
+                    },
+                )?;
+            }
+        }
+        Layout::Wide => {
+            if mapping.columns.is_empty() {
+                return Err(file_error(
+                    path,
+                    None,
+                    None,
+                    None,
+                    "a wide file needs [[column]] entries in its mapping",
+                )
+                .into());
+            }
+            let columns: Vec<(usize, &ColumnMapping)> = mapping
+                .columns
+                .iter()
+                .map(|c| Ok((column_index(path, &table, &c.header)?, c)))
+                .collect::<Result<_, SurveyFileError>>()?;
+            for (row, cells) in &table.rows {
+                let respondent = respondent_code(
+                    path,
+                    &ctx,
+                    &Cell {
+                        row: *row,
+                        column: respondent_header,
+                        value: cell_at(cells, respondent_at),
+                    },
+                )?;
+                for (i, column) in &columns {
+                    let raw = cell_at(cells, *i);
+                    if raw.is_empty() {
+                        continue; // an empty cell is no answer
+                    }
+                    let value = map_value(mapping, Some(column), raw);
+                    collected.add(
+                        &respondent,
+                        &column.indicator,
+                        Some(value),
+                        column.option.as_deref(),
+                        &Cell {
+                            row: *row,
+                            column: &column.header,
+                            value: raw,
+                        },
+                    )?;
+                }
+            }
+        }
+    }
+    // Follow-ups: only those who gave the parent's conditioning answer may answer.
+    for ((indicator, respondent), given) in &collected.answers {
+        let Some(question) = ctx.questions.get(indicator) else {
+            continue;
+        };
+        if let (Some(parent), Some(option)) =
+            (&question.condition_question, &question.condition_option)
+        {
+            let gave = collected
+                .answers
+                .get(&(parent.clone(), respondent.clone()))
+                .is_some_and(|g| g.options.contains(option));
+            if !gave {
+                return Err(file_error(
+                    path,
+                    Some(given.row),
+                    Some(&given.column),
+                    None,
+                    format!("{respondent} answers the follow-up `{indicator}`, which only those answering `{option}` to `{parent}` are asked"),
+                )
+                .into());
+            }
+        }
+    }
+    let mut answers: Vec<Answer> = Vec::new();
+    for ((question, respondent), given) in collected.answers {
+        if given.options.is_empty() {
+            answers.push(Answer {
+                question,
+                respondent,
+                option: None,
+                amount: given.amount,
+            });
+        } else {
+            answers.extend(given.options.into_iter().map(|o| Answer {
+                question: question.clone(),
+                respondent: respondent.clone(),
+                option: Some(o),
+                amount: None,
+            }));
+        }
+    }
+    answers.sort();
+    Ok(answers)
+}
+
+/// What an import did.
+#[derive(Debug)]
+pub struct SurveyImportReport {
+    /// The edition.
+    pub edition: String,
+    /// Answer rows written.
+    pub rows: usize,
+    /// Distinct respondents.
+    pub respondents: usize,
+    /// Distinct indicators.
+    pub indicators: usize,
+}
+
+/// Imports a microdata file into `edition`, replacing its answers, all or nothing.
+pub async fn import(
+    db: &DatabaseConnection,
+    edition: &str,
+    file: &Path,
+    mapping: Option<&Path>,
+) -> AppResult<SurveyImportReport> {
+    let edition_row = repo::survey::edition(db, edition)
+        .await?
+        .ok_or_else(|| AppError::BadInput(format!("edition: no survey edition `{edition}`")))?;
+    let mapping = match mapping {
+        Some(m) => Mapping::read(m)?,
+        None => Mapping::default(),
+    };
+    let answers = parse(db, file, &mapping).await?;
+    if answers.is_empty() {
+        return Err(file_error(file, None, None, None, "the file holds no answers").into());
+    }
+    let report = SurveyImportReport {
+        edition: edition.to_owned(),
+        rows: answers.len(),
+        respondents: answers
+            .iter()
+            .map(|a| &a.respondent)
+            .collect::<HashSet<_>>()
+            .len(),
+        indicators: answers
+            .iter()
+            .map(|a| &a.question)
+            .collect::<HashSet<_>>()
+            .len(),
+    };
+    let txn = db.begin().await?;
+    repo::survey::replace_answers(&txn, edition, answers).await?;
+    repo::survey::set_provenance(&txn, &edition_row, "OFFICIAL_MICRODATA", OFFICIAL_NOTE).await?;
+    txn.commit().await?;
+    Ok(report)
+}
+
+/// Writes an edition's answers in the long format (respondent, indicator, value), one row per
+/// chosen option or number; a multiple-choice answer choosing none of the listed options is a
+/// row with an empty value.
+pub async fn export(db: &DatabaseConnection, edition: &str, out: impl Write) -> AppResult<usize> {
+    let answers = repo::survey::all_answers(db, edition).await?;
+    let mut writer = csv::Writer::from_writer(out);
+    let io = |e: csv::Error| AppError::Internal(format!("writing CSV: {e}"));
+    writer
+        .write_record(["respondent", "indicator", "value"])
+        .map_err(io)?;
+    for a in &answers {
+        let value = a
+            .option
+            .clone()
+            .or_else(|| a.amount.map(|n| n.to_string()))
+            .unwrap_or_default();
+        writer
+            .write_record([a.respondent.as_str(), a.question.as_str(), value.as_str()])
+            .map_err(io)?;
+    }
+    writer
+        .flush()
+        .map_err(|e| AppError::Internal(format!("writing CSV: {e}")))?;
+    Ok(answers.len())
+}
