@@ -6,10 +6,15 @@
 //! - [`graphql`] is a thin layer of types and resolvers over [`repo`].
 //! - [`repo`] reads and writes the [`entity`] tables; [`db`] connects and migrates.
 //! - [`import`] loads N03 boundary files, all or nothing.
-//! - [`spatial`] is geometry: TopoJSON, validation, geodesic measures, GeoJSON.
+//! - [`choropleth`] joins indicator values with boundaries: classes, colours, legend; rendered
+//!   as GeoJSON, TopoJSON or CSV.
+//! - [`stats`] classifies values, names ColorBrewer palettes, and measures spatial autocorrelation.
+//! - [`survey`] is the survey: catalogue, published figures, calibrated answers, aggregates, imports.
+//! - [`spatial`] is geometry: TopoJSON, validation, measures, topology, simplification, index.
 //! - [`domain`] holds the pure types with rules: codes, check digits, kinds of municipality.
 //! - [`error`] is the one error type, mapped to GraphQL and HTTP in one place.
 
+pub mod choropleth;
 pub mod cli;
 pub mod db;
 pub mod domain;
@@ -21,5 +26,6 @@ pub mod import;
 pub mod repo;
 pub mod spatial;
 pub mod startup;
+pub mod stats;
 pub mod survey;
 pub mod telemetry;

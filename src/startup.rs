@@ -1,6 +1,7 @@
 //! Startup as one seam: `Application::build` is what `main` runs and what the tests run.
 
 use std::io;
+use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
@@ -10,6 +11,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql;
 use crate::http::{self, AppState};
 use crate::import::{import_boundaries, ImportSources};
+use crate::spatial::atlas::Atlas;
 use crate::{db, repo, survey};
 
 /// A server that is ready to run: database migrated and loaded, port bound.
@@ -33,10 +35,12 @@ impl Application {
         if survey::seed::ensure_r5(&db).await? {
             tracing::info!("seeded survey edition R5 with calibrated synthetic answers");
         }
-        let schema = graphql::build_schema(db.clone());
+        let atlas = Arc::new(Atlas::load(&db).await?);
+        let schema = graphql::build_schema(db.clone(), Arc::clone(&atlas));
         let router = http::router(AppState {
             db: db.clone(),
             schema,
+            atlas,
         });
         let listener = TcpListener::bind(config.bind)
             .await

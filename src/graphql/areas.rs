@@ -9,6 +9,7 @@ use base64::Engine;
 use sea_orm::DatabaseConnection;
 use serde_json::{json, Map, Value};
 
+use super::choropleth::BBoxInput;
 use super::geometry::{self, BBox, LonLat};
 use super::loaders::{AreaLoader, PrefectureKey};
 use super::survey::{self, AnswerValue};
@@ -16,6 +17,7 @@ use crate::domain::{self, AuthorityCode, PrefectureCode};
 use crate::entity::{municipality, prefecture};
 use crate::error::{AppError, GraphqlResultExt};
 use crate::repo::areas::{self as repo, MunicipalityFilter as RepoFilter};
+use crate::spatial::atlas::Atlas;
 
 /// Page size when `first` is omitted.
 const DEFAULT_PAGE: usize = 100;
@@ -79,6 +81,8 @@ pub struct MunicipalityFilter {
     /// Also list the six Northern Territories villages, which Japan counts but does not administer.
     #[graphql(default = false)]
     pub include_not_administered: bool,
+    /// Only those whose boundary meets this box (found through the spatial index).
+    pub bbox: Option<BBoxInput>,
 }
 
 /// Extra fields of the municipality connection.
@@ -159,6 +163,20 @@ impl AreaQuery {
             kind: filter.kind.map(Into::into),
             name_contains: filter.name_contains,
             include_not_administered: filter.include_not_administered,
+            codes: match &filter.bbox {
+                Some(b) => {
+                    let rect = b.rect().gql()?;
+                    let layer = &ctx.data_unchecked::<Arc<Atlas>>().municipalities;
+                    Some(
+                        layer
+                            .intersecting(rect)
+                            .into_iter()
+                            .map(|i| layer.areas[i].code.clone())
+                            .collect(),
+                    )
+                }
+                None => None,
+            },
         };
         let first = match first {
             None => DEFAULT_PAGE,
@@ -285,6 +303,7 @@ impl Prefecture {
             kind: kind.map(Into::into),
             name_contains: None,
             include_not_administered,
+            codes: None,
         };
         Ok(repo::municipalities(db(ctx), &filter, None, None)
             .await
@@ -411,6 +430,30 @@ impl Municipality {
         edition: Option<String>,
     ) -> Result<Option<AnswerValue>> {
         survey::value_of(ctx, &self.0.code, &indicator, edition.as_deref()).await
+    }
+    /// Municipalities sharing a border with this one (from the boundaries' topology; a point
+    /// contact is not a border). Islands have none.
+    async fn neighbors(&self, ctx: &Context<'_>) -> Result<Vec<Municipality>> {
+        let layer = &ctx.data_unchecked::<Arc<Atlas>>().municipalities;
+        let Some(i) = layer.position(&self.0.code) else {
+            return Ok(Vec::new());
+        };
+        let codes: Vec<String> = layer
+            .rook(i)
+            .iter()
+            .map(|j| layer.areas[*j].code.clone())
+            .collect();
+        let filter = RepoFilter {
+            include_not_administered: true,
+            codes: Some(codes),
+            ..Default::default()
+        };
+        Ok(repo::municipalities(db(ctx), &filter, None, None)
+            .await
+            .gql()?
+            .into_iter()
+            .map(Municipality)
+            .collect())
     }
     /// The municipality as an RFC 7946 Feature with its properties and the credit line.
     async fn feature(

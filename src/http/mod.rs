@@ -1,5 +1,6 @@
 //! The HTTP surface: GraphQL (POST) and GraphiQL (GET) at `/graphql`, the SDL at
-//! `/schema.graphql`, liveness at `/healthz` and readiness at `/readyz`.
+//! `/schema.graphql`, choropleth downloads at `/choropleth.{geojson,topojson,csv}`, liveness
+//! at `/healthz` and readiness at `/readyz`.
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
@@ -10,7 +11,12 @@ use axum::routing::get;
 use axum::Router;
 use sea_orm::DatabaseConnection;
 
+use std::sync::Arc;
+
 use crate::graphql::AtlasSchema;
+use crate::spatial::atlas::Atlas;
+
+pub mod downloads;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -19,6 +25,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// The GraphQL schema.
     pub schema: AtlasSchema,
+    /// The in-memory spatial model.
+    pub atlas: Arc<Atlas>,
 }
 
 /// The router of the whole service.
@@ -26,6 +34,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphiql).post(graphql))
         .route("/schema.graphql", get(sdl))
+        .route("/choropleth.geojson", get(downloads::geojson))
+        .route("/choropleth.topojson", get(downloads::topojson))
+        .route("/choropleth.csv", get(downloads::csv))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(state)

@@ -23,6 +23,8 @@ pub struct MunicipalityFilter {
     pub name_contains: Option<String>,
     /// Also list the six Northern Territories villages.
     pub include_not_administered: bool,
+    /// Only these codes (e.g. those a spatial query found).
+    pub codes: Option<Vec<String>>,
 }
 
 impl MunicipalityFilter {
@@ -43,6 +45,9 @@ impl MunicipalityFilter {
             c = c.add(
                 municipality::Column::Name.like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
             );
+        }
+        if let Some(codes) = &self.codes {
+            c = c.add(municipality::Column::Code.is_in(codes.iter().cloned()));
         }
         if !self.include_not_administered {
             c = c.add(municipality::Column::Administered.eq(true));

@@ -565,3 +565,17 @@ pub async fn weighted_online_rate(
         .ok_or_else(|| AppError::Internal("no row from an aggregate".into()))?;
     Ok(row.try_get("", "rate")?)
 }
+
+/// All answers of an edition to one question.
+pub async fn answers_to(
+    db: &impl ConnectionTrait,
+    edition: &str,
+    question: &str,
+) -> AppResult<Vec<answer::Model>> {
+    Ok(answer::Entity::find()
+        .filter(answer::Column::EditionCode.eq(edition))
+        .filter(answer::Column::QuestionCode.eq(question))
+        .order_by_asc(answer::Column::Id)
+        .all(db)
+        .await?)
+}

@@ -2,11 +2,14 @@
 //! GeoJSON writing, and reading N03 boundary files. Coordinates are WGS 84 longitude/latitude
 //! throughout (JGD2011 in N03 differs from WGS 84 by far less than the files' precision).
 
+pub mod atlas;
 pub mod geojson;
 pub mod measure;
 pub mod n03;
 pub mod rings;
+pub mod simplify;
 pub mod topojson;
+pub mod topology;
 
 /// The credit line that the boundary data's terms require wherever the geometry is shown or
 /// redistributed (see `geodata/manifest.toml`).

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use geo::Coord;
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use super::rings::RawGeometry;
 
@@ -202,6 +202,110 @@ fn decode_arc(arc: &[Vec<f64>], transform: Option<&Transform>) -> Result<Vec<Coo
         });
     }
     Ok(out)
+}
+
+/// One geometry of an encoded topology.
+pub struct EncodeGeometry<'a> {
+    /// Feature id.
+    pub id: &'a str,
+    /// Properties.
+    pub properties: Value,
+    /// Polygons → rings → arc references into the arcs given to [`encode`].
+    pub polygons: &'a [Vec<Vec<i64>>],
+}
+
+/// Encodes arcs and geometries as a quantized, delta-encoded TopoJSON topology with one
+/// object, keeping only the arcs the geometries use. `quantization` is the number of
+/// distinguishable positions per axis (e.g. 1e5).
+pub fn encode(
+    arcs: &[Vec<Coord<f64>>],
+    geometries: &[EncodeGeometry<'_>],
+    object: &str,
+    quantization: u32,
+) -> Value {
+    use super::topology::resolve;
+    let mut new_index: Vec<Option<usize>> = vec![None; arcs.len()];
+    let mut used: Vec<usize> = Vec::new();
+    for g in geometries {
+        for r in g.polygons.iter().flatten().flatten() {
+            let (i, _) = resolve(*r);
+            if i < arcs.len() && new_index[i].is_none() {
+                new_index[i] = Some(used.len());
+                used.push(i);
+            }
+        }
+    }
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for c in used.iter().flat_map(|i| &arcs[*i]) {
+        x0 = x0.min(c.x);
+        y0 = y0.min(c.y);
+        x1 = x1.max(c.x);
+        y1 = y1.max(c.y);
+    }
+    let q = f64::from(quantization.max(2)) - 1.0;
+    let kx = if x1 > x0 { (x1 - x0) / q } else { 1.0 };
+    let ky = if y1 > y0 { (y1 - y0) / q } else { 1.0 };
+    let encoded: Vec<Value> = used
+        .iter()
+        .map(|i| {
+            let mut out: Vec<Value> = Vec::with_capacity(arcs[*i].len());
+            let (mut px, mut py) = (0i64, 0i64);
+            let last = arcs[*i].len().saturating_sub(1);
+            for (j, c) in arcs[*i].iter().enumerate() {
+                let qx = ((c.x - x0) / kx).round() as i64;
+                let qy = ((c.y - y0) / ky).round() as i64;
+                // Positions that quantize onto the previous one are dropped, but an arc keeps
+                // both ends so that its rings still join.
+                if j > 0 && j < last && qx == px && qy == py {
+                    continue;
+                }
+                if j == 0 {
+                    out.push(json!([qx, qy]));
+                } else {
+                    out.push(json!([qx - px, qy - py]));
+                }
+                px = qx;
+                py = qy;
+            }
+            Value::Array(out)
+        })
+        .collect();
+    let remap = |r: i64| -> i64 {
+        let (i, reversed) = resolve(r);
+        let n = new_index.get(i).copied().flatten().unwrap_or(0) as i64;
+        if reversed {
+            !n
+        } else {
+            n
+        }
+    };
+    let geometries: Vec<Value> = geometries
+        .iter()
+        .map(|g| {
+            let polygons: Vec<Vec<Vec<i64>>> = g
+                .polygons
+                .iter()
+                .map(|rings| rings.iter().map(|ring| ring.iter().map(|r| remap(*r)).collect()).collect())
+                .collect();
+            match polygons.as_slice() {
+                [] => json!({"type": null, "id": g.id, "properties": g.properties}),
+                [one] => json!({"type": "Polygon", "arcs": one, "id": g.id, "properties": g.properties}),
+                many => json!({"type": "MultiPolygon", "arcs": many, "id": g.id, "properties": g.properties}),
+            }
+        })
+        .collect();
+    let mut objects = Map::new();
+    objects.insert(
+        object.to_owned(),
+        json!({"type": "GeometryCollection", "geometries": geometries}),
+    );
+    json!({
+        "type": "Topology",
+        "transform": {"scale": [kx, ky], "translate": [x0, y0]},
+        "bbox": [x0, y0, x1, y1],
+        "arcs": encoded,
+        "objects": objects,
+    })
 }
 
 #[cfg(test)]

@@ -87,6 +87,20 @@ fn asks(question: &question::Model, subject: Subject) -> bool {
     )
 }
 
+/// Codes of who is asked `question` among `subject` in an edition.
+pub async fn asked_codes(
+    db: &impl ConnectionTrait,
+    edition: &str,
+    question: &question::Model,
+    subject: Subject,
+) -> AppResult<HashSet<String>> {
+    Ok(asked_members(db, edition, question, subject)
+        .await?
+        .into_iter()
+        .map(|m| m.code)
+        .collect())
+}
+
 /// Who is asked `question` among `subject`: its universe, and for a follow-up those who gave
 /// the parent the conditioning answer.
 async fn asked_members(

@@ -7,8 +7,11 @@
 mod helpers;
 
 mod areas;
+mod autocorrelation;
+mod choropleth;
 mod errors;
 mod geometry;
 mod import;
 mod service;
+mod spatial;
 mod survey;

@@ -1,0 +1,215 @@
+//! The in-memory spatial model: every boundary with its topology, simplification levels,
+//! contiguity and a spatial index, built from the database at start-up. The boundaries are a
+//! few megabytes and change only on import, so map requests never touch the database for them.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use geo::{BoundingRect, Intersects, MultiPolygon, Point, Rect};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, AABB};
+use sea_orm::ConnectionTrait;
+
+use super::geojson::parse_geometry;
+use super::simplify::{simplify, Level, Simplified};
+use super::topology::Topology;
+use crate::entity::boundary;
+use crate::error::{AppError, AppResult};
+use crate::repo;
+
+/// One area of a layer.
+#[derive(Debug, Clone)]
+pub struct Area {
+    /// Two-digit or five-digit code.
+    pub code: String,
+    /// Japanese name.
+    pub name: String,
+    /// Prefecture code.
+    pub prefecture: String,
+    /// Kind of municipality (`None` for prefectures).
+    pub kind: Option<String>,
+    /// False for the Northern Territories villages.
+    pub administered: bool,
+    /// Boundary (empty when the file had none).
+    pub geometry: MultiPolygon<f64>,
+}
+
+type Indexed = GeomWithData<Rectangle<[f64; 2]>, usize>;
+
+/// Areas of one level with their topology and index.
+pub struct Layer {
+    /// Areas in code order.
+    pub areas: Vec<Area>,
+    by_code: HashMap<String, usize>,
+    /// Shared arcs of all areas.
+    pub topology: Topology,
+    rook: Vec<Vec<usize>>,
+    queen: Vec<Vec<usize>>,
+    index: RTree<Indexed>,
+    simplified: Mutex<HashMap<(u64, u64), Arc<Simplified>>>,
+}
+
+impl Layer {
+    fn new(areas: Vec<Area>) -> Self {
+        let shapes: Vec<MultiPolygon<f64>> = areas.iter().map(|a| a.geometry.clone()).collect();
+        let topology = Topology::build(&shapes);
+        let rook = topology.rook_neighbours();
+        let queen = topology.queen_neighbours();
+        let index = RTree::bulk_load(
+            areas
+                .iter()
+                .enumerate()
+                .filter_map(|(i, a)| {
+                    let r: Rect<f64> = a.geometry.bounding_rect()?;
+                    Some(GeomWithData::new(
+                        Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                        i,
+                    ))
+                })
+                .collect(),
+        );
+        let by_code = areas
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.code.clone(), i))
+            .collect();
+        Self {
+            areas,
+            by_code,
+            topology,
+            rook,
+            queen,
+            index,
+            simplified: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The position of the area with this code.
+    pub fn position(&self, code: &str) -> Option<usize> {
+        self.by_code.get(code).copied()
+    }
+
+    /// The area containing a position (on a border: either side), found through the index.
+    pub fn at(&self, lon: f64, lat: f64) -> Option<usize> {
+        let point = Point::new(lon, lat);
+        self.index
+            .locate_all_at_point(&[lon, lat])
+            .map(|hit| hit.data)
+            .filter(|i| self.areas[*i].geometry.intersects(&point))
+            .min()
+    }
+
+    /// Areas whose boundary meets a bounding box.
+    pub fn intersecting(&self, rect: Rect<f64>) -> Vec<usize> {
+        let envelope =
+            AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
+        let polygon = rect.to_polygon();
+        let mut out: Vec<usize> = self
+            .index
+            .locate_in_envelope_intersecting(&envelope)
+            .map(|hit| hit.data)
+            .filter(|i| self.areas[*i].geometry.intersects(&polygon))
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Areas sharing a border with area `i` (rook contiguity).
+    pub fn rook(&self, i: usize) -> &[usize] {
+        self.rook.get(i).map_or(&[], Vec::as_slice)
+    }
+
+    /// Rook contiguity of every area.
+    pub fn rook_all(&self) -> &[Vec<usize>] {
+        &self.rook
+    }
+
+    /// Queen contiguity (sharing a border or a corner) of every area.
+    pub fn queen_all(&self) -> &[Vec<usize>] {
+        &self.queen
+    }
+
+    /// The topology simplified to `level`, computed once per level and kept.
+    pub fn simplified(&self, level: Level) -> Arc<Simplified> {
+        let key = (level.tolerance.to_bits(), level.min_island_km2.to_bits());
+        if let Ok(cache) = self.simplified.lock() {
+            if let Some(hit) = cache.get(&key) {
+                return Arc::clone(hit);
+            }
+        }
+        let fresh = Arc::new(simplify(&self.topology, level));
+        if let Ok(mut cache) = self.simplified.lock() {
+            cache.insert(key, Arc::clone(&fresh));
+        }
+        fresh
+    }
+}
+
+/// Both layers.
+pub struct Atlas {
+    /// All 1,747 municipalities (administered or not).
+    pub municipalities: Layer,
+    /// The 47 prefectures.
+    pub prefectures: Layer,
+}
+
+fn geometry(b: Option<&boundary::Model>) -> AppResult<MultiPolygon<f64>> {
+    let Some(b) = b else {
+        return Ok(MultiPolygon::new(vec![]));
+    };
+    let value: serde_json::Value = serde_json::from_str(&b.geometry)
+        .map_err(|e| AppError::Internal(format!("boundary {}: {e}", b.code)))?;
+    parse_geometry(&value)
+        .ok_or_else(|| AppError::Internal(format!("boundary {}: not polygons", b.code)))
+}
+
+impl Atlas {
+    /// Builds the model from the database.
+    pub async fn load(db: &impl ConnectionTrait) -> AppResult<Self> {
+        let filter = repo::areas::MunicipalityFilter {
+            include_not_administered: true,
+            ..Default::default()
+        };
+        let municipalities = repo::areas::municipalities(db, &filter, None, None).await?;
+        let prefectures = repo::areas::prefectures(db).await?;
+        let codes: Vec<String> = municipalities
+            .iter()
+            .map(|m| m.code.clone())
+            .chain(prefectures.iter().map(|p| p.code.clone()))
+            .collect();
+        let boundaries = repo::areas::boundaries(db, &codes).await?;
+        let municipal = municipalities
+            .into_iter()
+            .map(|m| {
+                Ok(Area {
+                    geometry: geometry(boundaries.get(&m.code))?,
+                    code: m.code,
+                    name: m.name,
+                    prefecture: m.prefecture_code,
+                    kind: Some(m.kind),
+                    administered: m.administered,
+                })
+            })
+            .collect::<AppResult<Vec<_>>>()?;
+        let prefectural = prefectures
+            .into_iter()
+            .map(|p| {
+                Ok(Area {
+                    geometry: geometry(boundaries.get(&p.code))?,
+                    prefecture: p.code.clone(),
+                    code: p.code,
+                    name: p.name,
+                    kind: None,
+                    administered: true,
+                })
+            })
+            .collect::<AppResult<Vec<_>>>()?;
+        // Topology building is CPU work of a few hundred milliseconds: off the async workers.
+        tokio::task::spawn_blocking(move || Atlas {
+            municipalities: Layer::new(municipal),
+            prefectures: Layer::new(prefectural),
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))
+    }
+}
