@@ -56,6 +56,24 @@ pub struct ServeConfig {
     /// Folder of boundary files for the first import (default: geodata/, then ../shared/geodata).
     #[arg(long, env = "DX_ATLAS_GEODATA")]
     pub geodata: Option<PathBuf>,
+    /// Requests served at once; more are refused at once with 503 rather than queued.
+    #[arg(long, env = "DX_ATLAS_MAX_CONCURRENCY", default_value_t = 256)]
+    pub max_concurrency: usize,
+    /// Seconds a request may take before it is answered with 503 (code TIMEOUT).
+    #[arg(long, env = "DX_ATLAS_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+    /// Largest request body, bytes.
+    #[arg(long, env = "DX_ATLAS_MAX_BODY", default_value_t = 64 * 1024)]
+    pub max_body_bytes: usize,
+    /// Origins allowed by CORS, comma-separated, or `*` for any (default: none).
+    #[arg(long, env = "DX_ATLAS_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// Finished choropleth documents kept in memory (each with its gzip and brotli forms).
+    #[arg(long, env = "DX_ATLAS_CACHE_ENTRIES", default_value_t = 64)]
+    pub cache_entries: usize,
+    /// How often to check whether another process imported new data, milliseconds.
+    #[arg(long, env = "DX_ATLAS_RELOAD_INTERVAL_MS", default_value_t = 2000)]
+    pub reload_interval_ms: u64,
 }
 
 /// Settings of `dx-atlas import`.

@@ -63,6 +63,9 @@ pub enum AppError {
     /// An argument out of its allowed range or shape.
     #[error("{0}")]
     BadInput(String),
+    /// Nothing has that name.
+    #[error("{0}")]
+    NotFound(String),
     /// A file could not be imported; nothing was changed.
     #[error("import failed, nothing was changed: {0}")]
     Import(#[from] ImportError),
@@ -83,6 +86,7 @@ impl AppError {
         match self {
             Self::BadCode(_) => "BAD_CODE",
             Self::BadInput(_) => "BAD_USER_INPUT",
+            Self::NotFound(_) => "NOT_FOUND",
             Self::Import(_) | Self::SurveyImport(_) => "IMPORT_FAILED",
             Self::Database(_) => "DATABASE_ERROR",
             Self::Internal(_) => "INTERNAL_SERVER_ERROR",
@@ -94,6 +98,7 @@ impl AppError {
             Self::BadCode(_) | Self::BadInput(_) | Self::Import(_) | Self::SurveyImport(_) => {
                 StatusCode::BAD_REQUEST
             }
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -10,10 +10,13 @@
 //!   as GeoJSON, TopoJSON or CSV.
 //! - [`stats`] classifies values, names ColorBrewer palettes, and measures spatial autocorrelation.
 //! - [`survey`] is the survey: catalogue, published figures, calibrated answers, aggregates, imports.
+//! - [`readmodel`] is the in-memory model requests read, swapped after imports; [`cache`]
+//!   keeps finished documents, compressed.
 //! - [`spatial`] is geometry: TopoJSON, validation, measures, topology, simplification, index.
 //! - [`domain`] holds the pure types with rules: codes, check digits, kinds of municipality.
 //! - [`error`] is the one error type, mapped to GraphQL and HTTP in one place.
 
+pub mod cache;
 pub mod choropleth;
 pub mod cli;
 pub mod db;
@@ -23,6 +26,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod import;
+pub mod readmodel;
 pub mod repo;
 pub mod spatial;
 pub mod startup;

@@ -2,6 +2,7 @@
 
 use std::io;
 use std::sync::Arc;
+use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
@@ -11,7 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql;
 use crate::http::{self, AppState};
 use crate::import::{import_boundaries, ImportSources};
-use crate::spatial::atlas::Atlas;
+use crate::readmodel::ReadModel;
 use crate::{db, repo, survey};
 
 /// A server that is ready to run: database migrated and loaded, port bound.
@@ -24,6 +25,17 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, imports the boundaries into an empty database, and binds the port.
     pub async fn build(config: &ServeConfig) -> AppResult<Self> {
+        if let Some(handle) = crate::telemetry::metrics() {
+            let handle = handle.clone();
+            // Histograms are summarised on upkeep; without it they grow without bound.
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(5));
+                loop {
+                    tick.tick().await;
+                    handle.run_upkeep();
+                }
+            });
+        }
         let db = db::connect(&config.database.database_url).await?;
         db::migrate(&db).await?;
         if repo::areas::is_empty(&db).await? {
@@ -35,13 +47,17 @@ impl Application {
         if survey::seed::ensure_r5(&db).await? {
             tracing::info!("seeded survey edition R5 with calibrated synthetic answers");
         }
-        let atlas = Arc::new(Atlas::load(&db).await?);
-        let schema = graphql::build_schema(db.clone(), Arc::clone(&atlas));
-        let router = http::router(AppState {
-            db: db.clone(),
-            schema,
-            atlas,
-        });
+        let model = ReadModel::load(db.clone(), config.cache_entries).await?;
+        model.watch(Duration::from_millis(config.reload_interval_ms.max(100)));
+        let schema = graphql::build_schema(db.clone(), Arc::clone(&model));
+        let router = http::router(
+            AppState {
+                db: db.clone(),
+                schema,
+                model,
+            },
+            config,
+        );
         let listener = TcpListener::bind(config.bind)
             .await
             .map_err(|e| AppError::Internal(format!("cannot listen on {}: {e}", config.bind)))?;

@@ -15,6 +15,7 @@ mod m20240401_000008_create_answer;
 mod m20240401_000009_create_published_figure;
 mod m20240401_000010_create_online_procedure;
 mod m20240401_000011_create_national_figure;
+mod m20240401_000012_create_dataset_version;
 
 /// Runs the migrations in name order.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20240401_000009_create_published_figure::Migration),
             Box::new(m20240401_000010_create_online_procedure::Migration),
             Box::new(m20240401_000011_create_national_figure::Migration),
+            Box::new(m20240401_000012_create_dataset_version::Migration),
         ]
     }
 }

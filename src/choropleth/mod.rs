@@ -386,7 +386,7 @@ pub async fn build(
         lower: None,
         upper: None,
         category: None,
-        label: "no data (not asked or no answer)".into(),
+        label: "データなし (not asked or no answer)".into(),
         colour: palette::MISSING.into(),
         count: missing_count,
     };
@@ -421,7 +421,13 @@ pub async fn build(
                 .iter()
                 .enumerate()
                 .map(|(i, upper)| {
-                    let lower = if i == 0 { min } else { classes.bounds[i - 1] };
+                    // Standard-deviation bounds can lie below the smallest value: such classes
+                    // are empty and start where they end.
+                    let lower = if i == 0 {
+                        min.min(*upper)
+                    } else {
+                        classes.bounds[i - 1]
+                    };
                     LegendClass {
                         index: i,
                         lower: Some(lower),

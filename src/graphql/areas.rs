@@ -16,8 +16,8 @@ use super::survey::{self, AnswerValue};
 use crate::domain::{self, AuthorityCode, PrefectureCode};
 use crate::entity::{municipality, prefecture};
 use crate::error::{AppError, GraphqlResultExt};
+use crate::readmodel::ReadModel;
 use crate::repo::areas::{self as repo, MunicipalityFilter as RepoFilter};
-use crate::spatial::atlas::Atlas;
 
 /// Page size when `first` is omitted.
 const DEFAULT_PAGE: usize = 100;
@@ -166,7 +166,8 @@ impl AreaQuery {
             codes: match &filter.bbox {
                 Some(b) => {
                     let rect = b.rect().gql()?;
-                    let layer = &ctx.data_unchecked::<Arc<Atlas>>().municipalities;
+                    let atlas = ctx.data_unchecked::<Arc<ReadModel>>().atlas();
+                    let layer = &atlas.municipalities;
                     Some(
                         layer
                             .intersecting(rect)
@@ -434,7 +435,8 @@ impl Municipality {
     /// Municipalities sharing a border with this one (from the boundaries' topology; a point
     /// contact is not a border). Islands have none.
     async fn neighbors(&self, ctx: &Context<'_>) -> Result<Vec<Municipality>> {
-        let layer = &ctx.data_unchecked::<Arc<Atlas>>().municipalities;
+        let atlas = ctx.data_unchecked::<Arc<ReadModel>>().atlas();
+        let layer = &atlas.municipalities;
         let Some(i) = layer.position(&self.0.code) else {
             return Ok(Vec::new());
         };

@@ -13,8 +13,8 @@ use crate::choropleth::{
 };
 use crate::domain::PrefectureCode;
 use crate::error::{AppError, GraphqlResultExt};
+use crate::readmodel::ReadModel;
 use crate::repo;
-use crate::spatial::atlas::Atlas;
 use crate::spatial::CREDIT;
 
 /// Checks the numeric arguments shared by GraphQL and the download endpoints.
@@ -269,6 +269,19 @@ pub struct SpatialAutocorrelation {
     pub cluster_map: Json<Value>,
 }
 
+/// A ColorBrewer scheme.
+#[derive(SimpleObject)]
+pub struct Palette {
+    /// Name, as `palette` takes it.
+    pub name: String,
+    /// SEQUENTIAL, DIVERGING or QUALITATIVE.
+    pub kind: String,
+    /// Fewest classes with a published set (fewer take the first colours of it).
+    pub min_classes: i32,
+    /// Most classes.
+    pub max_classes: i32,
+}
+
 /// Queries for maps and spatial analysis.
 #[derive(Default)]
 pub struct MapQuery;
@@ -354,7 +367,8 @@ impl MapQuery {
                 MapFormat::Topojson => Format::TopoJson,
             },
         };
-        let atlas = ctx.data_unchecked::<Arc<Atlas>>();
+        let atlas = ctx.data_unchecked::<Arc<ReadModel>>().atlas();
+        let atlas = &*atlas;
         let db = ctx.data_unchecked::<DatabaseConnection>();
         let built = choropleth::build(db, atlas, request).await.gql()?;
         let document = render::document(&built, atlas);
@@ -455,7 +469,8 @@ impl MapQuery {
             precision: None,
             format: Format::GeoJson,
         };
-        let atlas = ctx.data_unchecked::<Arc<Atlas>>();
+        let atlas = ctx.data_unchecked::<Arc<ReadModel>>().atlas();
+        let atlas = &*atlas;
         let db = ctx.data_unchecked::<DatabaseConnection>();
         let result = ac::analyse(
             db,
@@ -545,6 +560,25 @@ impl MapQuery {
         })
     }
 
+    /// The ColorBrewer schemes `choropleth` accepts as `palette`.
+    async fn palettes(&self) -> Vec<Palette> {
+        use crate::stats::palette::{all, SchemeKind};
+        all()
+            .iter()
+            .map(|s| Palette {
+                name: s.name.to_owned(),
+                kind: match s.kind {
+                    SchemeKind::Sequential => "SEQUENTIAL",
+                    SchemeKind::Diverging => "DIVERGING",
+                    SchemeKind::Qualitative => "QUALITATIVE",
+                }
+                .to_owned(),
+                min_classes: *s.class_counts().start() as i32,
+                max_classes: *s.class_counts().end() as i32,
+            })
+            .collect()
+    }
+
     /// The municipality containing a WGS 84 position; null at sea or abroad.
     async fn municipality_at(
         &self,
@@ -558,7 +592,8 @@ impl MapQuery {
             )))
             .gql();
         }
-        let atlas = ctx.data_unchecked::<Arc<Atlas>>();
+        let atlas = ctx.data_unchecked::<Arc<ReadModel>>().atlas();
+        let atlas = &*atlas;
         let Some(i) = atlas.municipalities.at(lon, lat) else {
             return Ok(None);
         };

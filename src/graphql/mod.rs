@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::spatial::atlas::Atlas;
+use crate::readmodel::ReadModel;
 
 /// The root of every query.
 #[derive(MergedObject, Default)]
@@ -22,14 +22,29 @@ pub struct QueryRoot(areas::AreaQuery, survey::SurveyQuery, choropleth::MapQuery
 /// The schema type served at `/graphql`.
 pub type AtlasSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 
+/// Deepest nesting of selections a query may have.
+pub const MAX_DEPTH: usize = 12;
+/// Largest complexity (fields counted) a query may have.
+pub const MAX_COMPLEXITY: usize = 2_000;
+
 fn builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
     Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .limit_recursive_depth(64)
+        .extension(crate::http::limits::AliasLimit)
+        // Automatic persisted queries: a client may send the sha256 of a query it sent once.
+        .extension(
+            async_graphql::extensions::apollo_persisted_queries::ApolloPersistedQueries::new(
+                async_graphql::extensions::apollo_persisted_queries::LruCacheStorage::new(1024),
+            ),
+        )
 }
 
-/// Builds the schema over a database connection and the in-memory spatial model.
-pub fn build_schema(db: DatabaseConnection, atlas: Arc<Atlas>) -> AtlasSchema {
+/// Builds the schema over a database connection and the read model.
+pub fn build_schema(db: DatabaseConnection, model: Arc<ReadModel>) -> AtlasSchema {
     builder()
-        .data(atlas)
+        .data(model)
         .data(DataLoader::new(
             loaders::AreaLoader { db: db.clone() },
             tokio::spawn,

@@ -3,6 +3,7 @@
 //! brotli when the client accepts it.
 
 use std::io::Write;
+use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -11,6 +12,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::AppState;
+use crate::cache::CachedDocument;
 use crate::choropleth::{
     self, render, ChoroplethRequest, Classification, Format, MapLevel, PrefectureValue,
 };
@@ -161,8 +163,9 @@ pub fn compress(body: &[u8], encoding: Encoding) -> std::io::Result<Vec<u8>> {
         Encoding::Brotli => {
             let mut out = Vec::new();
             {
-                // Quality 9 of 11: most of brotli's gain at a fraction of its slowest setting.
-                let mut w = brotli::CompressorWriter::new(&mut out, 64 * 1024, 9, 22);
+                // Quality 6 of 11: most of brotli's gain over gzip at a small part of the time of
+                // its higher settings on multi-megabyte documents.
+                let mut w = brotli::CompressorWriter::new(&mut out, 64 * 1024, 6, 22);
                 w.write_all(body)?;
             }
             Ok(out)
@@ -170,14 +173,21 @@ pub fn compress(body: &[u8], encoding: Encoding) -> std::io::Result<Vec<u8>> {
     }
 }
 
-/// A strong entity tag of bytes (sha256, shortened), distinct per content coding.
-pub fn etag(identity_body: &[u8], encoding: Encoding) -> String {
-    let digest = Sha256::digest(identity_body);
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+/// Hex digest of a body (sha256, shortened): the base of its entity tags.
+pub fn digest(body: &[u8]) -> String {
+    Sha256::digest(body)
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A strong entity tag, distinct per content coding as RFC 9110 requires.
+pub fn etag(digest: &str, encoding: Encoding) -> String {
     match encoding {
-        Encoding::Identity => format!("\"{hex}\""),
-        Encoding::Gzip => format!("\"{hex}-gzip\""),
-        Encoding::Brotli => format!("\"{hex}-br\""),
+        Encoding::Identity => format!("\"{digest}\""),
+        Encoding::Gzip => format!("\"{digest}-gzip\""),
+        Encoding::Brotli => format!("\"{digest}-br\""),
     }
 }
 
@@ -188,28 +198,30 @@ fn if_none_match(headers: &HeaderMap, tag: &str) -> bool {
         .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"))
 }
 
-/// Sends `body` with its tag, type and file name, honouring `If-None-Match` and `Accept-Encoding`.
-pub fn respond(headers: &HeaderMap, body: Vec<u8>, content_type: &str, filename: &str) -> Response {
-    let encoding = negotiate(headers);
-    let tag = etag(&body, encoding);
+/// A response carrying `body` (already in `encoding`) with its tag, type and file name, or
+/// `304 Not Modified` when the client has it.
+fn send(
+    headers: &HeaderMap,
+    body: Vec<u8>,
+    encoding: Encoding,
+    digest: &str,
+    content_type: &str,
+    filename: &str,
+) -> Response {
+    let tag = etag(digest, encoding);
     let mut response = if if_none_match(headers, &tag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        match compress(&body, encoding) {
-            Ok(bytes) => {
-                let mut r = bytes.into_response();
-                if let Some(coding) = match encoding {
-                    Encoding::Identity => None,
-                    Encoding::Gzip => Some("gzip"),
-                    Encoding::Brotli => Some("br"),
-                } {
-                    r.headers_mut()
-                        .insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
-                }
-                r
-            }
-            Err(e) => return AppError::Internal(format!("compressing: {e}")).into_response(),
+        let mut r = body.into_response();
+        if let Some(coding) = match encoding {
+            Encoding::Identity => None,
+            Encoding::Gzip => Some("gzip"),
+            Encoding::Brotli => Some("br"),
+        } {
+            r.headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
         }
+        r
     };
     let h = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&tag) {
@@ -230,11 +242,55 @@ pub fn respond(headers: &HeaderMap, body: Vec<u8>, content_type: &str, filename:
     response
 }
 
+/// Sends `body`, compressing it for this client.
+pub fn respond(headers: &HeaderMap, body: Vec<u8>, content_type: &str, filename: &str) -> Response {
+    let encoding = negotiate(headers);
+    let tag_base = digest(&body);
+    match compress(&body, encoding) {
+        Ok(bytes) => send(headers, bytes, encoding, &tag_base, content_type, filename),
+        Err(e) => AppError::Internal(format!("compressing: {e}")).into_response(),
+    }
+}
+
+/// Sends a cached document in the encoding this client takes.
+pub fn respond_cached(headers: &HeaderMap, document: &CachedDocument) -> Response {
+    let encoding = negotiate(headers);
+    let body = match encoding {
+        Encoding::Identity => &document.identity,
+        Encoding::Gzip => &document.gzip,
+        Encoding::Brotli => &document.brotli,
+    };
+    send(
+        headers,
+        body.clone(),
+        encoding,
+        &document.digest,
+        document.content_type,
+        &document.filename,
+    )
+}
+
+/// Prepares a document for the cache: its digest and both compressed forms.
+fn prepare(
+    body: Vec<u8>,
+    content_type: &'static str,
+    filename: String,
+) -> std::io::Result<CachedDocument> {
+    Ok(CachedDocument {
+        gzip: compress(&body, Encoding::Gzip)?,
+        brotli: compress(&body, Encoding::Brotli)?,
+        digest: digest(&body),
+        identity: body,
+        content_type,
+        filename,
+    })
+}
+
 async fn render_download(
     state: &AppState,
     headers: &HeaderMap,
     params: ChoroplethParams,
-    kind: &str,
+    kind: &'static str,
 ) -> Result<Response, AppError> {
     let format = if kind == "topojson" {
         Format::TopoJson
@@ -242,31 +298,44 @@ async fn render_download(
         Format::GeoJson
     };
     let request = params.into_request(format)?;
-    let atlas = state.atlas.clone();
+    let generation = state.model.current();
+    let key = format!(
+        "{}|{kind}|{}",
+        generation.version,
+        render::query_string(&request)
+    );
+    if let Some(document) = state.model.cache.get(&key) {
+        return Ok(respond_cached(headers, &document));
+    }
+    let atlas = Arc::clone(&generation.atlas);
     let built = choropleth::build(&state.db, &atlas, request).await?;
-    let stem = render::file_stem(&built);
-    let (body, content_type) = match kind {
-        "csv" => (
-            render::csv(&built).map_err(|e| AppError::Internal(format!("CSV: {e}")))?,
-            "text/csv; charset=utf-8",
-        ),
-        "topojson" => (
-            serde_json::to_vec(&render::topojson(&built, &atlas))
-                .map_err(|e| AppError::Internal(e.to_string()))?,
-            "application/json",
-        ),
-        _ => (
-            serde_json::to_vec(&render::geojson(&built, &atlas))
-                .map_err(|e| AppError::Internal(e.to_string()))?,
-            "application/geo+json",
-        ),
-    };
-    Ok(respond(
-        headers,
-        body,
-        content_type,
-        &format!("{stem}.{kind}"),
-    ))
+    // Rendering, serialising and compressing megabytes is CPU work: off the async workers.
+    let document = tokio::task::spawn_blocking(move || -> Result<CachedDocument, AppError> {
+        let stem = render::file_stem(&built);
+        let internal = |e: String| AppError::Internal(e);
+        let (body, content_type) = match kind {
+            "csv" => (
+                render::csv(&built).map_err(|e| internal(e.to_string()))?,
+                "text/csv; charset=utf-8",
+            ),
+            "topojson" => (
+                serde_json::to_vec(&render::topojson(&built, &atlas))
+                    .map_err(|e| internal(e.to_string()))?,
+                "application/json",
+            ),
+            _ => (
+                serde_json::to_vec(&render::geojson(&built, &atlas))
+                    .map_err(|e| internal(e.to_string()))?,
+                "application/geo+json",
+            ),
+        };
+        prepare(body, content_type, format!("{stem}.{kind}")).map_err(|e| internal(e.to_string()))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))??;
+    let document = Arc::new(document);
+    state.model.cache.insert(key, Arc::clone(&document));
+    Ok(respond_cached(headers, &document))
 }
 
 /// GET /choropleth.geojson
@@ -294,4 +363,48 @@ pub async fn csv(
     Query(params): Query<ChoroplethParams>,
 ) -> Result<Response, AppError> {
     render_download(&state, &headers, params, "csv").await
+}
+
+/// GET /municipalities/{code}.geojson — one municipality's boundary as a Feature, full
+/// precision, with the credit line.
+pub async fn municipality_feature(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> Result<Response, AppError> {
+    let code_text = file.strip_suffix(".geojson").ok_or_else(|| {
+        AppError::BadInput(format!(
+            "`{file}`: ask for CODE.geojson, e.g. 13104.geojson"
+        ))
+    })?;
+    let code = crate::domain::AuthorityCode::parse(code_text)?;
+    let municipality = crate::repo::areas::municipality(&state.db, code)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no municipality {code}")))?;
+    let boundary =
+        crate::repo::areas::boundaries(&state.db, std::slice::from_ref(&municipality.code))
+            .await?
+            .remove(&municipality.code);
+    let geometry = match &boundary {
+        Some(b) => {
+            serde_json::from_str(&b.geometry).map_err(|e| AppError::Internal(e.to_string()))?
+        }
+        None => serde_json::Value::Null,
+    };
+    let properties = match serde_json::json!({
+        "code": municipality.code, "lgCode": municipality.lg_code, "name": municipality.name,
+        "prefecture": municipality.prefecture_code, "kind": municipality.kind,
+        "administered": municipality.administered,
+    }) {
+        serde_json::Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    };
+    let feature = crate::spatial::geojson::feature(&municipality.code, geometry, properties);
+    let body = serde_json::to_vec(&feature).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(respond(
+        &headers,
+        body,
+        "application/geo+json",
+        &format!("{}.geojson", municipality.code),
+    ))
 }

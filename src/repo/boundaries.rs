@@ -109,6 +109,7 @@ pub async fn replace(db: &DatabaseConnection, rows: AreaRows) -> AppResult<()> {
         .await?;
     }
 
+    super::version::bump(&txn).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -4,3 +4,4 @@
 pub mod areas;
 pub mod boundaries;
 pub mod survey;
+pub mod version;

@@ -602,6 +602,7 @@ pub async fn import(
     let txn = db.begin().await?;
     repo::survey::replace_answers(&txn, edition, answers).await?;
     repo::survey::set_provenance(&txn, &edition_row, "OFFICIAL_MICRODATA", OFFICIAL_NOTE).await?;
+    repo::version::bump(&txn).await?;
     txn.commit().await?;
     Ok(report)
 }

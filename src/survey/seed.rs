@@ -80,6 +80,7 @@ pub async fn ensure_r5(db: &DatabaseConnection) -> AppResult<bool> {
     repo::survey::insert_edition(&txn, &R5_INFO, "CALIBRATED_SYNTHETIC", SYNTHETIC_NOTE).await?;
     repo::survey::insert_catalogue(&txn, R5, &catalogue).await?;
     repo::survey::replace_answers(&txn, R5, answers).await?;
+    repo::version::bump(&txn).await?;
     txn.commit().await?;
     Ok(true)
 }

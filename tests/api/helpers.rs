@@ -185,6 +185,23 @@ pub async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempD
     }
 }
 
+/// The settings a test server runs with: the defaults of `dx-atlas serve`, port 0.
+pub fn config(database_url: &str) -> ServeConfig {
+    ServeConfig {
+        database: DatabaseConfig {
+            database_url: database_url.to_owned(),
+        },
+        bind: "127.0.0.1:0".parse().expect("address"),
+        geodata: Some(geodata_dir()),
+        max_concurrency: 256,
+        request_timeout_secs: 30,
+        max_body_bytes: 64 * 1024,
+        cors_origins: Vec::new(),
+        cache_entries: 64,
+        reload_interval_ms: 200,
+    }
+}
+
 /// A running server over its own database.
 pub struct TestApp {
     pub address: String,
@@ -198,13 +215,12 @@ impl TestApp {
     /// Starts the real server on port 0 over a fresh, loaded database.
     pub async fn spawn(backend: Backend) -> Self {
         let (database_url, dir) = fresh_database(backend).await;
-        let config = ServeConfig {
-            database: DatabaseConfig {
-                database_url: database_url.clone(),
-            },
-            bind: "127.0.0.1:0".parse().expect("address"),
-            geodata: Some(geodata_dir()),
-        };
+        Self::spawn_with(config(&database_url), dir).await
+    }
+
+    /// Starts the real server with these settings (e.g. a second server on the same database).
+    pub async fn spawn_with(config: ServeConfig, dir: Option<tempfile::TempDir>) -> Self {
+        let database_url = config.database.database_url.clone();
         let app = Application::build(&config).await.expect("server builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let db = app.db().clone();

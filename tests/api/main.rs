@@ -8,10 +8,12 @@ mod helpers;
 
 mod areas;
 mod autocorrelation;
+mod browser;
 mod choropleth;
 mod errors;
 mod geometry;
 mod import;
+mod production;
 mod service;
 mod spatial;
 mod survey;

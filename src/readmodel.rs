@@ -1,0 +1,84 @@
+//! The read model: what map requests are served from, built from the database (the source of
+//! truth) and swapped atomically when an import anywhere bumps the dataset version. Several
+//! servers sharing one PostgreSQL database each poll the version and rebuild on their own.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use sea_orm::DatabaseConnection;
+
+use crate::cache::DocumentCache;
+use crate::error::AppResult;
+use crate::repo;
+use crate::spatial::atlas::Atlas;
+
+/// One generation of the read model.
+pub struct Generation {
+    /// The spatial model.
+    pub atlas: Arc<Atlas>,
+    /// The dataset version it was built from.
+    pub version: i64,
+}
+
+/// The current generation, the finished-document cache, and how to refresh them.
+pub struct ReadModel {
+    current: ArcSwap<Generation>,
+    db: DatabaseConnection,
+    /// Finished choropleth documents of the current generation.
+    pub cache: DocumentCache,
+}
+
+impl ReadModel {
+    /// Builds the first generation.
+    pub async fn load(db: DatabaseConnection, cache_entries: usize) -> AppResult<Arc<Self>> {
+        let version = repo::version::current(&db).await?;
+        let atlas = Arc::new(Atlas::load(&db).await?);
+        metrics::gauge!("dx_atlas_read_model_version").set(version as f64);
+        Ok(Arc::new(Self {
+            current: ArcSwap::from_pointee(Generation { atlas, version }),
+            db,
+            cache: DocumentCache::new(cache_entries),
+        }))
+    }
+
+    /// The current generation; requests hold it for their whole duration, so a swap never
+    /// changes the data under a request.
+    pub fn current(&self) -> Arc<Generation> {
+        self.current.load_full()
+    }
+
+    /// The current spatial model.
+    pub fn atlas(&self) -> Arc<Atlas> {
+        Arc::clone(&self.current.load().atlas)
+    }
+
+    /// Rebuilds when the database's dataset version moved; returns whether it did.
+    pub async fn refresh(&self) -> AppResult<bool> {
+        let version = repo::version::current(&self.db).await?;
+        if version == self.current.load().version {
+            return Ok(false);
+        }
+        let atlas = Arc::new(Atlas::load(&self.db).await?);
+        self.current.store(Arc::new(Generation { atlas, version }));
+        self.cache.clear();
+        metrics::gauge!("dx_atlas_read_model_version").set(version as f64);
+        tracing::info!(version, "read model rebuilt");
+        Ok(true)
+    }
+
+    /// Polls the dataset version every `interval` for as long as the process runs.
+    pub fn watch(self: &Arc<Self>, interval: Duration) {
+        let model = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(interval);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = model.refresh().await {
+                    tracing::warn!(error = %e, "read model refresh failed; serving the previous one");
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,691 @@
+// DX Atlas map page: a choropleth of one survey indicator over Japan's municipalities or
+// prefectures, drawn with MapLibre GL JS from DX Atlas's own GeoJSON downloads. The map style
+// has no external sources, glyphs or sprites, so the page never loads anything from another site.
+
+const JAPAN_BOUNDS = [[122.9, 24.0], [146.0, 45.6]];
+
+// Boundaries are requested simplified for a web-map zoom: coarse (about 1 MB) while the whole
+// country is in view, fine (about 3 MB) once the map is zoomed in far enough to show the difference.
+const COARSE_DETAIL = 7;
+const FINE_DETAIL = 9;
+const FINE_FROM_ZOOM = 7;
+
+// A filter that matches no feature (every feature has a code).
+const NO_FEATURE = ['==', ['get', 'code'], ''];
+
+const CHOICE_TYPES = new Set(['YES_NO', 'SINGLE_CHOICE', 'MULTIPLE_CHOICE', 'PLANNING_STATUS']);
+
+const KIND_LABELS = {
+  DESIGNATED_CITY: '政令指定都市 Designated city',
+  CORE_CITY: '中核市 Core city',
+  SPECIAL_WARD: '特別区 Special ward',
+  CITY: '市 City',
+  TOWN: '町 Town',
+  VILLAGE: '村 Village',
+};
+
+const METHOD_LABELS = {
+  categories: '回答別 By answer',
+  quantiles: '分位数 Quantiles',
+  equal_interval: '等間隔 Equal interval',
+  natural_breaks: '自然分類 Natural breaks',
+  standard_deviation: '標準偏差 Standard deviation',
+  manual: '手動 Manual',
+};
+
+const PALETTE_KINDS = {
+  SEQUENTIAL: '連続 Sequential',
+  DIVERGING: '発散 Diverging',
+  QUALITATIVE: '質的 Qualitative',
+};
+
+const PROVENANCE_STATEMENTS = {
+  CALIBRATED_SYNTHETIC:
+    '注意：団体別の値は、公表された集計値を再現するよう調整した合成データです。個々の団体の実際の回答ではありません（実データは公表集計値のみ）。',
+  OFFICIAL_MICRODATA: '団体別の値は総務省の個別データによるものです。',
+};
+
+const NUMBER = new Intl.NumberFormat('ja-JP', { maximumFractionDigits: 1 });
+const PERCENT = new Intl.NumberFormat('ja-JP', { style: 'percent', maximumFractionDigits: 1 });
+
+const $ = (id) => document.getElementById(id);
+
+// What the page shows. `drawn` is the query string of the choropleth on screen, with the zoom
+// of its boundaries (null before the first one); `selected` is the code of the area whose
+// answers the side panel lists.
+const state = {
+  edition: '',
+  indicator: 'cio.appointed',
+  option: '',
+  level: 'MUNICIPALITY',
+  prefectureValue: 'OWN_ANSWER',
+  classification: 'QUANTILES',
+  classes: 5,
+  breaks: '',
+  palette: '',
+  drawn: null,
+  selected: null,
+};
+
+// Survey editions, sections, indicators and palettes, loaded once.
+const catalogue = { surveys: [], sections: [], indicators: new Map(), palettes: [] };
+
+// The choropleth document on screen (legend, statistics, edition, credit, downloads).
+let current = null;
+
+// Prefecture names by code, from the prefecture outlines (municipal features carry none).
+let prefectureNames = new Map();
+
+let resolveReady;
+let rejectReady;
+const ready = new Promise((resolve, reject) => {
+  resolveReady = resolve;
+  rejectReady = reject;
+});
+// The page reports its own errors in the status line; this only keeps the browser from
+// flagging the promise as unhandled when nobody awaits it.
+ready.catch(() => {});
+
+const map = new maplibregl.Map({
+  container: 'map',
+  bounds: JAPAN_BOUNDS,
+  fitBoundsOptions: { padding: 24 },
+  attributionControl: false,
+  dragRotate: false,
+  pitchWithRotate: false,
+  style: {
+    version: 8,
+    sources: {
+      choropleth: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+      prefectures: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+    },
+    layers: [
+      { id: 'background', type: 'background', paint: { 'background-color': '#e4edf3' } },
+      { id: 'choropleth-fill', type: 'fill', source: 'choropleth', paint: { 'fill-color': ['get', 'colour'] } },
+      {
+        id: 'choropleth-outline',
+        type: 'line',
+        source: 'choropleth',
+        paint: { 'line-color': '#ffffff', 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 0.15, 9, 1], 'line-opacity': 0.8 },
+      },
+      { id: 'prefecture-outline', type: 'line', source: 'prefectures', paint: { 'line-color': '#404040', 'line-width': 0.8 } },
+      { id: 'hover-outline', type: 'line', source: 'choropleth', filter: NO_FEATURE, paint: { 'line-color': '#111111', 'line-width': 2 } },
+      { id: 'selected-outline', type: 'line', source: 'choropleth', filter: NO_FEATURE, paint: { 'line-color': '#d7301f', 'line-width': 2.5 } },
+    ],
+  },
+});
+map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+map.addControl(new maplibregl.ScaleControl(), 'bottom-right');
+
+// Hooks for the browser tests, unused by the page itself: the MapLibre map, `ready` (a promise
+// settled when the first choropleth is drawn) and the live `state` (`state.drawn` changes after
+// every redraw, once the new map is on screen).
+window.dxAtlas = { map, ready, state };
+
+const mapLoaded = new Promise((resolve) => map.once('load', resolve));
+
+async function graphql(query, variables = {}) {
+  const response = await fetch('/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await response.json();
+  if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
+  return body.data;
+}
+
+async function getJson(url, signal) {
+  const response = await fetch(url, { signal });
+  const body = await response.json();
+  // The download endpoints answer errors as {"error": {"code", "message"}}.
+  if (!response.ok) throw new Error(body.error?.message ?? `${response.status} ${url}`);
+  return body;
+}
+
+// Replaces a node's children, skipping the absent ones (conditional parts are written as `cond ? node : null`).
+function fill(node, ...children) {
+  node.replaceChildren(...children.filter((child) => child !== null && child !== undefined));
+}
+
+function element(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === 'class') node.className = value;
+    else if (value !== undefined && value !== null && value !== false) node.setAttribute(name, value === true ? '' : value);
+  }
+  fill(node, ...children);
+  return node;
+}
+
+function setStatus(text, isError = false) {
+  $('status').textContent = text;
+  $('status').classList.toggle('error', isError);
+}
+
+// ---- Choices offered by the form -----------------------------------------------------------
+
+function indicator() {
+  return catalogue.indicators.get(state.indicator);
+}
+
+function askedOf(ind, subject) {
+  return ind.asked === 'BOTH' || ind.asked === (subject === 'PREFECTURE' ? 'PREFECTURES' : 'MUNICIPALITIES');
+}
+
+function isMunicipalShare() {
+  return state.level === 'PREFECTURE' && state.prefectureValue === 'MUNICIPAL_SHARE';
+}
+
+// Counts are numbers; so is a prefecture's share of municipalities (or their mean count).
+function isNumeric() {
+  return indicator().type === 'COUNT' || isMunicipalShare();
+}
+
+// Multiple choice maps one option at a time, and a share is the share of one option.
+function optionRequired() {
+  const ind = indicator();
+  return ind.type === 'MULTIPLE_CHOICE' || (isMunicipalShare() && ind.type !== 'COUNT');
+}
+
+function fillCatalogueControls() {
+  $('edition').replaceChildren(
+    ...catalogue.surveys.map((s) => element('option', { value: s.code }, `${s.code} ${s.title}`)),
+  );
+
+  const bySection = new Map(catalogue.sections.map((s) => [s.code, { section: s, indicators: [] }]));
+  for (const ind of catalogue.indicators.values()) {
+    if (!bySection.has(ind.section)) bySection.set(ind.section, { section: { code: ind.section, labelJa: '', labelEn: '' }, indicators: [] });
+    bySection.get(ind.section).indicators.push(ind);
+  }
+  $('indicator').replaceChildren(
+    ...[...bySection.values()]
+      .filter((group) => group.indicators.length > 0)
+      .map(({ section, indicators }) =>
+        element(
+          'optgroup',
+          { label: `${section.code} ${section.labelJa} / ${section.labelEn}` },
+          ...indicators.map((ind) =>
+            element(
+              'option',
+              { value: ind.code, disabled: !ind.hasData },
+              `${ind.labelJa} (${ind.labelEn})${ind.hasData ? '' : ' — 集計値なし no data'}`,
+            ),
+          ),
+        ),
+      ),
+  );
+
+  const kinds = Object.keys(PALETTE_KINDS);
+  $('palette').replaceChildren(
+    element('option', { value: '' }, '既定 Default'),
+    ...kinds.map((kind) =>
+      element(
+        'optgroup',
+        { label: PALETTE_KINDS[kind] },
+        ...catalogue.palettes.filter((p) => p.kind === kind).map((p) => element('option', { value: p.name }, p.name)),
+      ),
+    ),
+  );
+}
+
+// Brings the form in line with `state`, offering only what the current indicator allows.
+function syncForm() {
+  const ind = indicator();
+  const form = $('controls');
+
+  // An indicator asked of one subject only cannot be mapped for the other.
+  const municipalities = form.querySelector('input[name=level][value=MUNICIPALITY]');
+  const ownAnswer = form.querySelector('input[name=prefectureValue][value=OWN_ANSWER]');
+  municipalities.disabled = !askedOf(ind, 'MUNICIPALITY');
+  ownAnswer.disabled = !askedOf(ind, 'PREFECTURE');
+  if (municipalities.disabled) state.level = 'PREFECTURE';
+  if (ownAnswer.disabled && state.level === 'PREFECTURE') state.prefectureValue = 'MUNICIPAL_SHARE';
+
+  const options = CHOICE_TYPES.has(ind.type) ? ind.options : [];
+  const required = optionRequired();
+  if (!options.some((o) => o.code === state.option)) state.option = '';
+  if (required && !state.option && options.length) state.option = options[0].code;
+  $('option').replaceChildren(
+    ...(required ? [] : [element('option', { value: '' }, 'すべての回答を色分け All answers')]),
+    ...options.map((o) => element('option', { value: o.code }, `${o.labelJa} (${o.labelEn})`)),
+  );
+  $('option-field').hidden = options.length === 0;
+
+  const palette = catalogue.palettes.find((p) => p.name === state.palette);
+  $('classes').max = palette ? palette.maxClasses : 9;
+  $('classification-field').hidden = !isNumeric();
+  $('breaks-field').hidden = state.classification !== 'MANUAL';
+  $('classes-field').hidden = state.classification === 'MANUAL';
+  $('prefecture-value-field').hidden = state.level !== 'PREFECTURE';
+
+  $('edition').value = state.edition;
+  $('indicator').value = state.indicator;
+  $('option').value = state.option;
+  form.querySelector(`input[name=level][value=${state.level}]`).checked = true;
+  form.querySelector(`input[name=prefectureValue][value=${state.prefectureValue}]`).checked = true;
+  $('classification').value = state.classification;
+  $('classes').value = state.classes;
+  $('breaks').value = state.breaks;
+  $('palette').value = state.palette;
+
+  const notes = [`${ind.code} · ${ind.type}`];
+  if (ind.condition) {
+    const parent = catalogue.indicators.get(ind.condition.indicator);
+    const option = parent?.options.find((o) => o.code === ind.condition.option);
+    notes.push(`対象：「${parent?.labelJa ?? ind.condition.indicator}」で「${option?.labelJa ?? ind.condition.option}」と回答した団体`);
+  }
+  $('indicator-note').textContent = notes.join(' — ');
+  // How the question is modelled matters to few readers: it is there on hover.
+  $('indicator-note').title = ind.note ?? '';
+}
+
+function readForm() {
+  const form = new FormData($('controls'));
+  const previous = state.indicator;
+  state.edition = form.get('edition') ?? state.edition;
+  state.indicator = form.get('indicator') ?? state.indicator;
+  state.option = state.indicator === previous ? form.get('option') ?? '' : '';
+  state.level = form.get('level') ?? state.level;
+  state.prefectureValue = form.get('prefectureValue') ?? state.prefectureValue;
+  state.classification = form.get('classification') ?? state.classification;
+  state.classes = Number(form.get('classes')) || 5;
+  state.breaks = form.get('breaks') ?? '';
+  state.palette = form.get('palette') ?? '';
+}
+
+// ---- The choropleth ------------------------------------------------------------------------
+
+// The zoom whose simplification of the boundaries suits the map's current zoom.
+function detail() {
+  return map.getZoom() >= FINE_FROM_ZOOM ? FINE_DETAIL : COARSE_DETAIL;
+}
+
+// Parameters of /choropleth.geojson for the current state, but for the boundaries' detail;
+// also kept in the page's address so that a map can be shared as a link.
+function choroplethQuery() {
+  const params = new URLSearchParams({ indicator: state.indicator, level: state.level });
+  if (state.edition) params.set('edition', state.edition);
+  if (state.option) params.set('option', state.option);
+  if (state.level === 'PREFECTURE') params.set('prefectureValue', state.prefectureValue);
+  if (isNumeric()) {
+    params.set('classification', state.classification);
+    if (state.classification === 'MANUAL') params.set('breaks', state.breaks.replace(/\s+/g, ''));
+    else params.set('classes', String(state.classes));
+  }
+  if (state.palette) params.set('palette', state.palette);
+  return params;
+}
+
+// Takes the map named in the page's address, ignoring what the catalogue does not offer.
+function applyAddress() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const mappable = [...catalogue.indicators.values()].filter((ind) => ind.hasData).map((ind) => ind.code);
+  const allowed = {
+    indicator: mappable,
+    edition: catalogue.surveys.map((s) => s.code),
+    level: ['MUNICIPALITY', 'PREFECTURE'],
+    prefectureValue: ['OWN_ANSWER', 'MUNICIPAL_SHARE'],
+    classification: [...$('classification').options].map((o) => o.value),
+    palette: catalogue.palettes.map((p) => p.name),
+  };
+  for (const [key, values] of Object.entries(allowed)) {
+    if (values.includes(params.get(key))) state[key] = params.get(key);
+  }
+  if (!mappable.includes(state.indicator)) state.indicator = mappable[0];
+  // syncForm drops an option the indicator does not have.
+  if (params.has('option')) state.option = params.get('option');
+  if (params.has('breaks')) state.breaks = params.get('breaks');
+  if (params.has('classes')) state.classes = Number(params.get('classes')) || state.classes;
+}
+
+// The request in flight, if any: { key, controller }.
+let pending = null;
+
+async function draw() {
+  if (isNumeric() && state.classification === 'MANUAL' && !state.breaks.trim()) {
+    setStatus('各階級の上限を入力してください Enter the upper bounds of the classes');
+    return;
+  }
+  const params = choroplethQuery();
+  const address = params.toString();
+  params.set('zoom', String(detail()));
+  const key = params.toString();
+  if (key === (pending?.key ?? state.drawn)) return;
+  pending?.controller.abort();
+  const controller = new AbortController();
+  pending = { key, controller };
+  setStatus('読み込み中… Loading');
+  try {
+    const [doc] = await Promise.all([getJson(`/choropleth.geojson?${params}`, controller.signal), mapLoaded]);
+    if (controller.signal.aborted) return;
+    current = doc;
+    map.getSource('choropleth').setData(doc);
+    map.setFilter('hover-outline', NO_FEATURE);
+    renderLegend(doc);
+    renderDownloads(doc);
+    renderProvenance(doc);
+    // The provenance banner appears with the first map and shrinks the map area: frame Japan again.
+    if (state.drawn === null) {
+      map.resize();
+      map.fitBounds(JAPAN_BOUNDS, { padding: 24, animate: false });
+    }
+    await new Promise((resolve) => map.once('idle', resolve));
+    if (controller.signal.aborted) return;
+    pending = null;
+    state.drawn = key;
+    history.replaceState(null, '', `#${address}`);
+    setStatus('');
+    resolveReady(true);
+  } catch (error) {
+    if (controller.signal.aborted) return;
+    pending = null;
+    setStatus(`地図を描けませんでした Could not draw the map: ${error.message}`, true);
+    if (state.drawn === null) rejectReady(error);
+  }
+}
+
+// The prefecture boundaries drawn over every map: the geometry of a prefecture-level
+// choropleth, which is the only place the service offers them as one file. Any indicator asked
+// of prefectures that needs no option will do.
+let outlineDetail = null;
+
+async function loadPrefectureOutlines() {
+  const zoom = detail();
+  if (zoom === outlineDetail) return;
+  outlineDetail = zoom;
+  const any = [...catalogue.indicators.values()].find((ind) => ind.hasData && ind.asked === 'BOTH' && ind.type !== 'MULTIPLE_CHOICE');
+  const params = new URLSearchParams({ indicator: any.code, level: 'PREFECTURE', zoom: String(zoom) });
+  const doc = await getJson(`/choropleth.geojson?${params}`);
+  await mapLoaded;
+  // A later zoom may have asked for other detail meanwhile.
+  if (zoom !== outlineDetail) return;
+  const outlines = doc.features.map((f) => ({ type: 'Feature', geometry: f.geometry, properties: { code: f.properties.code, name: f.properties.name } }));
+  map.getSource('prefectures').setData({ type: 'FeatureCollection', features: outlines });
+  prefectureNames = new Map(outlines.map((f) => [f.properties.code, f.properties.name]));
+}
+
+function loadPrefectureOutlinesOrReport() {
+  return loadPrefectureOutlines().catch((error) => {
+    outlineDetail = null;
+    setStatus(`都道府県境を読み込めませんでした Could not load prefecture boundaries: ${error.message}`, true);
+  });
+}
+
+function optionLabel(ind, code) {
+  const option = ind.options.find((o) => o.code === code);
+  return option ? `${option.labelJa} (${option.labelEn})` : code;
+}
+
+// The indicator of a choropleth document. Labels and values are read through the document
+// rather than the form, which may already name the next map while this one is on screen.
+function indicatorOf(doc) {
+  return catalogue.indicators.get(doc.indicator.code);
+}
+
+// The legend's labels are the survey's Japanese wording; add the English label where known.
+function classLabel(doc, entry) {
+  const option = indicatorOf(doc).options.find((o) => o.labelJa === entry.label);
+  return option ? `${entry.label} (${option.labelEn})` : entry.label;
+}
+
+function formatValue(doc, value) {
+  if (value === null || value === undefined) return 'データなし No data';
+  if (typeof value !== 'number') return optionLabel(indicatorOf(doc), value);
+  // Numbers of a choice indicator are shares of municipalities (fractions); of a count, counts or means.
+  return doc.indicator.type === 'COUNT' ? NUMBER.format(value) : PERCENT.format(value);
+}
+
+function renderLegend(doc) {
+  const ind = indicatorOf(doc);
+  const { legend, statistics } = doc;
+  const subject = state.level === 'PREFECTURE'
+    ? (state.prefectureValue === 'MUNICIPAL_SHARE' ? '都道府県別・市区町村の割合 Share of municipalities by prefecture' : '都道府県の回答 Prefectures’ own answers')
+    : '市区町村の回答 Municipalities’ answers';
+  const row = (colour, label, count, extra = {}) =>
+    element(
+      'li',
+      { class: 'legend-class', ...extra },
+      element('span', { class: 'swatch', style: `background:${colour}` }),
+      element('span', { class: 'legend-label' }, label),
+      element('span', { class: 'legend-count' }, NUMBER.format(count)),
+    );
+  const summary = legend.numeric
+    ? `n=${statistics.n} · 最小 min ${formatValue(doc, statistics.min)} · 中央値 median ${formatValue(doc, statistics.median)} · 平均 mean ${formatValue(doc, statistics.mean)} · 最大 max ${formatValue(doc, statistics.max)}`
+    : `n=${statistics.n}`;
+  fill($('legend'),
+    element('h2', {}, ind.labelJa, element('span', { class: 'en' }, ind.labelEn)),
+    doc.indicator.option ? element('p', { class: 'legend-option' }, `選択肢 Option: ${optionLabel(ind, doc.indicator.option)}`) : null,
+    element('p', { class: 'hint' }, `${subject} · ${METHOD_LABELS[legend.method] ?? legend.method}`),
+    element(
+      'ol',
+      { class: 'legend-classes' },
+      ...legend.classes.map((c) => row(c.colour, classLabel(doc, c), c.count, { 'data-class': c.index })),
+      row(legend.missing.colour, 'データなし（対象外・無回答） No data', legend.missing.count, { 'data-class': 'missing' }),
+    ),
+    element('p', { class: 'hint' }, summary),
+  );
+}
+
+function renderDownloads(doc) {
+  const link = (href, text) => element('a', { href, download: true }, text);
+  $('downloads').replaceChildren(
+    element('h2', {}, 'この地図をダウンロード ', element('span', { class: 'en' }, 'Download this map')),
+    element('p', {}, link(doc.downloads.geojson, 'GeoJSON'), ' · ', link(doc.downloads.topojson, 'TopoJSON'), ' · ', link(doc.downloads.csv, 'CSV')),
+  );
+}
+
+let attributionAdded = false;
+
+function renderProvenance(doc) {
+  const edition = doc.edition;
+  const survey = catalogue.surveys.find((s) => s.code === edition.code);
+  const statement = PROVENANCE_STATEMENTS[edition.provenance] ?? '';
+  $('provenance').replaceChildren(
+    element('strong', {}, statement),
+    ' ',
+    element('span', { class: 'en' }, `${edition.provenance}: ${edition.provenanceNote}`),
+  );
+  $('provenance').classList.toggle('synthetic', edition.provenance === 'CALIBRATED_SYNTHETIC');
+  $('provenance').hidden = false;
+  $('credit').textContent = `地図：${doc.credit}`;
+  $('edition-source').textContent = survey
+    ? `調査 Survey: ${survey.title}（${edition.referenceDate} 時点）. 出典 Source: ${survey.source}`
+    : '';
+  if (!attributionAdded) {
+    map.addControl(new maplibregl.AttributionControl({ compact: false, customAttribution: doc.credit }), 'bottom-right');
+    attributionAdded = true;
+  }
+}
+
+// ---- Hover and click -----------------------------------------------------------------------
+
+// Prefectures have two-digit codes, municipalities five.
+const isPrefectureCode = (code) => code.length === 2;
+
+function areaName(properties) {
+  if (isPrefectureCode(properties.code)) return properties.name;
+  const prefecture = prefectureNames.get(properties.code.slice(0, 2));
+  return prefecture ? `${prefecture} ${properties.name}` : properties.name;
+}
+
+function showTooltip(event) {
+  const feature = event.features?.[0];
+  if (!feature || !current) return;
+  const { properties } = feature;
+  map.setFilter('hover-outline', ['==', ['get', 'code'], properties.code]);
+  map.getCanvas().style.cursor = 'pointer';
+  const entry = properties.class === null || properties.class === undefined
+    ? null
+    : current.legend.classes.find((c) => c.index === properties.class);
+  const value = properties.value === undefined ? null : properties.value;
+  $('tooltip').replaceChildren(
+    element('strong', {}, areaName(properties)),
+    element('span', { class: 'code' }, properties.code),
+    element('div', {}, `値 Value: ${formatValue(current, value)}`),
+    element('div', {}, `階級 Class: ${entry ? classLabel(current, entry) : 'データなし No data'}`),
+  );
+  const { x, y } = event.point;
+  const tooltip = $('tooltip');
+  tooltip.hidden = false;
+  // Beside the pointer, flipped to its other side where the map (or the open panel) ends.
+  const right = $('panel').hidden ? map.getContainer().clientWidth : $('panel').offsetLeft;
+  const bottom = map.getContainer().clientHeight;
+  const fitsRight = x + 14 + tooltip.offsetWidth < right;
+  const fitsBelow = y + 14 + tooltip.offsetHeight < bottom;
+  tooltip.style.left = `${fitsRight ? x + 14 : Math.max(0, x - 14 - tooltip.offsetWidth)}px`;
+  tooltip.style.top = `${fitsBelow ? y + 14 : Math.max(0, y - 14 - tooltip.offsetHeight)}px`;
+}
+
+function hideTooltip() {
+  map.setFilter('hover-outline', NO_FEATURE);
+  map.getCanvas().style.cursor = '';
+  $('tooltip').hidden = true;
+}
+
+const MUNICIPALITY_QUERY = `query Answers($code: String!, $edition: String) {
+  area: municipality(code: $code) {
+    code name kind
+    prefecture { name }
+    answers(edition: $edition) { indicator options amount provenance }
+  }
+}`;
+
+const PREFECTURE_QUERY = `query Answers($code: String!, $edition: String) {
+  area: prefecture(code: $code) {
+    code name nameEn
+    answers(edition: $edition) { indicator options amount provenance }
+  }
+}`;
+
+function answerText(ind, answer) {
+  if (!answer) return element('span', { class: 'none' }, '— 対象外・無回答 not asked or no answer');
+  if (answer.amount !== null && answer.amount !== undefined) return element('span', {}, NUMBER.format(answer.amount));
+  if (answer.options.length === 0) return element('span', { class: 'none' }, '— 選択なし none chosen');
+  return element(
+    'span',
+    {},
+    ...answer.options.flatMap((code, i) => {
+      const option = ind.options.find((o) => o.code === code);
+      return [i ? '、' : '', option ? option.labelJa : code, option ? element('span', { class: 'en' }, ` ${option.labelEn}`) : null];
+    }),
+  );
+}
+
+async function showAnswers(code) {
+  const subject = isPrefectureCode(code) ? 'PREFECTURE' : 'MUNICIPALITY';
+  state.selected = code;
+  map.setFilter('selected-outline', ['==', ['get', 'code'], code]);
+  $('panel').hidden = false;
+  $('panel-body').replaceChildren(element('p', { class: 'hint' }, '読み込み中… Loading'));
+  let area;
+  try {
+    const data = await graphql(subject === 'PREFECTURE' ? PREFECTURE_QUERY : MUNICIPALITY_QUERY, { code, edition: state.edition || null });
+    area = data.area;
+  } catch (error) {
+    $('panel-body').replaceChildren(element('p', { class: 'error' }, `回答を読み込めませんでした Could not load the answers: ${error.message}`));
+    return;
+  }
+  // A newer click may have replaced this area meanwhile, or the panel been closed.
+  if (state.selected !== code || !area) return;
+
+  const answers = new Map(area.answers.map((a) => [a.indicator, a]));
+  const questions = [...catalogue.indicators.values()].filter((ind) => ind.hasData && askedOf(ind, subject));
+  const sections = new Map(catalogue.sections.map((s) => [s.code, s]));
+  const groups = [];
+  for (const ind of questions) {
+    if (groups.at(-1)?.code !== ind.section) groups.push({ code: ind.section, indicators: [] });
+    groups.at(-1).indicators.push(ind);
+  }
+
+  const edition = catalogue.surveys.find((s) => s.code === state.edition);
+  const heading = subject === 'PREFECTURE'
+    ? element('h2', {}, area.name, element('span', { class: 'en' }, area.nameEn))
+    : element('h2', {}, area.name, element('span', { class: 'en' }, `${area.prefecture.name} · ${KIND_LABELS[area.kind] ?? area.kind}`));
+  fill(
+    $('panel-body'),
+    heading,
+    element('p', { class: 'hint' }, `コード Code ${area.code} · ${edition ? `${edition.code} (${edition.referenceDate})` : ''} · 回答 ${area.answers.length} / ${questions.length} answered`),
+    subject === 'MUNICIPALITY'
+      ? element('p', {}, element('a', { href: `/municipalities/${area.code}.geojson`, class: 'geojson-link', download: true }, `境界 GeoJSON（${area.code}.geojson）`))
+      : null,
+    area.answers.some((a) => a.provenance === 'CALIBRATED_SYNTHETIC')
+      ? element('p', { class: 'synthetic-note' }, '以下の値は合成データであり、この団体の実際の回答ではありません。 These values are synthetic, not this authority’s answers.')
+      : null,
+    ...groups.map(({ code: sectionCode, indicators }) => {
+      const section = sections.get(sectionCode);
+      return element(
+        'section',
+        { class: 'answers' },
+        element('h3', {}, `${sectionCode} ${section?.labelJa ?? ''}`),
+        element(
+          'dl',
+          {},
+          ...indicators.flatMap((ind) => [
+            element('dt', { 'data-indicator': ind.code }, ind.labelJa, element('span', { class: 'en' }, ind.labelEn)),
+            element('dd', {}, answerText(ind, answers.get(ind.code))),
+          ]),
+        ),
+      );
+    }),
+  );
+}
+
+function closePanel() {
+  state.selected = null;
+  map.setFilter('selected-outline', NO_FEATURE);
+  $('panel').hidden = true;
+}
+
+// ---- Start ---------------------------------------------------------------------------------
+
+async function start() {
+  const data = await graphql(`{
+    surveys { code title referenceDate source provenance provenanceNote }
+    sections { code labelJa labelEn }
+    indicators { code section labelJa labelEn type asked hasData note options { code labelJa labelEn } condition { indicator option } }
+    palettes { name kind minClasses maxClasses }
+  }`);
+  catalogue.surveys = data.surveys;
+  catalogue.sections = data.sections;
+  catalogue.indicators = new Map(data.indicators.map((ind) => [ind.code, ind]));
+  catalogue.palettes = data.palettes;
+  // Editions come newest first.
+  state.edition = data.surveys[0]?.code ?? '';
+  applyAddress();
+  fillCatalogueControls();
+  syncForm();
+
+  $('controls').addEventListener('change', (event) => {
+    readForm();
+    syncForm();
+    // The panel's area belongs to one level, and its answers to one edition.
+    if (event.target.name === 'level') closePanel();
+    else if (event.target.name === 'edition' && state.selected) showAnswers(state.selected);
+    draw();
+  });
+  $('controls').addEventListener('submit', (event) => event.preventDefault());
+  $('panel-close').addEventListener('click', closePanel);
+  map.on('mousemove', 'choropleth-fill', showTooltip);
+  map.on('mouseleave', 'choropleth-fill', hideTooltip);
+  map.on('click', 'choropleth-fill', (event) => {
+    const feature = event.features?.[0];
+    if (!feature) return;
+    // The panel takes the right of the map: the tooltip comes back, placed anew, on the next move.
+    hideTooltip();
+    showAnswers(feature.properties.code);
+  });
+
+  // Finer boundaries once zoomed in, coarser again when zoomed out (both skip an unchanged detail).
+  map.on('zoomend', () => {
+    if (state.drawn === null) return;
+    draw();
+    loadPrefectureOutlinesOrReport();
+  });
+  await Promise.all([draw(), loadPrefectureOutlinesOrReport()]);
+}
+
+start().catch((error) => {
+  setStatus(`DX Atlas を開始できませんでした Could not start: ${error.message}`, true);
+  rejectReady(error);
+});
