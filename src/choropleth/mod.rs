@@ -258,16 +258,7 @@ pub async fn build(
     atlas: &Atlas,
     request: ChoroplethRequest,
 ) -> AppResult<Choropleth> {
-    let edition = match request.edition.as_deref() {
-        Some(code) => repo::survey::edition(db, code)
-            .await?
-            .ok_or_else(|| bad(format!("edition: no survey edition `{code}`")))?,
-        None => repo::survey::editions(db)
-            .await?
-            .into_iter()
-            .next()
-            .ok_or_else(|| bad("no survey edition has been loaded".into()))?,
-    };
+    let edition = repo::survey::edition_or_newest(db, request.edition.as_deref()).await?;
     let indicator = repo::survey::question(db, &request.indicator)
         .await?
         .ok_or_else(|| bad(format!("indicator: no indicator `{}`", request.indicator)))?;

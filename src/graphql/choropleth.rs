@@ -394,11 +394,7 @@ impl MapQuery {
                 mean: s.mean,
                 median: s.median,
             },
-            provenance: if built.edition.provenance == "OFFICIAL_MICRODATA" {
-                Provenance::OfficialMicrodata
-            } else {
-                Provenance::CalibratedSynthetic
-            },
+            provenance: Provenance::parse(&built.edition.provenance),
             provenance_note: built.edition.provenance_note.clone(),
             credit: CREDIT.to_owned(),
             downloads: Downloads {
@@ -528,11 +524,7 @@ impl MapQuery {
         let g = result.global.clone();
         let islands = result.islands.iter().map(|o| code_of(*o)).collect();
         let n = result.observed.len() as i32;
-        let provenance = if result.values.edition.provenance == "OFFICIAL_MICRODATA" {
-            Provenance::OfficialMicrodata
-        } else {
-            Provenance::CalibratedSynthetic
-        };
+        let provenance = Provenance::parse(&result.values.edition.provenance);
         let map = ac::cluster_map(result);
         Ok(SpatialAutocorrelation {
             indicator,

@@ -21,20 +21,7 @@ pub async fn resolve_edition(
     db: &DatabaseConnection,
     code: Option<&str>,
 ) -> Result<survey_edition::Model> {
-    match code {
-        Some(code) => repo::edition(db, code)
-            .await
-            .gql()?
-            .ok_or_else(|| AppError::BadInput(format!("edition: no survey edition `{code}`")))
-            .gql(),
-        None => repo::editions(db)
-            .await
-            .gql()?
-            .into_iter()
-            .next()
-            .ok_or_else(|| AppError::BadInput("no survey edition has been loaded".into()))
-            .gql(),
-    }
+    repo::edition_or_newest(db, code).await.gql()
 }
 
 async fn resolve_indicator(db: &DatabaseConnection, code: &str) -> Result<question::Model> {
@@ -55,7 +42,8 @@ pub enum Provenance {
 }
 
 impl Provenance {
-    fn parse(text: &str) -> Self {
+    /// Reads a stored provenance.
+    pub fn parse(text: &str) -> Self {
         if text == "OFFICIAL_MICRODATA" {
             Self::OfficialMicrodata
         } else {

@@ -38,6 +38,23 @@ pub async fn editions(db: &impl ConnectionTrait) -> AppResult<Vec<survey_edition
         .await?)
 }
 
+/// The edition named, or the newest one; a clear error when there is none.
+pub async fn edition_or_newest(
+    db: &impl ConnectionTrait,
+    code: Option<&str>,
+) -> AppResult<survey_edition::Model> {
+    match code {
+        Some(code) => edition(db, code)
+            .await?
+            .ok_or_else(|| AppError::BadInput(format!("edition: no survey edition `{code}`"))),
+        None => editions(db)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::BadInput("no survey edition has been loaded".into())),
+    }
+}
+
 /// Writes an edition's row.
 pub async fn insert_edition(
     db: &impl ConnectionTrait,
