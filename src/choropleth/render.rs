@@ -1,16 +1,20 @@
 //! Rendering a choropleth: a GeoJSON FeatureCollection or a TopoJSON topology, each with the
 //! legend, statistics, provenance and credit as foreign members; or CSV of the values alone.
 
-use geo::{LineString, MultiPolygon, Polygon};
+use std::sync::Arc;
+
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::{
-    Choropleth, ChoroplethRequest, Classification, Format, LegendClass, MapLevel, MapValue,
-    PrefectureValue,
+    Choropleth, ChoroplethRequest, Classification, Format, LegendClass, MapArea, MapLevel,
+    MapValue, PrefectureValue,
 };
-use crate::spatial::atlas::Atlas;
-use crate::spatial::geojson::with_precision;
-use crate::spatial::topojson::{encode, EncodeGeometry};
+use crate::spatial::atlas::{Atlas, Layer};
+use crate::spatial::geojson::{rounded_polygons, GeometryWriter, PolygonPositions};
+use crate::spatial::simplify::Simplified;
+use crate::spatial::topojson::encode;
 use crate::spatial::CREDIT;
 
 /// The query string that names the same choropleth on the download endpoints.
@@ -101,14 +105,6 @@ pub fn downloads(c: &Choropleth) -> Value {
     })
 }
 
-fn value_json(v: &MapValue) -> Value {
-    match v {
-        MapValue::Number(n) => json!(n),
-        MapValue::Category(c) => json!(c),
-        MapValue::Missing => Value::Null,
-    }
-}
-
 fn class_json(c: &LegendClass) -> Value {
     json!({
         "index": c.index, "lower": c.lower, "upper": c.upper, "category": c.category,
@@ -153,91 +149,280 @@ pub fn metadata(c: &Choropleth) -> Map<String, Value> {
     m
 }
 
-fn properties(area: &super::MapArea) -> Value {
-    // The class's label is in the legend, looked up by `class`; repeating it on every feature
-    // would only make the document larger.
-    json!({
-        "code": area.code, "name": area.name, "value": value_json(&area.value),
-        "class": area.class, "colour": area.colour,
-    })
-}
-
-/// The choropleth as a GeoJSON FeatureCollection (RFC 7946) with foreign members.
-pub fn geojson(c: &Choropleth, atlas: &Atlas) -> Value {
-    let layer = match c.request.level {
+/// Which layer a choropleth draws.
+fn layer<'a>(c: &Choropleth, atlas: &'a Atlas) -> &'a Layer {
+    match c.request.level {
         MapLevel::Municipality => &atlas.municipalities,
         MapLevel::Prefecture => &atlas.prefectures,
-    };
-    let simplified = layer.simplified(c.request.simplify_level());
-    let decimals = Some(c.request.decimals());
-    let features: Vec<Value> = c
-        .areas
-        .iter()
-        .map(|area| {
-            let polygons: Vec<Polygon<f64>> = simplified
+    }
+}
+
+/// A feature's properties. The class's label is in the legend, looked up by `class`;
+/// repeating it on every feature would only make the document larger.
+struct Properties<'a>(&'a MapArea);
+
+impl Serialize for Properties<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let a = self.0;
+        let mut m = serializer.serialize_map(Some(5))?;
+        m.serialize_entry("code", &a.code)?;
+        m.serialize_entry("name", &a.name)?;
+        match &a.value {
+            MapValue::Number(n) => m.serialize_entry("value", n)?,
+            MapValue::Category(c) => m.serialize_entry("value", c)?,
+            MapValue::Missing => m.serialize_entry("value", &())?,
+        }
+        m.serialize_entry("class", &a.class)?;
+        m.serialize_entry("colour", &a.colour)?;
+        m.end()
+    }
+}
+
+/// Writes the foreign members of [`metadata`] into a document being serialized.
+fn write_metadata<M: SerializeMap>(m: &mut M, c: &Choropleth) -> Result<(), M::Error> {
+    for (key, value) in metadata(c) {
+        m.serialize_entry(&key, &value)?;
+    }
+    Ok(())
+}
+
+/// A choropleth as a GeoJSON FeatureCollection (RFC 7946) with the legend, statistics,
+/// provenance and credit as foreign members.
+///
+/// It is written feature by feature straight to the serializer: a whole-country document has
+/// some 400,000 positions, and building a JSON tree of them first would cost more than the
+/// writing itself.
+pub struct GeoJsonDocument<'a> {
+    choropleth: &'a Choropleth,
+    atlas: &'a Atlas,
+}
+
+impl<'a> GeoJsonDocument<'a> {
+    /// The document of `choropleth` drawn with `atlas`'s boundaries.
+    pub fn new(choropleth: &'a Choropleth, atlas: &'a Atlas) -> Self {
+        Self { choropleth, atlas }
+    }
+}
+
+impl Serialize for GeoJsonDocument<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let c = self.choropleth;
+        let layer = layer(c, self.atlas);
+        let simplified = layer.simplified(c.request.simplify_level());
+        let mut m = serializer.serialize_map(None)?;
+        m.serialize_entry("type", "FeatureCollection")?;
+        write_metadata(&mut m, c)?;
+        m.serialize_entry(
+            "features",
+            &Features {
+                choropleth: c,
+                layer,
+                simplified: &simplified,
+            },
+        )?;
+        m.end()
+    }
+}
+
+struct Features<'a> {
+    choropleth: &'a Choropleth,
+    layer: &'a Layer,
+    simplified: &'a Simplified,
+}
+
+impl Serialize for Features<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let decimals = Some(self.choropleth.request.decimals());
+        let mut seq = serializer.serialize_seq(Some(self.choropleth.areas.len()))?;
+        for area in &self.choropleth.areas {
+            let shape = self
+                .simplified
                 .shapes
                 .get(area.index)
-                .map(|shape| {
-                    shape
+                .map_or(&[][..], Vec::as_slice);
+            let polygons = rounded_polygons(
+                shape.iter().map(|rings| {
+                    rings
                         .iter()
-                        .filter_map(|rings| {
-                            let mut rings = rings
-                                .iter()
-                                .map(|r| LineString::from(layer.topology.ring(r, &simplified.arcs)));
-                            let exterior = rings.next()?;
-                            Some(Polygon::new(exterior, rings.collect()))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let geometry = if polygons.is_empty() {
-                Value::Null
-            } else {
-                with_precision(&MultiPolygon::new(polygons), decimals)
-            };
-            json!({"type": "Feature", "id": area.code, "properties": properties(area), "geometry": geometry})
-        })
-        .collect();
-    let mut doc = Map::new();
-    doc.insert("type".into(), json!("FeatureCollection"));
-    doc.insert("features".into(), Value::Array(features));
-    doc.extend(metadata(c));
-    Value::Object(doc)
-}
-
-/// The choropleth as a TopoJSON topology (object `choropleth`) with foreign members.
-pub fn topojson(c: &Choropleth, atlas: &Atlas) -> Value {
-    let layer = match c.request.level {
-        MapLevel::Municipality => &atlas.municipalities,
-        MapLevel::Prefecture => &atlas.prefectures,
-    };
-    let simplified = layer.simplified(c.request.simplify_level());
-    let empty = Vec::new();
-    let geometries: Vec<EncodeGeometry<'_>> = c
-        .areas
-        .iter()
-        .map(|area| EncodeGeometry {
-            id: &area.code,
-            properties: properties(area),
-            polygons: simplified.shapes.get(area.index).unwrap_or(&empty),
-        })
-        .collect();
-    // As many quantization steps per axis as the precision distinguishes across Japan (~31°).
-    let quantization = (31.0 * 10f64.powi(i32::from(c.request.decimals()))).clamp(1e4, 1e8) as u32;
-    let mut doc = match encode(&simplified.arcs, &geometries, "choropleth", quantization) {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    };
-    doc.extend(metadata(c));
-    Value::Object(doc)
-}
-
-/// The document in the requested format.
-pub fn document(c: &Choropleth, atlas: &Atlas) -> Value {
-    match c.request.format {
-        Format::GeoJson => geojson(c, atlas),
-        Format::TopoJson => topojson(c, atlas),
+                        .map(|r| self.layer.topology.ring(r, &self.simplified.arcs))
+                }),
+                decimals,
+            );
+            seq.serialize_element(&Feature {
+                area,
+                polygons: &polygons,
+            })?;
+        }
+        seq.end()
     }
+}
+
+struct Feature<'a> {
+    area: &'a MapArea,
+    polygons: &'a [PolygonPositions],
+}
+
+impl Serialize for Feature<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut m = serializer.serialize_map(Some(4))?;
+        m.serialize_entry("type", "Feature")?;
+        m.serialize_entry("id", &self.area.code)?;
+        m.serialize_entry("properties", &Properties(self.area))?;
+        m.serialize_entry("geometry", &GeometryWriter(self.polygons))?;
+        m.end()
+    }
+}
+
+/// A choropleth as a TopoJSON topology (one object, `choropleth`) with the same foreign
+/// members as [`GeoJsonDocument`].
+pub struct TopoJsonDocument<'a> {
+    choropleth: &'a Choropleth,
+    atlas: &'a Atlas,
+}
+
+impl<'a> TopoJsonDocument<'a> {
+    /// The document of `choropleth` drawn with `atlas`'s boundaries.
+    pub fn new(choropleth: &'a Choropleth, atlas: &'a Atlas) -> Self {
+        Self { choropleth, atlas }
+    }
+}
+
+impl Serialize for TopoJsonDocument<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let c = self.choropleth;
+        let simplified = layer(c, self.atlas).simplified(c.request.simplify_level());
+        let shapes: Vec<&[Vec<Vec<i64>>]> = c
+            .areas
+            .iter()
+            .map(|area| {
+                simplified
+                    .shapes
+                    .get(area.index)
+                    .map_or(&[][..], Vec::as_slice)
+            })
+            .collect();
+        // As many quantization steps per axis as the precision distinguishes across Japan (~31°).
+        let quantization =
+            (31.0 * 10f64.powi(i32::from(c.request.decimals()))).clamp(1e4, 1e8) as u32;
+        let topology = encode(&simplified.arcs, &shapes, quantization);
+        let mut m = serializer.serialize_map(None)?;
+        m.serialize_entry("type", "Topology")?;
+        m.serialize_entry("transform", &topology.transform)?;
+        m.serialize_entry("bbox", &topology.bbox)?;
+        write_metadata(&mut m, c)?;
+        m.serialize_entry(
+            "objects",
+            &Objects {
+                areas: &c.areas,
+                geometries: &topology.geometries,
+            },
+        )?;
+        m.serialize_entry("arcs", &topology.arcs)?;
+        m.end()
+    }
+}
+
+struct Objects<'a> {
+    areas: &'a [MapArea],
+    geometries: &'a [Vec<Vec<Vec<i64>>>],
+}
+
+impl Serialize for Objects<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut m = serializer.serialize_map(Some(1))?;
+        m.serialize_entry("choropleth", &Collection(self))?;
+        m.end()
+    }
+}
+
+struct Collection<'a>(&'a Objects<'a>);
+
+impl Serialize for Collection<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut m = serializer.serialize_map(Some(2))?;
+        m.serialize_entry("type", "GeometryCollection")?;
+        m.serialize_entry(
+            "geometries",
+            &TopoGeometries {
+                areas: self.0.areas,
+                geometries: self.0.geometries,
+            },
+        )?;
+        m.end()
+    }
+}
+
+struct TopoGeometries<'a> {
+    areas: &'a [MapArea],
+    geometries: &'a [Vec<Vec<Vec<i64>>>],
+}
+
+impl Serialize for TopoGeometries<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.areas.len()))?;
+        for (area, polygons) in self.areas.iter().zip(self.geometries) {
+            seq.serialize_element(&TopoGeometry { area, polygons })?;
+        }
+        seq.end()
+    }
+}
+
+struct TopoGeometry<'a> {
+    area: &'a MapArea,
+    polygons: &'a [Vec<Vec<i64>>],
+}
+
+impl Serialize for TopoGeometry<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut m = serializer.serialize_map(Some(4))?;
+        match self.polygons {
+            [] => m.serialize_entry("type", &())?,
+            [one] => {
+                m.serialize_entry("type", "Polygon")?;
+                m.serialize_entry("arcs", one)?;
+            }
+            many => {
+                m.serialize_entry("type", "MultiPolygon")?;
+                m.serialize_entry("arcs", many)?;
+            }
+        }
+        m.serialize_entry("id", &self.area.code)?;
+        m.serialize_entry("properties", &Properties(self.area))?;
+        m.end()
+    }
+}
+
+/// A choropleth document in either format, owning what it is drawn from, so that it can be
+/// handed to a GraphQL response and serialized only if the field was asked for.
+pub struct OwnedDocument {
+    /// The choropleth.
+    pub choropleth: Arc<Choropleth>,
+    /// The boundaries it is drawn with.
+    pub atlas: Arc<Atlas>,
+}
+
+impl Serialize for OwnedDocument {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.choropleth.request.format {
+            Format::GeoJson => {
+                GeoJsonDocument::new(&self.choropleth, &self.atlas).serialize(serializer)
+            }
+            Format::TopoJson => {
+                TopoJsonDocument::new(&self.choropleth, &self.atlas).serialize(serializer)
+            }
+        }
+    }
+}
+
+/// The document's bytes in the requested format.
+pub fn document_bytes(c: &Choropleth, atlas: &Atlas) -> serde_json::Result<Vec<u8>> {
+    // Whole-country GeoJSON at the default zoom is about 800 KB: one allocation up front.
+    let mut out = Vec::with_capacity(1 << 20);
+    match c.request.format {
+        Format::GeoJson => serde_json::to_writer(&mut out, &GeoJsonDocument::new(c, atlas))?,
+        Format::TopoJson => serde_json::to_writer(&mut out, &TopoJsonDocument::new(c, atlas))?,
+    }
+    Ok(out)
 }
 
 /// The values as CSV: code, name, value, class, label, colour, provenance.

@@ -142,7 +142,7 @@ pub struct Downloads {
 pub struct Choropleth {
     /// The whole document (GeoJSON FeatureCollection or TopoJSON topology): features with
     /// code, name, value, class, colour and label; legend, statistics, provenance and credit.
-    pub document: Json<Value>,
+    pub document: Json<render::OwnedDocument>,
     /// Method used: quantiles, equal_interval, natural_breaks, standard_deviation, manual, or categories.
     pub method: String,
     /// Legend classes.
@@ -266,7 +266,7 @@ pub struct SpatialAutocorrelation {
     /// Local Moran per municipality analysed.
     pub local: Vec<LocalMoranEntry>,
     /// The local clusters as a choropleth document (GeoJSON, default zoom), missing areas grey.
-    pub cluster_map: Json<Value>,
+    pub cluster_map: Json<render::OwnedDocument>,
 }
 
 /// A ColorBrewer scheme.
@@ -368,10 +368,8 @@ impl MapQuery {
             },
         };
         let atlas = ctx.data_unchecked::<Arc<ReadModel>>().atlas();
-        let atlas = &*atlas;
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        let built = choropleth::build(db, atlas, request).await.gql()?;
-        let document = render::document(&built, atlas);
+        let built = Arc::new(choropleth::build(db, &atlas, request).await.gql()?);
         let links = render::downloads(&built);
         let link = |k: &str| {
             links
@@ -382,7 +380,10 @@ impl MapQuery {
         };
         let s = &built.statistics;
         Ok(Choropleth {
-            document: Json(document),
+            document: Json(render::OwnedDocument {
+                choropleth: Arc::clone(&built),
+                atlas,
+            }),
             method: built.method.clone(),
             legend: built.legend.iter().map(entry).collect(),
             missing: entry(&built.missing),
@@ -466,11 +467,10 @@ impl MapQuery {
             format: Format::GeoJson,
         };
         let atlas = ctx.data_unchecked::<Arc<ReadModel>>().atlas();
-        let atlas = &*atlas;
         let db = ctx.data_unchecked::<DatabaseConnection>();
         let result = ac::analyse(
             db,
-            atlas,
+            &atlas,
             request,
             kind,
             permutations,
@@ -548,7 +548,10 @@ impl MapQuery {
             p_sim: g.p_sim,
             permutations: g.permutations as i32,
             local,
-            cluster_map: Json(render::geojson(&map, atlas)),
+            cluster_map: Json(render::OwnedDocument {
+                choropleth: Arc::new(map),
+                atlas,
+            }),
         })
     }
 

@@ -2,17 +2,17 @@
 //! and `.csv`, with a file name, a strong `ETag` (answered by `304 Not Modified`), and gzip or
 //! brotli when the client accepts it.
 
-use std::io::Write;
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use super::AppState;
 use crate::cache::CachedDocument;
+pub use crate::cache::{compress, digest, Encoding};
 use crate::choropleth::{
     self, render, ChoroplethRequest, Classification, Format, MapLevel, PrefectureValue,
 };
@@ -116,17 +116,6 @@ impl ChoroplethParams {
     }
 }
 
-/// How a body may be sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
-    /// As is.
-    Identity,
-    /// gzip.
-    Gzip,
-    /// brotli.
-    Brotli,
-}
-
 /// The best encoding the client accepts (brotli, then gzip).
 pub fn negotiate(headers: &HeaderMap) -> Encoding {
     let accepted = headers
@@ -151,37 +140,6 @@ pub fn negotiate(headers: &HeaderMap) -> Encoding {
     }
 }
 
-/// Compresses a body.
-pub fn compress(body: &[u8], encoding: Encoding) -> std::io::Result<Vec<u8>> {
-    match encoding {
-        Encoding::Identity => Ok(body.to_vec()),
-        Encoding::Gzip => {
-            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            e.write_all(body)?;
-            e.finish()
-        }
-        Encoding::Brotli => {
-            let mut out = Vec::new();
-            {
-                // Quality 6 of 11: most of brotli's gain over gzip at a small part of the time of
-                // its higher settings on multi-megabyte documents.
-                let mut w = brotli::CompressorWriter::new(&mut out, 64 * 1024, 6, 22);
-                w.write_all(body)?;
-            }
-            Ok(out)
-        }
-    }
-}
-
-/// Hex digest of a body (sha256, shortened): the base of its entity tags.
-pub fn digest(body: &[u8]) -> String {
-    Sha256::digest(body)
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// A strong entity tag, distinct per content coding as RFC 9110 requires.
 pub fn etag(digest: &str, encoding: Encoding) -> String {
     match encoding {
@@ -202,7 +160,7 @@ fn if_none_match(headers: &HeaderMap, tag: &str) -> bool {
 /// `304 Not Modified` when the client has it.
 fn send(
     headers: &HeaderMap,
-    body: Vec<u8>,
+    body: Bytes,
     encoding: Encoding,
     digest: &str,
     content_type: &str,
@@ -247,43 +205,43 @@ pub fn respond(headers: &HeaderMap, body: Vec<u8>, content_type: &str, filename:
     let encoding = negotiate(headers);
     let tag_base = digest(&body);
     match compress(&body, encoding) {
-        Ok(bytes) => send(headers, bytes, encoding, &tag_base, content_type, filename),
+        Ok(bytes) => send(
+            headers,
+            Bytes::from(bytes),
+            encoding,
+            &tag_base,
+            content_type,
+            filename,
+        ),
         Err(e) => AppError::Internal(format!("compressing: {e}")).into_response(),
     }
 }
 
-/// Sends a cached document in the encoding this client takes.
-pub fn respond_cached(headers: &HeaderMap, document: &CachedDocument) -> Response {
+/// Sends a cached document in the encoding this client takes, compressing it off the async
+/// workers if this is the first client to want that encoding.
+pub async fn respond_cached(
+    headers: &HeaderMap,
+    document: Arc<CachedDocument>,
+) -> Result<Response, AppError> {
     let encoding = negotiate(headers);
-    let body = match encoding {
-        Encoding::Identity => &document.identity,
-        Encoding::Gzip => &document.gzip,
-        Encoding::Brotli => &document.brotli,
+    let body = match document.ready(encoding) {
+        Some(body) => body,
+        None => {
+            let doc = Arc::clone(&document);
+            tokio::task::spawn_blocking(move || doc.encoded(encoding))
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?
+                .map_err(|e| AppError::Internal(format!("compressing: {e}")))?
+        }
     };
-    send(
+    Ok(send(
         headers,
-        body.clone(),
+        body,
         encoding,
         &document.digest,
         document.content_type,
         &document.filename,
-    )
-}
-
-/// Prepares a document for the cache: its digest and both compressed forms.
-fn prepare(
-    body: Vec<u8>,
-    content_type: &'static str,
-    filename: String,
-) -> std::io::Result<CachedDocument> {
-    Ok(CachedDocument {
-        gzip: compress(&body, Encoding::Gzip)?,
-        brotli: compress(&body, Encoding::Brotli)?,
-        digest: digest(&body),
-        identity: body,
-        content_type,
-        filename,
-    })
+    ))
 }
 
 async fn render_download(
@@ -305,7 +263,7 @@ async fn render_download(
         render::query_string(&request)
     );
     if let Some(document) = state.model.cache.get(&key) {
-        return Ok(respond_cached(headers, &document));
+        return respond_cached(headers, document).await;
     }
     let atlas = Arc::clone(&generation.atlas);
     let built = choropleth::build(&state.db, &atlas, request).await?;
@@ -319,23 +277,25 @@ async fn render_download(
                 "text/csv; charset=utf-8",
             ),
             "topojson" => (
-                serde_json::to_vec(&render::topojson(&built, &atlas))
-                    .map_err(|e| internal(e.to_string()))?,
+                render::document_bytes(&built, &atlas).map_err(|e| internal(e.to_string()))?,
                 "application/json",
             ),
             _ => (
-                serde_json::to_vec(&render::geojson(&built, &atlas))
-                    .map_err(|e| internal(e.to_string()))?,
+                render::document_bytes(&built, &atlas).map_err(|e| internal(e.to_string()))?,
                 "application/geo+json",
             ),
         };
-        prepare(body, content_type, format!("{stem}.{kind}")).map_err(|e| internal(e.to_string()))
+        Ok(CachedDocument::new(
+            body,
+            content_type,
+            format!("{stem}.{kind}"),
+        ))
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))??;
     let document = Arc::new(document);
     state.model.cache.insert(key, Arc::clone(&document));
-    Ok(respond_cached(headers, &document))
+    respond_cached(headers, document).await
 }
 
 /// GET /choropleth.geojson

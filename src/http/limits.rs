@@ -1,12 +1,16 @@
 //! Refusals with a code that says which limit: too many requests at once (503 `OVERLOADED`),
-//! too slow (503 `TIMEOUT`), too many aliases in one query (`TOO_MANY_ALIASES`). Depth and
-//! complexity limits are async-graphql's own (see `graphql::builder`).
+//! too slow (503 `TIMEOUT`), too many aliases in one query (`TOO_MANY_ALIASES`), nesting too
+//! deep (`QUERY_TOO_DEEP`) or too complex (`QUERY_TOO_COMPLEX`). The depth and complexity
+//! limits themselves are async-graphql's (see `graphql::builder`); [`ErrorCodes`] gives their
+//! errors, and every other error the GraphQL engine raises itself, a code.
 
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
+};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ServerError, ServerResult, Variables};
+use async_graphql::{ServerError, ServerResult, ValidationResult, Variables};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::BoxError;
@@ -106,5 +110,86 @@ impl Extension for AliasLimitExtension {
             return Err(error);
         }
         Ok(document)
+    }
+}
+
+/// Gives every error without a code one: `GRAPHQL_PARSE_FAILED` for a query that does not
+/// parse, `QUERY_TOO_DEEP` and `QUERY_TOO_COMPLEX` for the limits, `GRAPHQL_VALIDATION_FAILED`
+/// for other invalid queries, and `BAD_USER_INPUT` for arguments or variables of the wrong
+/// type. Errors of DX Atlas's own resolvers carry their codes already.
+pub struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodesExtension)
+    }
+}
+
+struct ErrorCodesExtension;
+
+fn set_code_if_missing(error: &mut ServerError, code: &str) {
+    let has_code = error
+        .extensions
+        .as_ref()
+        .is_some_and(|e| e.get("code").is_some());
+    if !has_code {
+        error
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("code", code);
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for ErrorCodesExtension {
+    async fn request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextRequest<'_>,
+    ) -> async_graphql::Response {
+        let mut response = next.run(ctx).await;
+        for error in &mut response.errors {
+            let code = if error.path.is_empty() {
+                "GRAPHQL_VALIDATION_FAILED"
+            } else {
+                "BAD_USER_INPUT"
+            };
+            set_code_if_missing(error, code);
+        }
+        response
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        next.run(ctx, query, variables).await.map_err(|mut e| {
+            set_code_if_missing(&mut e, "GRAPHQL_PARSE_FAILED");
+            e
+        })
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        next.run(ctx).await.map_err(|mut errors| {
+            for e in &mut errors {
+                // async-graphql reports its limits by message only.
+                let code = if e.message.contains("nested too deep") {
+                    "QUERY_TOO_DEEP"
+                } else if e.message.contains("too complex") {
+                    "QUERY_TOO_COMPLEX"
+                } else {
+                    "GRAPHQL_VALIDATION_FAILED"
+                };
+                set_code_if_missing(e, code);
+            }
+            errors
+        })
     }
 }

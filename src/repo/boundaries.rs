@@ -91,6 +91,8 @@ pub async fn replace(db: &DatabaseConnection, rows: AreaRows) -> AppResult<()> {
 
     // Boundaries are owned by the import alone: replaced whole.
     boundary::Entity::delete_many().exec(&txn).await?;
+    let total = rows.boundaries.len();
+    let mut written = 0;
     for chunk in rows.boundaries.chunks(CHUNK / 5) {
         boundary::Entity::insert_many(chunk.iter().cloned().map(|b| boundary::ActiveModel {
             code: Set(b.code),
@@ -107,6 +109,8 @@ pub async fn replace(db: &DatabaseConnection, rows: AreaRows) -> AppResult<()> {
         }))
         .exec(&txn)
         .await?;
+        written += chunk.len();
+        tracing::info!(written, total, "boundaries written, not yet committed");
     }
 
     super::version::bump(&txn).await?;

@@ -145,6 +145,10 @@ impl Layer {
     }
 }
 
+/// Zooms whose simplification is computed when the model is built rather than on first use:
+/// the API's default (6) and the map page's coarse and fine detail (7, 9).
+pub const PRECOMPUTED_ZOOMS: [u8; 3] = [6, 7, 9];
+
 /// Both layers.
 pub struct Atlas {
     /// All 1,747 municipalities (administered or not).
@@ -205,9 +209,16 @@ impl Atlas {
             })
             .collect::<AppResult<Vec<_>>>()?;
         // Topology building is CPU work of a few hundred milliseconds: off the async workers.
-        tokio::task::spawn_blocking(move || Atlas {
-            municipalities: Layer::new(municipal),
-            prefectures: Layer::new(prefectural),
+        tokio::task::spawn_blocking(move || {
+            let atlas = Atlas {
+                municipalities: Layer::new(municipal),
+                prefectures: Layer::new(prefectural),
+            };
+            for zoom in PRECOMPUTED_ZOOMS {
+                atlas.municipalities.simplified(Level::for_zoom(zoom));
+                atlas.prefectures.simplified(Level::for_zoom(zoom));
+            }
+            atlas
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))

@@ -1,6 +1,8 @@
 //! GeoJSON (RFC 7946) writing: stored form, precision rounding, features with the credit line.
 
 use geo::{Coord, MultiPolygon};
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::CREDIT;
@@ -63,43 +65,95 @@ pub fn parse_geometry(value: &Value) -> Option<MultiPolygon<f64>> {
     }
 }
 
+/// One polygon as GeoJSON writes it: rings of `[lon, lat]` positions, exterior first.
+pub type PolygonPositions = Vec<Vec<[f64; 2]>>;
+
 /// Rounds every position to `decimals` places, then drops what rounding degenerated: repeated
 /// positions, rings left with fewer than four positions, polygons whose exterior vanished.
+/// `None` keeps every position as it is.
+pub fn rounded_polygons<I, R>(polygons: I, decimals: Option<u8>) -> Vec<PolygonPositions>
+where
+    I: IntoIterator<Item = R>,
+    R: IntoIterator<Item = Vec<Coord<f64>>>,
+{
+    let position = |c: &Coord<f64>| [c.x, c.y];
+    let Some(decimals) = decimals else {
+        return polygons
+            .into_iter()
+            .map(|rings| {
+                rings
+                    .into_iter()
+                    .map(|ring| ring.iter().map(position).collect())
+                    .collect()
+            })
+            .collect();
+    };
+    let factor = 10f64.powi(i32::from(decimals));
+    polygons
+        .into_iter()
+        .filter_map(|rings| {
+            let mut rings = rings.into_iter().map(|ring| {
+                let mut out: Vec<[f64; 2]> = Vec::with_capacity(ring.len());
+                for c in &ring {
+                    let p = [
+                        (c.x * factor).round() / factor,
+                        (c.y * factor).round() / factor,
+                    ];
+                    if out.last() != Some(&p) {
+                        out.push(p);
+                    }
+                }
+                out
+            });
+            let exterior = rings.next().filter(|r| r.len() >= 4)?;
+            Some(
+                std::iter::once(exterior)
+                    .chain(rings.filter(|r| r.len() >= 4))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// Polygons written as an RFC 7946 geometry straight to a serializer, without building a
+/// JSON tree: a `Polygon` for one part, a `MultiPolygon` for several, `null` for none.
+pub struct GeometryWriter<'a>(pub &'a [PolygonPositions]);
+
+impl Serialize for GeometryWriter<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            [] => serializer.serialize_none(),
+            [one] => {
+                let mut m = serializer.serialize_map(Some(2))?;
+                m.serialize_entry("type", "Polygon")?;
+                m.serialize_entry("coordinates", one)?;
+                m.end()
+            }
+            many => {
+                let mut m = serializer.serialize_map(Some(2))?;
+                m.serialize_entry("type", "MultiPolygon")?;
+                m.serialize_entry("coordinates", many)?;
+                m.end()
+            }
+        }
+    }
+}
+
+/// Rounds every position to `decimals` places as [`rounded_polygons`] does, as a JSON value;
 /// `None` keeps full precision. A geometry rounded to nothing becomes `null`.
 pub fn with_precision(geometry: &MultiPolygon<f64>, decimals: Option<u8>) -> Value {
     let Some(decimals) = decimals else {
         return geometry_value(geometry);
     };
-    let factor = 10f64.powi(i32::from(decimals));
-    let round = |c: &Coord<f64>| Coord {
-        x: (c.x * factor).round() / factor,
-        y: (c.y * factor).round() / factor,
-    };
-    let polygons: Vec<geo::Polygon<f64>> = geometry
-        .0
-        .iter()
-        .filter_map(|p| {
-            let mut rings = std::iter::once(p.exterior())
+    let polygons = rounded_polygons(
+        geometry.0.iter().map(|p| {
+            std::iter::once(p.exterior())
                 .chain(p.interiors())
-                .map(|ring| {
-                    let mut out: Vec<Coord<f64>> = Vec::with_capacity(ring.0.len());
-                    for c in ring.0.iter().map(round) {
-                        if out.last() != Some(&c) {
-                            out.push(c);
-                        }
-                    }
-                    out
-                });
-            let exterior = rings.next().filter(|r| r.len() >= 4)?;
-            let interiors = rings.filter(|r| r.len() >= 4).map(geo::LineString::from);
-            Some(geo::Polygon::new(exterior.into(), interiors.collect()))
-        })
-        .collect();
-    if polygons.is_empty() {
-        Value::Null
-    } else {
-        geometry_value(&MultiPolygon::new(polygons))
-    }
+                .map(|ring| ring.0.clone())
+        }),
+        Some(decimals),
+    );
+    serde_json::to_value(GeometryWriter(&polygons)).unwrap_or(Value::Null)
 }
 
 /// A GeoJSON Feature with the credit line as a foreign member (RFC 7946 §6.1).

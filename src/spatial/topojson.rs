@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use geo::Coord;
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use super::rings::RawGeometry;
 
@@ -204,30 +204,44 @@ fn decode_arc(arc: &[Vec<f64>], transform: Option<&Transform>) -> Result<Vec<Coo
     Ok(out)
 }
 
-/// One geometry of an encoded topology.
-pub struct EncodeGeometry<'a> {
-    /// Feature id.
-    pub id: &'a str,
-    /// Properties.
-    pub properties: Value,
-    /// Polygons → rings → arc references into the arcs given to [`encode`].
-    pub polygons: &'a [Vec<Vec<i64>>],
+/// A quantized, delta-encoded topology: the arcs and, per geometry of the input, its polygons
+/// as references into them. Serializing it writes the `transform`, `bbox` and `arcs` members;
+/// the caller writes `objects`, whose geometries carry their own properties.
+#[derive(Debug, Serialize)]
+pub struct EncodedTopology {
+    /// Scale and translation from quantized to WGS 84 positions.
+    pub transform: EncodedTransform,
+    /// West, south, east, north.
+    pub bbox: [f64; 4],
+    /// Arcs: a first quantized position, then deltas.
+    pub arcs: Vec<Vec<[i64; 2]>>,
+    /// Per input geometry: polygons → rings → references into `arcs`.
+    #[serde(skip)]
+    pub geometries: Vec<Vec<Vec<Vec<i64>>>>,
 }
 
-/// Encodes arcs and geometries as a quantized, delta-encoded TopoJSON topology with one
-/// object, keeping only the arcs the geometries use. `quantization` is the number of
-/// distinguishable positions per axis (e.g. 1e5).
+/// The `transform` member of a topology.
+#[derive(Debug, Serialize)]
+pub struct EncodedTransform {
+    /// Degrees per quantization step, per axis.
+    pub scale: [f64; 2],
+    /// The south-west corner.
+    pub translate: [f64; 2],
+}
+
+/// Encodes arcs and geometries (each: polygons → rings → arc references into `arcs`) as a
+/// quantized, delta-encoded topology, keeping only the arcs the geometries use.
+/// `quantization` is the number of distinguishable positions per axis (e.g. 1e5).
 pub fn encode(
     arcs: &[Vec<Coord<f64>>],
-    geometries: &[EncodeGeometry<'_>],
-    object: &str,
+    geometries: &[&[Vec<Vec<i64>>]],
     quantization: u32,
-) -> Value {
+) -> EncodedTopology {
     use super::topology::resolve;
     let mut new_index: Vec<Option<usize>> = vec![None; arcs.len()];
     let mut used: Vec<usize> = Vec::new();
     for g in geometries {
-        for r in g.polygons.iter().flatten().flatten() {
+        for r in g.iter().flatten().flatten() {
             let (i, _) = resolve(*r);
             if i < arcs.len() && new_index[i].is_none() {
                 new_index[i] = Some(used.len());
@@ -245,10 +259,10 @@ pub fn encode(
     let q = f64::from(quantization.max(2)) - 1.0;
     let kx = if x1 > x0 { (x1 - x0) / q } else { 1.0 };
     let ky = if y1 > y0 { (y1 - y0) / q } else { 1.0 };
-    let encoded: Vec<Value> = used
+    let encoded: Vec<Vec<[i64; 2]>> = used
         .iter()
         .map(|i| {
-            let mut out: Vec<Value> = Vec::with_capacity(arcs[*i].len());
+            let mut out: Vec<[i64; 2]> = Vec::with_capacity(arcs[*i].len());
             let (mut px, mut py) = (0i64, 0i64);
             let last = arcs[*i].len().saturating_sub(1);
             for (j, c) in arcs[*i].iter().enumerate() {
@@ -260,14 +274,14 @@ pub fn encode(
                     continue;
                 }
                 if j == 0 {
-                    out.push(json!([qx, qy]));
+                    out.push([qx, qy]);
                 } else {
-                    out.push(json!([qx - px, qy - py]));
+                    out.push([qx - px, qy - py]);
                 }
                 px = qx;
                 py = qy;
             }
-            Value::Array(out)
+            out
         })
         .collect();
     let remap = |r: i64| -> i64 {
@@ -279,33 +293,28 @@ pub fn encode(
             n
         }
     };
-    let geometries: Vec<Value> = geometries
+    let geometries = geometries
         .iter()
         .map(|g| {
-            let polygons: Vec<Vec<Vec<i64>>> = g
-                .polygons
-                .iter()
-                .map(|rings| rings.iter().map(|ring| ring.iter().map(|r| remap(*r)).collect()).collect())
-                .collect();
-            match polygons.as_slice() {
-                [] => json!({"type": null, "id": g.id, "properties": g.properties}),
-                [one] => json!({"type": "Polygon", "arcs": one, "id": g.id, "properties": g.properties}),
-                many => json!({"type": "MultiPolygon", "arcs": many, "id": g.id, "properties": g.properties}),
-            }
+            g.iter()
+                .map(|rings| {
+                    rings
+                        .iter()
+                        .map(|ring| ring.iter().map(|r| remap(*r)).collect())
+                        .collect()
+                })
+                .collect()
         })
         .collect();
-    let mut objects = Map::new();
-    objects.insert(
-        object.to_owned(),
-        json!({"type": "GeometryCollection", "geometries": geometries}),
-    );
-    json!({
-        "type": "Topology",
-        "transform": {"scale": [kx, ky], "translate": [x0, y0]},
-        "bbox": [x0, y0, x1, y1],
-        "arcs": encoded,
-        "objects": objects,
-    })
+    EncodedTopology {
+        transform: EncodedTransform {
+            scale: [kx, ky],
+            translate: [x0, y0],
+        },
+        bbox: [x0, y0, x1, y1],
+        arcs: encoded,
+        geometries,
+    }
 }
 
 #[cfg(test)]

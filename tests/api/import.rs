@@ -1,7 +1,9 @@
 //! The boundary import: all or nothing, idempotent, and clear about what it rejects.
 
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use dx_atlas::import::{import_boundaries, ImportSources, MUNICIPALITIES_FILE, PREFECTURES_FILE};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
@@ -15,6 +17,7 @@ on_both_backends!(
     unclosed_ring_in_geojson_is_named,
     import_is_idempotent,
     ministry_style_geojson_imports_with_null_geometries_reported,
+    an_import_killed_halfway_leaves_the_previous_data_served_and_intact,
 );
 
 /// Counts and a digest of every stored geometry, to compare before and after.
@@ -197,4 +200,72 @@ async fn ministry_style_geojson_imports_with_null_geometries_reported(backend: B
         .await;
     assert!(data["municipality"]["name"].is_string());
     assert!(data["municipality"]["geometry"].is_null());
+}
+
+async fn an_import_killed_halfway_leaves_the_previous_data_served_and_intact(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let before = snapshot(&app.db).await;
+    let version = dx_atlas::repo::version::current(&app.db).await.unwrap();
+    let query = r#"{ municipality(code: "13104") { name areaKm2 geometry(precision: 3) } }"#;
+    let served = app.data(query, serde_json::json!({})).await;
+
+    // Other boundaries (the finer GeoJSON), so that a committed import would show. The process
+    // is killed, as by the OOM killer or a power cut, once it reports boundaries written but
+    // not yet committed: about a quarter of them, with the rest, the version and the commit
+    // still to come.
+    let url = app.database_url.clone();
+    let status = tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dx-atlas"))
+            .args(["import", "--database-url", &url, "--geodata"])
+            .arg(geodata_dir())
+            .arg("--municipalities")
+            .arg(geodata_dir().join("N03-21_210101_designated_city_s0001.geojson"))
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let mut seen = Vec::new();
+        for line in BufReader::new(stderr).lines() {
+            let line = line.unwrap();
+            if line.contains("not yet committed") {
+                child.kill().unwrap();
+                break;
+            }
+            seen.push(line);
+        }
+        let status = child.wait().unwrap();
+        (status, seen)
+    })
+    .await
+    .unwrap();
+    let (status, seen) = status;
+    assert_eq!(
+        status.signal(),
+        Some(9),
+        "the import was not killed mid-way ({status}); it printed:\n{}",
+        seen.join("\n")
+    );
+
+    assert_eq!(snapshot(&app.db).await, before, "the database changed");
+    assert_eq!(
+        dx_atlas::repo::version::current(&app.db).await.unwrap(),
+        version,
+        "the dataset version moved"
+    );
+    assert_eq!(app.data(query, serde_json::json!({})).await, served);
+
+    // The database is usable: the next import goes through and is seen.
+    let sources = ImportSources {
+        municipalities: geodata_dir().join("N03-21_210101_designated_city_s0001.geojson"),
+        prefectures: geodata_dir().join(PREFECTURES_FILE),
+    };
+    import_boundaries(&app.db, &sources).await.unwrap();
+    assert_ne!(snapshot(&app.db).await, before);
+    assert_eq!(
+        dx_atlas::repo::version::current(&app.db).await.unwrap(),
+        version + 1
+    );
 }

@@ -11,6 +11,7 @@ mod autocorrelation;
 mod browser;
 mod choropleth;
 mod errors;
+mod fuzz;
 mod geometry;
 mod import;
 mod production;

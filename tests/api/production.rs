@@ -15,6 +15,7 @@ on_both_backends!(
     graphql_get_is_cacheable_and_persisted_queries_work,
     saturation_gives_503_not_collapse,
     cache_and_metrics_count,
+    the_standard_introspection_query_is_answered,
 );
 
 async fn abusive_queries_are_refused_quickly_with_a_code(backend: Backend) {
@@ -22,19 +23,35 @@ async fn abusive_queries_are_refused_quickly_with_a_code(backend: Backend) {
     let started = Instant::now();
     let deep = format!(
         "{{ {}name{} }}",
-        "municipality(code: \"13104\") { prefecture { municipalities { prefecture { ".repeat(3),
-        " } } } }".repeat(3)
+        "municipality(code: \"13104\") { prefecture { municipalities { prefecture { ".repeat(6),
+        " } } } }".repeat(6)
     );
     let body = app.graphql(&deep, json!({})).await;
-    assert!(
-        body["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("nested too deep")
-            || body["errors"][0]["message"]
-                .as_str()
-                .unwrap()
-                .contains("depth"),
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "QUERY_TOO_DEEP",
+        "{body}"
+    );
+    // Wide rather than deep: 60 aliases, each five levels of neighbours with seven fields each.
+    let levels = "neighbors { ...F ".repeat(4) + &"} ".repeat(4);
+    let wide = format!(
+        "{{ {} }} fragment F on Municipality {{ code lgCode name kind administered county subprefecture }}",
+        (0..60)
+            .map(|i| format!("m{i}: municipality(code: \"13104\") {{ ...F {levels} }} "))
+            .collect::<String>()
+    );
+    let body = app.graphql(&wide, json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX",
+        "{body}"
+    );
+    let body = app.graphql("{ municipality(code: ", json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "GRAPHQL_PARSE_FAILED",
+        "{body}"
+    );
+    let body = app.graphql("{ noSuchField }", json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
         "{body}"
     );
     let aliases: String = (0..1000)
@@ -288,4 +305,23 @@ async fn two_servers_on_one_postgres_database_see_each_others_imports() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Introspection as GraphiQL, code generators and API testers send it: a `TypeRef` fragment
+/// unwrapping nine levels of lists and non-nulls under every argument, 16 selections deep.
+async fn the_standard_introspection_query_is_answered(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let type_ref = format!(
+        "kind name {}",
+        "ofType { kind name ".repeat(9) + &"} ".repeat(9)
+    );
+    let query = format!(
+        "query IntrospectionQuery {{ __schema {{ queryType {{ name }} types {{ kind name \
+         fields(includeDeprecated: true) {{ name args {{ name type {{ {type_ref} }} }} \
+         type {{ {type_ref} }} }} inputFields {{ name type {{ {type_ref} }} }} }} }} }}"
+    );
+    let body = app.graphql(&query, json!({})).await;
+    assert!(body.get("errors").is_none(), "{}", body["errors"]);
+    let types = body["data"]["__schema"]["types"].as_array().unwrap();
+    assert!(types.iter().any(|t| t["name"] == "Municipality"));
 }

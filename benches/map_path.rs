@@ -1,0 +1,166 @@
+//! Benchmarks of the map path, on the shipped boundaries and the calibrated R5 answers in a
+//! temporary SQLite database loaded as `dx-atlas serve` loads an empty one:
+//! building a whole-country municipality choropleth, encoding it as GeoJSON and TopoJSON,
+//! locating points, and classifying values. Run with `cargo bench --bench map_path`.
+
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use dx_atlas::choropleth::{
+    self, render, ChoroplethRequest, Classification, Format, MapLevel, PrefectureValue,
+};
+use dx_atlas::import::{import_boundaries, ImportSources};
+use dx_atlas::spatial::atlas::Atlas;
+use dx_atlas::spatial::simplify::{simplify, Level};
+use dx_atlas::stats::classify::{classify, Method};
+use dx_atlas::{db, survey};
+use sea_orm::DatabaseConnection;
+use tokio::runtime::Runtime;
+
+struct Fixture {
+    runtime: Runtime,
+    db: DatabaseConnection,
+    atlas: Atlas,
+    _dir: tempfile::TempDir,
+}
+
+fn fixture() -> Fixture {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("bench.sqlite").display()
+    );
+    let (db, atlas) = runtime.block_on(async {
+        let db = db::connect(&url).await.unwrap();
+        db::migrate(&db).await.unwrap();
+        let sources = ImportSources::locate(None, None, None).unwrap();
+        import_boundaries(&db, &sources).await.unwrap();
+        survey::seed::ensure_r5(&db).await.unwrap();
+        let atlas = Atlas::load(&db).await.unwrap();
+        (db, atlas)
+    });
+    Fixture {
+        runtime,
+        db,
+        atlas,
+        _dir: dir,
+    }
+}
+
+/// The whole-country municipality map of CIO appointment at the default zoom, as the map page
+/// first asks for it.
+fn whole_country(format: Format) -> ChoroplethRequest {
+    ChoroplethRequest {
+        indicator: "cio.appointed".into(),
+        option: None,
+        edition: None,
+        level: MapLevel::Municipality,
+        prefecture_value: PrefectureValue::OwnAnswer,
+        prefecture: None,
+        classification: Classification::Quantiles,
+        classes: 5,
+        palette: None,
+        zoom: None,
+        tolerance: None,
+        min_island_km2: None,
+        precision: None,
+        format,
+    }
+}
+
+fn choropleths(c: &mut Criterion) {
+    let f = fixture();
+    let build = |request: ChoroplethRequest| {
+        f.runtime
+            .block_on(choropleth::build(&f.db, &f.atlas, request))
+            .unwrap()
+    };
+    // The read model keeps each simplification level once computed; warm the default one as
+    // a running server has.
+    let geojson = build(whole_country(Format::GeoJson));
+    let topojson = build(whole_country(Format::TopoJson));
+    render::document_bytes(&geojson, &f.atlas).unwrap();
+
+    let mut group = c.benchmark_group("whole_country_choropleth");
+    group.bench_function("build", |b| {
+        b.iter(|| build(black_box(whole_country(Format::GeoJson))))
+    });
+    group.bench_function("encode_geojson", |b| {
+        b.iter(|| render::document_bytes(black_box(&geojson), &f.atlas).unwrap())
+    });
+    group.bench_function("encode_topojson", |b| {
+        b.iter(|| render::document_bytes(black_box(&topojson), &f.atlas).unwrap())
+    });
+    group.bench_function("build_and_encode_geojson", |b| {
+        b.iter(|| {
+            let built = build(black_box(whole_country(Format::GeoJson)));
+            render::document_bytes(&built, &f.atlas).unwrap()
+        })
+    });
+    group.sample_size(10);
+    group.bench_function("simplify_zoom_6", |b| {
+        b.iter(|| simplify(&f.atlas.municipalities.topology, Level::for_zoom(6)))
+    });
+    group.finish();
+
+    // Points across the country, on land and at sea: stations, capes, bays, the open ocean.
+    let points: Vec<(f64, f64)> = (0..200)
+        .map(|i| {
+            let t = f64::from(i) / 200.0;
+            (128.0 + 18.0 * t, 26.0 + 19.0 * ((t * 7.0).fract()))
+        })
+        .chain([
+            (139.7671, 35.6812),
+            (141.3545, 43.0687),
+            (127.6811, 26.2124),
+        ])
+        .collect();
+    c.bench_function("point_in_polygon/municipality_at", |b| {
+        b.iter(|| {
+            points
+                .iter()
+                .filter_map(|(lon, lat)| f.atlas.municipalities.at(*lon, *lat))
+                .count()
+        })
+    });
+
+    let values: Vec<f64> = f
+        .runtime
+        .block_on(choropleth::build(
+            &f.db,
+            &f.atlas,
+            ChoroplethRequest {
+                indicator: "staff.dx_it_units".into(),
+                ..whole_country(Format::GeoJson)
+            },
+        ))
+        .unwrap()
+        .areas
+        .iter()
+        .filter_map(|a| match a.value {
+            choropleth::MapValue::Number(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    let mut group = c.benchmark_group("classify");
+    for (name, method) in [
+        ("quantiles", Method::Quantiles),
+        ("equal_interval", Method::EqualInterval),
+        ("fisher_jenks", Method::FisherJenks),
+        ("std_mean", Method::StdMean),
+    ] {
+        group.bench_with_input(BenchmarkId::new(name, values.len()), &values, |b, v| {
+            b.iter(|| classify(black_box(v), &method, 5))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, choropleths);
+criterion_main!(benches);
