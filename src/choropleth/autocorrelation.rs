@@ -121,8 +121,14 @@ pub async fn analyse(
             Weights::knn(&points, k).map_err(bad)?
         }
     };
-    let global = moran::global(&numbers, &w, permutations, seed).map_err(bad)?;
-    let local = moran::local(&numbers, &w, permutations, seed, significance).map_err(bad)?;
+    // Permutations are CPU work of up to seconds: off the async workers.
+    let (global, local, w) = tokio::task::spawn_blocking(move || {
+        let global = moran::global(&numbers, &w, permutations, seed).map_err(bad)?;
+        let local = moran::local(&numbers, &w, permutations, seed, significance).map_err(bad)?;
+        Ok::<_, AppError>((global, local, w))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))??;
     Ok(Autocorrelation {
         islands: w.islands(),
         values,

@@ -118,6 +118,7 @@ fn decode_cursor(cursor: &str) -> Result<String, AppError> {
 #[Object]
 impl AreaQuery {
     /// The 47 prefectures in code order.
+    #[graphql(complexity = "crate::graphql::cost::PREFECTURES * child_complexity")]
     async fn prefectures(&self, ctx: &Context<'_>) -> Result<Vec<Prefecture>> {
         Ok(repo::prefectures(db(ctx))
             .await
@@ -144,6 +145,9 @@ impl AreaQuery {
     }
 
     /// Municipalities in code order, a page at a time (`first` at most 1000; default 100).
+    #[graphql(
+        complexity = "first.map_or(crate::graphql::cost::DEFAULT_PAGE, |n| n.clamp(0, 1000) as usize) * child_complexity"
+    )]
     async fn municipalities(
         &self,
         ctx: &Context<'_>,
@@ -252,6 +256,7 @@ impl Prefecture {
     }
     /// The boundary as an RFC 7946 geometry (lon/lat, right-hand rule) carrying the credit line;
     /// `precision` rounds coordinates to that many decimals (omit for full precision).
+    #[graphql(complexity = "crate::graphql::cost::BOUNDARY")]
     async fn geometry(
         &self,
         ctx: &Context<'_>,
@@ -261,6 +266,7 @@ impl Prefecture {
         geometry::geometry_field(b.as_deref(), precision)
     }
     /// The prefecture as an RFC 7946 Feature with its properties and the credit line.
+    #[graphql(complexity = "crate::graphql::cost::BOUNDARY")]
     async fn feature(
         &self,
         ctx: &Context<'_>,
@@ -293,6 +299,9 @@ impl Prefecture {
         survey::value_of(ctx, &self.0.code, &indicator, edition.as_deref()).await
     }
     /// The prefecture's municipalities, in code order.
+    #[graphql(
+        complexity = "crate::graphql::cost::MUNICIPALITIES_PER_PREFECTURE * child_complexity"
+    )]
     async fn municipalities(
         &self,
         ctx: &Context<'_>,
@@ -405,6 +414,7 @@ impl Municipality {
     }
     /// The boundary as an RFC 7946 geometry (lon/lat, right-hand rule) carrying the credit line;
     /// `precision` rounds coordinates to that many decimals (omit for full precision).
+    #[graphql(complexity = "crate::graphql::cost::BOUNDARY")]
     async fn geometry(
         &self,
         ctx: &Context<'_>,
@@ -434,6 +444,7 @@ impl Municipality {
     }
     /// Municipalities sharing a border with this one (from the boundaries' topology; a point
     /// contact is not a border). Islands have none.
+    #[graphql(complexity = "crate::graphql::cost::NEIGHBOURS * child_complexity")]
     async fn neighbors(&self, ctx: &Context<'_>) -> Result<Vec<Municipality>> {
         let atlas = ctx.data_unchecked::<Arc<ReadModel>>().atlas();
         let layer = &atlas.municipalities;
@@ -458,6 +469,7 @@ impl Municipality {
             .collect())
     }
     /// The municipality as an RFC 7946 Feature with its properties and the credit line.
+    #[graphql(complexity = "crate::graphql::cost::BOUNDARY")]
     async fn feature(
         &self,
         ctx: &Context<'_>,

@@ -408,6 +408,9 @@ impl MapQuery {
 
     /// Global Moran's I and local Moran (LISA) of an indicator over municipalities.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(
+        complexity = "crate::graphql::cost::ANALYSIS + permutations.clamp(0, 99_999) as usize / 4 + child_complexity"
+    )]
     async fn spatial_autocorrelation(
         &self,
         ctx: &Context<'_>,

@@ -26,8 +26,31 @@ pub type AtlasSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 /// GraphiQL, code generators and API testers send nests 15 deep; the data itself needs far
 /// less, and the complexity limit bounds what nesting can fan out to.
 pub const MAX_DEPTH: usize = 20;
-/// Largest complexity (fields counted) a query may have.
-pub const MAX_COMPLEXITY: usize = 2_000;
+/// Largest complexity a query may have: every field counts one, a boundary
+/// [`cost::BOUNDARY`], and a list multiplies what is selected under it by how many items it
+/// holds (see [`cost`]). A page of 1,000 municipalities with their boundaries and a few
+/// values is about 25,000.
+pub const MAX_COMPLEXITY: usize = 50_000;
+
+/// What fields weigh in the complexity of a query. Without list multipliers a query of a
+/// few hundred fields could fan out to millions of resolutions (every prefecture's
+/// municipalities' neighbours' neighbours' prefectures' boundaries).
+pub mod cost {
+    /// A boundary (geometry or feature): the heaviest thing a field returns.
+    pub const BOUNDARY: usize = 10;
+    /// Items of `prefectures`.
+    pub const PREFECTURES: usize = 47;
+    /// Items of `Prefecture.municipalities`: the mean (1,747 / 47), as complexity is an
+    /// estimate of work, not a bound.
+    pub const MUNICIPALITIES_PER_PREFECTURE: usize = 38;
+    /// Items of `Municipality.neighbors`: the mean is between five and six.
+    pub const NEIGHBOURS: usize = 6;
+    /// Items of a `municipalities` page when `first` is not given.
+    pub const DEFAULT_PAGE: usize = 100;
+    /// A spatial autocorrelation before its permutations, each of which adds a quarter: the
+    /// largest run (99,999 permutations) takes half of a query's budget.
+    pub const ANALYSIS: usize = 100;
+}
 
 fn builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
     Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)

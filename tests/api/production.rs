@@ -44,6 +44,17 @@ async fn abusive_queries_are_refused_quickly_with_a_code(backend: Backend) {
         body["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX",
         "{body}"
     );
+    // Few fields, but every prefecture's cities' neighbours' neighbours' prefectures'
+    // boundaries: millions of resolutions. It took over ten seconds before lists counted.
+    let fan_out = "{ prefectures { municipalities(kind: CITY) { prefecture { feature \
+        municipalities { neighbors { neighbors { prefecture { geometry municipalities { name } } } } } } } } }";
+    let started_fan_out = Instant::now();
+    let body = app.graphql(fan_out, json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX",
+        "{body}"
+    );
+    assert!(started_fan_out.elapsed() < Duration::from_secs(1));
     let body = app.graphql("{ municipality(code: ", json!({})).await;
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "GRAPHQL_PARSE_FAILED",
