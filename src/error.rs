@@ -81,6 +81,16 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The whole message with its cause, for operators (the command line, logs). Clients get
+    /// the `Display` text, which keeps internal and database causes to the log.
+    pub fn detail(&self) -> String {
+        match self {
+            Self::Database(e) => format!("database error: {e}"),
+            Self::Internal(e) => format!("internal error: {e}"),
+            other => other.to_string(),
+        }
+    }
+
     /// The machine-readable code sent in `extensions.code`.
     pub fn code(&self) -> &'static str {
         match self {

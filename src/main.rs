@@ -31,9 +31,7 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(config: dx_atlas::cli::ServeConfig) -> Result<(), String> {
-    let app = Application::build(&config)
-        .await
-        .map_err(|e| e.to_string())?;
+    let app = Application::build(&config).await.map_err(|e| e.detail())?;
     tracing::info!(
         "DX Atlas listening on http://{}:{}/graphql",
         config.bind.ip(),
@@ -45,8 +43,8 @@ async fn serve(config: dx_atlas::cli::ServeConfig) -> Result<(), String> {
 async fn run_import(config: dx_atlas::cli::ImportConfig) -> Result<(), String> {
     let db = db::connect(&config.database.database_url)
         .await
-        .map_err(|e| e.to_string())?;
-    db::migrate(&db).await.map_err(|e| e.to_string())?;
+        .map_err(|e| e.detail())?;
+    db::migrate(&db).await.map_err(|e| e.detail())?;
     let sources = import::ImportSources::locate(
         config.geodata.as_deref(),
         config.municipalities,
@@ -55,14 +53,14 @@ async fn run_import(config: dx_atlas::cli::ImportConfig) -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     let report = import::import_boundaries(&db, &sources)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.detail())?;
     println!("{report}");
     Ok(())
 }
 
 async fn connect(url: &str) -> Result<sea_orm::DatabaseConnection, String> {
-    let db = db::connect(url).await.map_err(|e| e.to_string())?;
-    db::migrate(&db).await.map_err(|e| e.to_string())?;
+    let db = db::connect(url).await.map_err(|e| e.detail())?;
+    db::migrate(&db).await.map_err(|e| e.detail())?;
     Ok(db)
 }
 
@@ -75,7 +73,7 @@ async fn import_survey(config: dx_atlas::cli::ImportSurveyConfig) -> Result<(), 
         config.mapping.as_deref(),
     )
     .await
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| e.detail())?;
     println!(
         "imported {} answer rows ({} respondents, {} indicators) into edition {}; provenance is now OFFICIAL_MICRODATA",
         report.rows, report.respondents, report.indicators, report.edition
@@ -87,6 +85,6 @@ async fn export_survey(config: dx_atlas::cli::ExportSurveyConfig) -> Result<(), 
     let db = connect(&config.database.database_url).await?;
     microdata::export(&db, &config.edition, std::io::stdout().lock())
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.detail())?;
     Ok(())
 }

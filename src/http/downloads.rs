@@ -295,7 +295,17 @@ async fn render_download(
     .map_err(|e| AppError::Internal(e.to_string()))??;
     let document = Arc::new(document);
     state.model.cache.insert(key, Arc::clone(&document));
-    respond_cached(headers, document).await
+    let response = respond_cached(headers, Arc::clone(&document)).await;
+    // The other encodings are made after this response, so that the next client's is ready
+    // and this one waited only for its own.
+    tokio::task::spawn_blocking(move || {
+        for encoding in [Encoding::Brotli, Encoding::Gzip] {
+            if let Err(e) = document.encoded(encoding) {
+                tracing::warn!(error = %e, "compressing a cached document failed");
+            }
+        }
+    });
+    response
 }
 
 /// GET /choropleth.geojson

@@ -3,7 +3,10 @@
 use crate::helpers::{Backend, TestApp};
 use crate::on_both_backends;
 
-on_both_backends!(health_readiness_graphiql_and_sdl_are_served);
+on_both_backends!(
+    health_readiness_graphiql_and_sdl_are_served,
+    a_taken_port_is_named_at_start,
+);
 
 async fn health_readiness_graphiql_and_sdl_are_served(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -37,5 +40,27 @@ fn the_binary_prints_the_same_schema() {
     assert_eq!(
         String::from_utf8(output.stdout).unwrap(),
         dx_atlas::graphql::sdl()
+    );
+}
+
+/// An operator starting a second server on a taken port reads which address and why.
+async fn a_taken_port_is_named_at_start(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let bind = app.address.trim_start_matches("http://").to_owned();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_dx-atlas"))
+        .args([
+            "serve",
+            "--database-url",
+            &app.database_url,
+            "--bind",
+            &bind,
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains(&format!("cannot listen on {bind}")) && stderr.contains("in use"),
+        "{stderr}"
     );
 }
