@@ -1,7 +1,10 @@
 //! A bounded cache of finished documents (choropleth GeoJSON, TopoJSON, CSV), stored with their
-//! strong entity tag and, once a client has asked for them, their gzip and brotli forms, so
-//! that a hit costs a lookup and a write.
+//! strong entity tag and their gzip and brotli forms, so that a hit costs a lookup and a write.
+//! Requests for a document being built wait for that build rather than start their own: a
+//! link shared widely brings many clients at once, and each building the same megabyte
+//! document would multiply the work and the memory by their number.
 
+use std::future::Future;
 use std::io::Write;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -9,6 +12,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use bytes::Bytes;
 use lru::LruCache;
 use sha2::{Digest, Sha256};
+use tokio::sync::OnceCell;
 
 /// A content coding DX Atlas sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,9 +114,11 @@ impl CachedDocument {
     }
 }
 
+type Slot = Arc<OnceCell<Arc<CachedDocument>>>;
+
 /// Least-recently-used documents, at most a fixed number.
 pub struct DocumentCache {
-    inner: Mutex<LruCache<String, Arc<CachedDocument>>>,
+    inner: Mutex<LruCache<String, Slot>>,
 }
 
 impl DocumentCache {
@@ -125,22 +131,52 @@ impl DocumentCache {
         }
     }
 
-    /// The document under `key`, if cached.
-    pub fn get(&self, key: &str) -> Option<Arc<CachedDocument>> {
-        let hit = self.inner.lock().ok()?.get(key).cloned();
-        if hit.is_some() {
-            metrics::counter!("dx_atlas_cache_hits_total").increment(1);
-        } else {
-            metrics::counter!("dx_atlas_cache_misses_total").increment(1);
+    fn slot(&self, key: &str) -> Slot {
+        match self.inner.lock() {
+            Ok(mut cache) => {
+                if let Some(slot) = cache.get(key) {
+                    return Arc::clone(slot);
+                }
+                let slot = Slot::default();
+                cache.put(key.to_owned(), Arc::clone(&slot));
+                slot
+            }
+            // A poisoned lock only means a panic elsewhere: serve uncached rather than fail.
+            Err(_) => Slot::default(),
         }
-        hit
     }
 
-    /// Keeps a document.
-    pub fn insert(&self, key: String, document: Arc<CachedDocument>) {
-        if let Ok(mut cache) = self.inner.lock() {
-            cache.put(key, document);
+    /// The document under `key`, built by `build` if no request has built it yet. Concurrent
+    /// requests for the same key share one build; if it fails, each waiting request gets to
+    /// try its own, and nothing is kept.
+    pub async fn get_or_build<F, Fut, E>(
+        &self,
+        key: &str,
+        build: F,
+    ) -> Result<Arc<CachedDocument>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<CachedDocument, E>>,
+    {
+        let slot = self.slot(key);
+        if let Some(document) = slot.get() {
+            metrics::counter!("dx_atlas_cache_hits_total").increment(1);
+            return Ok(Arc::clone(document));
         }
+        let mut built = false;
+        let document = slot
+            .get_or_try_init(|| {
+                built = true;
+                async { build().await.map(Arc::new) }
+            })
+            .await
+            .map(Arc::clone);
+        if built {
+            metrics::counter!("dx_atlas_cache_misses_total").increment(1);
+        } else {
+            metrics::counter!("dx_atlas_cache_coalesced_total").increment(1);
+        }
+        document
     }
 
     /// Forgets everything (the data changed).
@@ -154,6 +190,33 @@ impl DocumentCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn concurrent_requests_for_one_document_share_one_build() {
+        let cache = DocumentCache::new(4);
+        let builds = std::sync::atomic::AtomicUsize::new(0);
+        let build = || async {
+            builds.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            Ok::<_, String>(CachedDocument::new(
+                b"{}".to_vec(),
+                "application/json",
+                "x".into(),
+            ))
+        };
+        let all = futures::future::join_all((0..16).map(|_| cache.get_or_build("k", build))).await;
+        assert!(all.iter().all(Result::is_ok));
+        assert_eq!(builds.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+        let failed = cache
+            .get_or_build("bad", || async {
+                Err::<CachedDocument, _>("no".to_owned())
+            })
+            .await;
+        assert!(failed.is_err());
+        let retried = cache.get_or_build("bad", build).await;
+        assert!(retried.is_ok(), "a failed build is not kept");
+    }
 
     #[test]
     fn compressed_forms_are_made_once_and_decode_to_the_body() {

@@ -262,49 +262,59 @@ async fn render_download(
         generation.version,
         render::query_string(&request)
     );
-    if let Some(document) = state.model.cache.get(&key) {
-        return respond_cached(headers, document).await;
-    }
-    let atlas = Arc::clone(&generation.atlas);
-    let built = choropleth::build(&state.db, &atlas, request).await?;
-    // Rendering, serialising and compressing megabytes is CPU work: off the async workers.
-    let document = tokio::task::spawn_blocking(move || -> Result<CachedDocument, AppError> {
-        let stem = render::file_stem(&built);
-        let internal = |e: String| AppError::Internal(e);
-        let (body, content_type) = match kind {
-            "csv" => (
-                render::csv(&built).map_err(|e| internal(e.to_string()))?,
-                "text/csv; charset=utf-8",
-            ),
-            "topojson" => (
-                render::document_bytes(&built, &atlas).map_err(|e| internal(e.to_string()))?,
-                "application/json",
-            ),
-            _ => (
-                render::document_bytes(&built, &atlas).map_err(|e| internal(e.to_string()))?,
-                "application/geo+json",
-            ),
-        };
-        Ok(CachedDocument::new(
-            body,
-            content_type,
-            format!("{stem}.{kind}"),
-        ))
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))??;
-    let document = Arc::new(document);
-    state.model.cache.insert(key, Arc::clone(&document));
-    let response = respond_cached(headers, Arc::clone(&document)).await;
-    // The other encodings are made after this response, so that the next client's is ready
-    // and this one waited only for its own.
-    tokio::task::spawn_blocking(move || {
-        for encoding in [Encoding::Brotli, Encoding::Gzip] {
-            if let Err(e) = document.encoded(encoding) {
-                tracing::warn!(error = %e, "compressing a cached document failed");
+    let mut fresh = false;
+    let document = state
+        .model
+        .cache
+        .get_or_build(&key, || {
+            fresh = true;
+            let atlas = Arc::clone(&generation.atlas);
+            let db = state.db.clone();
+            async move {
+                let built = choropleth::build(&db, &atlas, request).await?;
+                // Rendering and serialising megabytes is CPU work: off the async workers.
+                tokio::task::spawn_blocking(move || -> Result<CachedDocument, AppError> {
+                    let stem = render::file_stem(&built);
+                    let internal = |e: String| AppError::Internal(e);
+                    let (body, content_type) = match kind {
+                        "csv" => (
+                            render::csv(&built).map_err(|e| internal(e.to_string()))?,
+                            "text/csv; charset=utf-8",
+                        ),
+                        "topojson" => (
+                            render::document_bytes(&built, &atlas)
+                                .map_err(|e| internal(e.to_string()))?,
+                            "application/json",
+                        ),
+                        _ => (
+                            render::document_bytes(&built, &atlas)
+                                .map_err(|e| internal(e.to_string()))?,
+                            "application/geo+json",
+                        ),
+                    };
+                    Ok(CachedDocument::new(
+                        body,
+                        content_type,
+                        format!("{stem}.{kind}"),
+                    ))
+                })
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?
             }
-        }
-    });
+        })
+        .await?;
+    let response = respond_cached(headers, Arc::clone(&document)).await;
+    if fresh {
+        // The other encodings are made after the first response, so that it waited only for
+        // its own and the next client's is ready.
+        tokio::task::spawn_blocking(move || {
+            for encoding in [Encoding::Brotli, Encoding::Gzip] {
+                if let Err(e) = document.encoded(encoding) {
+                    tracing::warn!(error = %e, "compressing a cached document failed");
+                }
+            }
+        });
+    }
     response
 }
 
