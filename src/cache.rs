@@ -66,21 +66,36 @@ pub struct CachedDocument {
     pub digest: String,
     /// Media type.
     pub content_type: &'static str,
-    /// Download file name.
-    pub filename: String,
+    /// File name, for a download (sent as an attachment).
+    pub filename: Option<String>,
+    /// How long clients and shared caches may reuse it without asking, seconds.
+    pub max_age_secs: u32,
 }
 
 impl CachedDocument {
-    /// A document of these bytes.
-    pub fn new(body: Vec<u8>, content_type: &'static str, filename: String) -> Self {
+    /// A document of these bytes, reusable for five minutes.
+    pub fn new(body: Vec<u8>, content_type: &'static str) -> Self {
         Self {
             digest: digest(&body),
             identity: Bytes::from(body),
             gzip: OnceLock::new(),
             brotli: OnceLock::new(),
             content_type,
-            filename,
+            filename: None,
+            max_age_secs: 300,
         }
+    }
+
+    /// The same, sent as a download named `filename`.
+    pub fn attachment(mut self, filename: String) -> Self {
+        self.filename = Some(filename);
+        self
+    }
+
+    /// The same, reusable for `secs` seconds.
+    pub fn max_age(mut self, secs: u32) -> Self {
+        self.max_age_secs = secs;
+        self
     }
 
     fn slot(&self, encoding: Encoding) -> Option<&OnceLock<Bytes>> {
@@ -89,6 +104,13 @@ impl CachedDocument {
             Encoding::Gzip => Some(&self.gzip),
             Encoding::Brotli => Some(&self.brotli),
         }
+    }
+
+    /// Bytes held, all encodings made so far counted.
+    pub fn bytes(&self) -> usize {
+        self.identity.len()
+            + self.gzip.get().map_or(0, Bytes::len)
+            + self.brotli.get().map_or(0, Bytes::len)
     }
 
     /// The body in `encoding` if it is ready (the identity always is).
@@ -116,19 +138,56 @@ impl CachedDocument {
 
 type Slot = Arc<OnceCell<Arc<CachedDocument>>>;
 
-/// Least-recently-used documents, at most a fixed number.
+/// Least-recently-used documents, at most a number of them and a number of bytes. Distinct
+/// arguments make distinct documents, so a count alone would let a client fill memory with
+/// 64 full-precision maps.
 pub struct DocumentCache {
     inner: Mutex<LruCache<String, Slot>>,
+    max_bytes: usize,
 }
 
 impl DocumentCache {
-    /// A cache of at most `entries` documents (at least one).
-    pub fn new(entries: usize) -> Self {
+    /// A cache of at most `entries` documents (at least one) taking at most `max_bytes`
+    /// (but always keeping the newest document).
+    pub fn new(entries: usize, max_bytes: usize) -> Self {
         Self {
             inner: Mutex::new(LruCache::new(
                 NonZeroUsize::new(entries).unwrap_or(NonZeroUsize::MIN),
             )),
+            max_bytes,
         }
+    }
+
+    /// Bytes the cached documents take now, all encodings made so far counted.
+    pub fn bytes(&self) -> usize {
+        self.inner.lock().map_or(0, |cache| {
+            cache
+                .iter()
+                .filter_map(|(_, slot)| slot.get())
+                .map(|d| d.bytes())
+                .sum()
+        })
+    }
+
+    /// Drops least recently used documents until the rest fit the budget. The compressed forms
+    /// of the newest document may still be on their way, so the budget can be passed by those
+    /// until the next document is built.
+    fn evict_to_budget(&self) {
+        let Ok(mut cache) = self.inner.lock() else {
+            return;
+        };
+        let mut total: usize = cache
+            .iter()
+            .filter_map(|(_, slot)| slot.get())
+            .map(|d| d.bytes())
+            .sum();
+        while total > self.max_bytes && cache.len() > 1 {
+            match cache.pop_lru() {
+                Some((_, slot)) => total -= slot.get().map_or(0, |d| d.bytes()),
+                None => break,
+            }
+        }
+        metrics::gauge!("dx_atlas_cache_bytes").set(total as f64);
     }
 
     fn slot(&self, key: &str) -> Slot {
@@ -173,6 +232,7 @@ impl DocumentCache {
             .map(Arc::clone);
         if built {
             metrics::counter!("dx_atlas_cache_misses_total").increment(1);
+            self.evict_to_budget();
         } else {
             metrics::counter!("dx_atlas_cache_coalesced_total").increment(1);
         }
@@ -193,16 +253,12 @@ mod tests {
 
     #[tokio::test]
     async fn concurrent_requests_for_one_document_share_one_build() {
-        let cache = DocumentCache::new(4);
+        let cache = DocumentCache::new(4, 1 << 20);
         let builds = std::sync::atomic::AtomicUsize::new(0);
         let build = || async {
             builds.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            Ok::<_, String>(CachedDocument::new(
-                b"{}".to_vec(),
-                "application/json",
-                "x".into(),
-            ))
+            Ok::<_, String>(CachedDocument::new(b"{}".to_vec(), "application/json"))
         };
         let all = futures::future::join_all((0..16).map(|_| cache.get_or_build("k", build))).await;
         assert!(all.iter().all(Result::is_ok));
@@ -218,10 +274,42 @@ mod tests {
         assert!(retried.is_ok(), "a failed build is not kept");
     }
 
+    #[tokio::test]
+    async fn the_byte_budget_evicts_the_least_recently_used() {
+        let cache = DocumentCache::new(64, 2500);
+        let doc = |n: usize| {
+            move || async move { Ok::<_, String>(CachedDocument::new(vec![b' '; n], "text/csv")) }
+        };
+        cache.get_or_build("a", doc(1000)).await.unwrap();
+        cache.get_or_build("b", doc(1000)).await.unwrap();
+        assert_eq!(cache.bytes(), 2000);
+        cache.get_or_build("a", doc(1000)).await.unwrap();
+        cache.get_or_build("c", doc(1000)).await.unwrap();
+        assert_eq!(cache.bytes(), 2000, "one document went");
+        let rebuilt = std::sync::atomic::AtomicBool::new(false);
+        cache
+            .get_or_build("a", || async {
+                rebuilt.store(true, std::sync::atomic::Ordering::SeqCst);
+                Ok::<_, String>(CachedDocument::new(vec![b' '; 1000], "text/csv"))
+            })
+            .await
+            .unwrap();
+        assert!(
+            !rebuilt.load(std::sync::atomic::Ordering::SeqCst),
+            "`a` was used more recently than `b`"
+        );
+        cache.get_or_build("huge", doc(10_000)).await.unwrap();
+        assert_eq!(
+            cache.bytes(),
+            10_000,
+            "the newest document stays even over budget"
+        );
+    }
+
     #[test]
     fn compressed_forms_are_made_once_and_decode_to_the_body() {
         let body = b"{\"type\":\"FeatureCollection\",\"features\":[]}".repeat(50);
-        let doc = CachedDocument::new(body.clone(), "application/geo+json", "x.geojson".into());
+        let doc = CachedDocument::new(body.clone(), "application/geo+json");
         assert!(doc.ready(Encoding::Gzip).is_none());
         let gz = doc.encoded(Encoding::Gzip).unwrap();
         assert_eq!(doc.ready(Encoding::Gzip).unwrap(), gz);

@@ -71,6 +71,10 @@ pub struct ServeConfig {
     /// Finished choropleth documents kept in memory (each with its gzip and brotli forms).
     #[arg(long, env = "DX_ATLAS_CACHE_ENTRIES", default_value_t = 64)]
     pub cache_entries: usize,
+    /// Megabytes the cached documents may take, all encodings counted; the least recently
+    /// used go first.
+    #[arg(long, env = "DX_ATLAS_CACHE_MB", default_value_t = 64)]
+    pub cache_mb: usize,
     /// How often to check whether another process imported new data, milliseconds.
     #[arg(long, env = "DX_ATLAS_RELOAD_INTERVAL_MS", default_value_t = 2000)]
     pub reload_interval_ms: u64,

@@ -31,14 +31,18 @@ pub struct ReadModel {
 
 impl ReadModel {
     /// Builds the first generation.
-    pub async fn load(db: DatabaseConnection, cache_entries: usize) -> AppResult<Arc<Self>> {
+    pub async fn load(
+        db: DatabaseConnection,
+        cache_entries: usize,
+        cache_bytes: usize,
+    ) -> AppResult<Arc<Self>> {
         let version = repo::version::current(&db).await?;
         let atlas = Arc::new(Atlas::load(&db).await?);
         metrics::gauge!("dx_atlas_read_model_version").set(version as f64);
         Ok(Arc::new(Self {
             current: ArcSwap::from_pointee(Generation { atlas, version }),
             db,
-            cache: DocumentCache::new(cache_entries),
+            cache: DocumentCache::new(cache_entries, cache_bytes),
         }))
     }
 

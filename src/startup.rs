@@ -47,7 +47,12 @@ impl Application {
         if survey::seed::ensure_r5(&db).await? {
             tracing::info!("seeded survey edition R5 with calibrated synthetic answers");
         }
-        let model = ReadModel::load(db.clone(), config.cache_entries).await?;
+        let model = ReadModel::load(
+            db.clone(),
+            config.cache_entries,
+            config.cache_mb.saturating_mul(1 << 20),
+        )
+        .await?;
         model.watch(Duration::from_millis(config.reload_interval_ms.max(100)));
         let schema = graphql::build_schema(db.clone(), Arc::clone(&model));
         let router = http::router(

@@ -164,7 +164,8 @@ fn send(
     encoding: Encoding,
     digest: &str,
     content_type: &str,
-    filename: &str,
+    filename: Option<&str>,
+    max_age_secs: u32,
 ) -> Response {
     let tag = etag(digest, encoding);
     let mut response = if if_none_match(headers, &tag) {
@@ -186,15 +187,16 @@ fn send(
         h.insert(header::ETAG, v);
     }
     h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
-    );
+    if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age_secs}")) {
+        h.insert(header::CACHE_CONTROL, v);
+    }
     if let Ok(v) = HeaderValue::from_str(content_type) {
         h.insert(header::CONTENT_TYPE, v);
     }
-    // The file name is ASCII by construction (codes only).
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+    // File names are ASCII by construction (codes only).
+    if let Some(Ok(v)) =
+        filename.map(|f| HeaderValue::from_str(&format!("attachment; filename=\"{f}\"")))
+    {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     response
@@ -211,7 +213,8 @@ pub fn respond(headers: &HeaderMap, body: Vec<u8>, content_type: &str, filename:
             encoding,
             &tag_base,
             content_type,
-            filename,
+            Some(filename),
+            300,
         ),
         Err(e) => AppError::Internal(format!("compressing: {e}")).into_response(),
     }
@@ -240,7 +243,8 @@ pub async fn respond_cached(
         encoding,
         &document.digest,
         document.content_type,
-        &document.filename,
+        document.filename.as_deref(),
+        document.max_age_secs,
     ))
 }
 
@@ -263,46 +267,44 @@ async fn render_download(
         render::query_string(&request)
     );
     let mut fresh = false;
-    let document = state
-        .model
-        .cache
-        .get_or_build(&key, || {
-            fresh = true;
-            let atlas = Arc::clone(&generation.atlas);
-            let db = state.db.clone();
-            async move {
-                let built = choropleth::build(&db, &atlas, request).await?;
-                // Rendering and serialising megabytes is CPU work: off the async workers.
-                tokio::task::spawn_blocking(move || -> Result<CachedDocument, AppError> {
-                    let stem = render::file_stem(&built);
-                    let internal = |e: String| AppError::Internal(e);
-                    let (body, content_type) = match kind {
-                        "csv" => (
-                            render::csv(&built).map_err(|e| internal(e.to_string()))?,
-                            "text/csv; charset=utf-8",
-                        ),
-                        "topojson" => (
-                            render::document_bytes(&built, &atlas)
-                                .map_err(|e| internal(e.to_string()))?,
-                            "application/json",
-                        ),
-                        _ => (
-                            render::document_bytes(&built, &atlas)
-                                .map_err(|e| internal(e.to_string()))?,
-                            "application/geo+json",
-                        ),
-                    };
-                    Ok(CachedDocument::new(
-                        body,
-                        content_type,
-                        format!("{stem}.{kind}"),
-                    ))
-                })
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?
-            }
-        })
-        .await?;
+    let document =
+        state
+            .model
+            .cache
+            .get_or_build(&key, || {
+                fresh = true;
+                let atlas = Arc::clone(&generation.atlas);
+                let db = state.db.clone();
+                async move {
+                    let built = choropleth::build(&db, &atlas, request).await?;
+                    // Rendering and serialising megabytes is CPU work: off the async workers.
+                    tokio::task::spawn_blocking(move || -> Result<CachedDocument, AppError> {
+                        let stem = render::file_stem(&built);
+                        let internal = |e: String| AppError::Internal(e);
+                        let (body, content_type) = match kind {
+                            "csv" => (
+                                render::csv(&built).map_err(|e| internal(e.to_string()))?,
+                                "text/csv; charset=utf-8",
+                            ),
+                            "topojson" => (
+                                render::document_bytes(&built, &atlas)
+                                    .map_err(|e| internal(e.to_string()))?,
+                                "application/json",
+                            ),
+                            _ => (
+                                render::document_bytes(&built, &atlas)
+                                    .map_err(|e| internal(e.to_string()))?,
+                                "application/geo+json",
+                            ),
+                        };
+                        Ok(CachedDocument::new(body, content_type)
+                            .attachment(format!("{stem}.{kind}")))
+                    })
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?
+                }
+            })
+            .await?;
     let response = respond_cached(headers, Arc::clone(&document)).await;
     if fresh {
         // The other encodings are made after the first response, so that it waited only for

@@ -149,7 +149,10 @@ impl Extension for ErrorCodesExtension {
     ) -> async_graphql::Response {
         let mut response = next.run(ctx).await;
         for error in &mut response.errors {
-            let code = if error.path.is_empty() {
+            // The code Apollo clients look for to send the query with its hash.
+            let code = if error.message == "PersistedQueryNotFound" {
+                "PERSISTED_QUERY_NOT_FOUND"
+            } else if error.path.is_empty() {
                 "GRAPHQL_VALIDATION_FAILED"
             } else {
                 "BAD_USER_INPUT"

@@ -1,11 +1,12 @@
-//! The HTTP surface: GraphQL (POST) and GraphiQL (GET) at `/graphql`, the SDL at
+//! The HTTP surface: GraphQL (POST, or GET with the query in the URL; answers cached) and
+//! GraphiQL (GET) at `/graphql`, the SDL at
 //! `/schema.graphql`, choropleth downloads at `/choropleth.{geojson,topojson,csv}`, liveness
 //! at `/healthz` and readiness at `/readyz`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::GraphQLRequest;
 use axum::body::Body;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{MatchedPath, Request, State};
@@ -24,6 +25,7 @@ use tower_http::request_id::{
 };
 use tower_http::trace::TraceLayer;
 
+use crate::cache::CachedDocument;
 use crate::cli::ServeConfig;
 use crate::error::AppError;
 use crate::telemetry;
@@ -163,13 +165,80 @@ async fn execute(state: &AppState, request: async_graphql::Request) -> async_gra
     response
 }
 
-async fn graphql_post(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
-    execute(&state, request.into_inner()).await.into()
+/// The key of a GraphQL request in the document cache: everything its answer depends on.
+/// Queries cannot change data (there are no mutations), and the data changes only with the
+/// dataset version, which the key includes.
+fn graphql_key(version: i64, request: &async_graphql::Request, media_type: &str) -> String {
+    let persisted = request
+        .extensions
+        .get("persistedQuery")
+        .map(ToString::to_string);
+    let identity = serde_json::json!([
+        request.query,
+        request.operation_name,
+        request.variables,
+        persisted,
+        media_type,
+    ]);
+    format!(
+        "{version}|graphql|{}",
+        downloads::digest(identity.to_string().as_bytes())
+    )
+}
+
+/// Answers a GraphQL request. Answers without errors are kept in the document cache, so a
+/// repeated query (a map page's, a newsroom's embed) costs a lookup, many clients asking at
+/// once share one execution, and the answer goes out with an `ETag` (`304` when it matches)
+/// and compressed when the client accepts it. Answers with errors are never kept.
+async fn answer(
+    state: &AppState,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
+) -> Response {
+    // The GraphQL-over-HTTP media type for clients that ask for it, JSON for the rest.
+    let media_type = if headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/graphql-response+json"))
+    {
+        "application/graphql-response+json"
+    } else {
+        "application/json"
+    };
+    let key = graphql_key(state.model.current().version, &request, media_type);
+    let built = state
+        .model
+        .cache
+        .get_or_build(&key, || async {
+            let response = execute(state, request).await;
+            let body = serde_json::to_vec(&response).map_err(|e| {
+                AppError::Internal(format!("serialising a GraphQL answer: {e}")).into_response()
+            })?;
+            if response.is_ok() {
+                Ok(CachedDocument::new(body, media_type).max_age(60))
+            } else {
+                Err(([(header::CONTENT_TYPE, media_type)], body).into_response())
+            }
+        })
+        .await;
+    match built {
+        Ok(document) => downloads::respond_cached(headers, document)
+            .await
+            .unwrap_or_else(IntoResponse::into_response),
+        Err(uncached) => uncached,
+    }
+}
+
+async fn graphql_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> Response {
+    answer(&state, &headers, request.into_inner()).await
 }
 
 /// GET /graphql: a query in the URL (`?query=…`, or a persisted query's hash in
-/// `extensions`) is executed and answered cacheably (ETag, Cache-Control, 304); without one,
-/// a browser gets GraphiQL.
+/// `extensions`) is answered as a POST is; without one, a browser gets GraphiQL.
 async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
     let Some(query) = uri
         .query()
@@ -177,43 +246,10 @@ async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, uri: Uri
     else {
         return assets::graphiql().await;
     };
-    let request = match async_graphql::http::parse_query_string(query) {
-        Ok(r) => r,
-        Err(e) => {
-            return AppError::BadInput(format!("not a GraphQL GET request: {e}")).into_response();
-        }
-    };
-    let response = execute(&state, request).await;
-    let cacheable = response.is_ok();
-    let body = match serde_json::to_vec(&response) {
-        Ok(b) => b,
-        Err(e) => return AppError::Internal(e.to_string()).into_response(),
-    };
-    let tag = downloads::etag(&downloads::digest(&body), downloads::Encoding::Identity);
-    let matches = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag));
-    let mut out = if cacheable && matches {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        (
-            [(header::CONTENT_TYPE, "application/graphql-response+json")],
-            body,
-        )
-            .into_response()
-    };
-    if cacheable {
-        let h = out.headers_mut();
-        if let Ok(v) = HeaderValue::from_str(&tag) {
-            h.insert(header::ETAG, v);
-        }
-        h.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=60"),
-        );
+    match async_graphql::http::parse_query_string(query) {
+        Ok(request) => answer(&state, &headers, request).await,
+        Err(e) => AppError::BadInput(format!("not a GraphQL GET request: {e}")).into_response(),
     }
-    out
 }
 
 async fn sdl(State(state): State<AppState>) -> Response {

@@ -198,6 +198,7 @@ pub fn config(database_url: &str) -> ServeConfig {
         max_body_bytes: 64 * 1024,
         cors_origins: Vec::new(),
         cache_entries: 64,
+        cache_mb: 64,
         reload_interval_ms: 200,
     }
 }
