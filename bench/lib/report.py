@@ -17,6 +17,7 @@ TARGETS = {
     "dx-choropleth": "DX Atlas — whole-country choropleth GeoJSON",
     "dx-prefecture": "DX Atlas — prefecture choropleth GeoJSON",
     "dx-graphql": "DX Atlas — GraphQL `municipality(code)` (POST)",
+    "dx-graphql-map": "DX Atlas — GraphQL whole-country `choropleth` with legend and document (POST)",
     "dx-soak": "DX Atlas — soak, whole-country choropleth",
     "nginx-static": "nginx — static copy of DX Atlas's whole-country GeoJSON",
     "postgraphile": "PostGraphile 4 + PostGIS — `allMunicipalities` with GeoJSON and indicator",
@@ -28,6 +29,7 @@ RATIOS = [
     ("dx-choropleth", "postgraphile", "DX Atlas whole-country choropleth ÷ PostGraphile all municipalities"),
     ("dx-choropleth", "postgis-sql", "DX Atlas whole-country choropleth ÷ PostGIS FeatureCollection statement"),
     ("dx-choropleth", "nginx-static", "DX Atlas whole-country choropleth ÷ nginx serving the same bytes"),
+    ("dx-graphql-map", "postgraphile", "DX Atlas GraphQL whole-country choropleth ÷ PostGraphile all municipalities"),
 ]
 
 META_LABELS = {
@@ -62,6 +64,7 @@ DX_LABELS = {
     "dx_choropleth_bytes": "whole-country choropleth body (bytes)",
     "dx_prefecture_bytes": "prefecture choropleth body (bytes)",
     "dx_graphql_bytes": "GraphQL `municipality(code)` body (bytes)",
+    "dx_graphql_map_bytes": "GraphQL whole-country `choropleth` body (bytes)",
     "postgraphile_ready_ms": "PostGraphile start → first GraphQL 200 (ms, database already loaded)",
     "postgraphile_rss_after_load_kb": "PostGraphile (node) RSS after its load tests (KiB)",
     "postgraphile_bytes": "PostGraphile `allMunicipalities` body (bytes)",
