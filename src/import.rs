@@ -138,7 +138,7 @@ fn boundary_row(
     Some(boundary::Model {
         code,
         level: level.to_owned(),
-        geometry: geojson::geometry_value(geometry).to_string(),
+        geometry: geojson::geometry_text(geometry),
         area_km2: m.area_km2,
         min_lon: m.bbox[0],
         min_lat: m.bbox[1],

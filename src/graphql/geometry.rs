@@ -84,17 +84,12 @@ pub fn centroid(b: &boundary::Model) -> LonLat {
 
 /// The RFC 7946 geometry at the requested precision, without the credit member.
 pub fn geometry_value(b: &boundary::Model, decimals: Option<u8>) -> Result<Value, AppError> {
-    let stored: Value = serde_json::from_str(&b.geometry)
-        .map_err(|e| AppError::Internal(format!("boundary {}: stored geometry: {e}", b.code)))?;
+    let internal =
+        |e: String| AppError::Internal(format!("boundary {}: stored geometry: {e}", b.code));
     if decimals.is_none() {
-        return Ok(stored);
+        return serde_json::from_str(&b.geometry).map_err(|e| internal(e.to_string()));
     }
-    let polygons = geojson::parse_geometry(&stored).ok_or_else(|| {
-        AppError::Internal(format!(
-            "boundary {}: stored geometry is not polygons",
-            b.code
-        ))
-    })?;
+    let polygons = geojson::parse_stored(&b.geometry).map_err(internal)?;
     Ok(geojson::with_precision(&polygons, decimals))
 }
 

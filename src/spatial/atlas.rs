@@ -10,7 +10,7 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 use sea_orm::ConnectionTrait;
 
-use super::geojson::parse_geometry;
+use super::geojson::parse_stored;
 use super::simplify::{simplify, Level, Simplified};
 use super::topology::Topology;
 use crate::entity::boundary;
@@ -161,10 +161,8 @@ fn geometry(b: Option<&boundary::Model>) -> AppResult<MultiPolygon<f64>> {
     let Some(b) = b else {
         return Ok(MultiPolygon::new(vec![]));
     };
-    let value: serde_json::Value = serde_json::from_str(&b.geometry)
-        .map_err(|e| AppError::Internal(format!("boundary {}: {e}", b.code)))?;
-    parse_geometry(&value)
-        .ok_or_else(|| AppError::Internal(format!("boundary {}: not polygons", b.code)))
+    parse_stored(&b.geometry)
+        .map_err(|e| AppError::Internal(format!("boundary {}: stored geometry: {e}", b.code)))
 }
 
 impl Atlas {
