@@ -8,9 +8,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use dx_atlas::choropleth::{
-    self, render, ChoroplethRequest, Classification, Format, MapLevel, PrefectureValue,
-};
+use dx_atlas::choropleth::{self, render, ChoroplethRequest, Format};
 use dx_atlas::import::{import_boundaries, ImportSources};
 use dx_atlas::spatial::atlas::Atlas;
 use dx_atlas::spatial::simplify::{simplify, Level};
@@ -57,20 +55,8 @@ fn fixture() -> Fixture {
 /// first asks for it.
 fn whole_country(format: Format) -> ChoroplethRequest {
     ChoroplethRequest {
-        indicator: "cio.appointed".into(),
-        option: None,
-        edition: None,
-        level: MapLevel::Municipality,
-        prefecture_value: PrefectureValue::OwnAnswer,
-        prefecture: None,
-        classification: Classification::Quantiles,
-        classes: 5,
-        palette: None,
-        zoom: None,
-        tolerance: None,
-        min_island_km2: None,
-        precision: None,
         format,
+        ..ChoroplethRequest::whole_country("cio.appointed")
     }
 }
 

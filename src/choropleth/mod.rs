@@ -96,6 +96,27 @@ pub struct ChoroplethRequest {
 }
 
 impl ChoroplethRequest {
+    /// The whole-country municipality map of `indicator` in the newest edition, with every
+    /// other argument at its default: five quantiles, default palette and zoom, GeoJSON.
+    pub fn whole_country(indicator: impl Into<String>) -> Self {
+        Self {
+            indicator: indicator.into(),
+            option: None,
+            edition: None,
+            level: MapLevel::Municipality,
+            prefecture_value: PrefectureValue::OwnAnswer,
+            prefecture: None,
+            classification: Classification::Quantiles,
+            classes: 5,
+            palette: None,
+            zoom: None,
+            tolerance: None,
+            min_island_km2: None,
+            precision: None,
+            format: Format::GeoJson,
+        }
+    }
+
     /// The simplification level.
     pub fn simplify_level(&self) -> SimplifyLevel {
         let by_zoom = SimplifyLevel::for_zoom(self.zoom.unwrap_or(6));

@@ -454,20 +454,9 @@ impl MapQuery {
             ),
         };
         let request = ChoroplethRequest {
-            indicator: indicator.clone(),
             option: option.clone(),
             edition,
-            level: MapLevel::Municipality,
-            prefecture_value: PrefectureValue::OwnAnswer,
-            prefecture: None,
-            classification: Classification::Quantiles,
-            classes: 5,
-            palette: None,
-            zoom: None,
-            tolerance: None,
-            min_island_km2: None,
-            precision: None,
-            format: Format::GeoJson,
+            ..ChoroplethRequest::whole_country(indicator.clone())
         };
         let atlas = ctx.data_unchecked::<Arc<ReadModel>>().atlas();
         let db = ctx.data_unchecked::<DatabaseConnection>();
