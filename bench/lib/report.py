@@ -61,6 +61,7 @@ DX_LABELS = {
     "dx_rss_ready_kb": "RSS when ready, before any load (KiB)",
     "dx_rss_after_load_kb": "RSS after all load tests and the soak (KiB, VmRSS)",
     "dx_rss_peak_kb": "peak RSS over the run (KiB, VmHWM)",
+    "dx_rss_settled_kb": "RSS once settled, SETTLE_SECONDS (default 10) after the load (KiB, VmRSS)",
     "dx_choropleth_bytes": "whole-country choropleth body (bytes)",
     "dx_prefecture_bytes": "prefecture choropleth body (bytes)",
     "dx_graphql_bytes": "GraphQL `municipality(code)` body (bytes)",
