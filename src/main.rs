@@ -7,8 +7,9 @@ use dx_atlas::cli::{Cli, Command};
 use dx_atlas::survey::microdata;
 use dx_atlas::{db, graphql, import, startup::Application, telemetry};
 
-// mimalloc rather than the system allocator: after a load test glibc's keeps about 25 MB more
-// resident (docs/benchmarks.md), freed memory that mimalloc hands back to the system.
+// mimalloc rather than the system allocator, and without transparent huge pages: glibc's
+// allocator, and mimalloc with huge pages, keep freed memory resident after a load test;
+// this keeps about 100 MB against their 140 to 160 (docs/benchmarks.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
