@@ -138,6 +138,15 @@ impl CachedDocument {
 
 type Slot = Arc<OnceCell<Arc<CachedDocument>>>;
 
+/// Bytes of the built documents in `cache` (documents being built count nothing yet).
+fn held(cache: &LruCache<String, Slot>) -> usize {
+    cache
+        .iter()
+        .filter_map(|(_, slot)| slot.get())
+        .map(|d| d.bytes())
+        .sum()
+}
+
 /// Least-recently-used documents, at most a number of them and a number of bytes. Distinct
 /// arguments make distinct documents, so a count alone would let a client fill memory with
 /// 64 full-precision maps.
@@ -160,13 +169,7 @@ impl DocumentCache {
 
     /// Bytes the cached documents take now, all encodings made so far counted.
     pub fn bytes(&self) -> usize {
-        self.inner.lock().map_or(0, |cache| {
-            cache
-                .iter()
-                .filter_map(|(_, slot)| slot.get())
-                .map(|d| d.bytes())
-                .sum()
-        })
+        self.inner.lock().map_or(0, |cache| held(&cache))
     }
 
     /// Drops least recently used documents until the rest fit the budget. The compressed forms
@@ -176,11 +179,7 @@ impl DocumentCache {
         let Ok(mut cache) = self.inner.lock() else {
             return;
         };
-        let mut total: usize = cache
-            .iter()
-            .filter_map(|(_, slot)| slot.get())
-            .map(|d| d.bytes())
-            .sum();
+        let mut total = held(&cache);
         while total > self.max_bytes && cache.len() > 1 {
             match cache.pop_lru() {
                 Some((_, slot)) => total -= slot.get().map_or(0, |d| d.bytes()),

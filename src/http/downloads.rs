@@ -286,15 +286,13 @@ async fn render_download(
                                 render::csv(&built).map_err(|e| internal(e.to_string()))?,
                                 "text/csv; charset=utf-8",
                             ),
-                            "topojson" => (
-                                render::document_bytes(&built, &atlas)
-                                    .map_err(|e| internal(e.to_string()))?,
-                                "application/json",
-                            ),
                             _ => (
                                 render::document_bytes(&built, &atlas)
                                     .map_err(|e| internal(e.to_string()))?,
-                                "application/geo+json",
+                                match format {
+                                    Format::TopoJson => "application/json",
+                                    Format::GeoJson => "application/geo+json",
+                                },
                             ),
                         };
                         Ok(CachedDocument::new(body, content_type)
