@@ -6,10 +6,30 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// What `--help` says below the options: endpoints, data folders, logging.
+const AFTER_HELP: &str = "\
+Endpoints of `serve`:
+  /graphql                 GraphQL (POST, or GET with ?query=); GraphiQL in a browser
+  /schema.graphql          the schema (SDL)
+  /                        the map page
+  /choropleth.geojson, /choropleth.topojson, /choropleth.csv
+                           map downloads, with the choropleth's arguments as query parameters
+  /municipalities/{code}.geojson
+                           one municipality's boundary
+  /healthz, /readyz        liveness; readiness (the database answers)
+  /metrics                 Prometheus metrics
+
+Data folders: boundary files are looked for in --geodata (DX_ATLAS_GEODATA), else in geodata/
+and then ../shared/geodata; `dx-atlas fetch` (and `serve` on an empty database) downloads
+missing ones into geodata/, each checked against the sha256 of geodata/manifest.toml.
+
+Logging: RUST_LOG filters the log (default info, e.g. RUST_LOG=dx_atlas=debug); colours only on
+a terminal, and never with NO_COLOR set.";
+
 /// DX Atlas: Japan's municipal digital-transformation survey on the map, served as GraphQL,
 /// GeoJSON and CSV.
 #[derive(Debug, Parser)]
-#[command(name = "dx-atlas", version, about)]
+#[command(name = "dx-atlas", version, about, after_help = AFTER_HELP)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -19,8 +39,12 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the GraphQL API (migrating and importing into an empty database first).
+    /// Serve the GraphQL API (migrating, fetching the data files and importing them into an
+    /// empty database first).
     Serve(ServeConfig),
+    /// Make sure every data file of the manifest is present and unaltered, downloading what
+    /// is missing from its public source into the data folder (default geodata/).
+    Fetch(FetchConfig),
     /// Import boundary files into the database, all or nothing, and print a report.
     Import(ImportConfig),
     /// Import the ministry's per-authority answers (CSV or XLSX) into an edition, all or
@@ -53,15 +77,25 @@ pub struct ServeConfig {
     /// Address and port to listen on; port 0 picks a free one.
     #[arg(long, env = "DX_ATLAS_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
-    /// Folder of boundary files for the first import (default: geodata/, then ../shared/geodata).
+    /// Folder of boundary files for the first import (default: geodata/, then
+    /// ../shared/geodata; missing files are downloaded into geodata/).
     #[arg(long, env = "DX_ATLAS_GEODATA")]
     pub geodata: Option<PathBuf>,
+    /// Download missing data files from `{MIRROR}/{file name}` instead of their public source.
+    #[arg(long, env = "DX_ATLAS_MIRROR")]
+    pub mirror: Option<String>,
     /// Requests served at once; more are refused at once with 503 rather than queued.
-    #[arg(long, env = "DX_ATLAS_MAX_CONCURRENCY", default_value_t = 256)]
-    pub max_concurrency: usize,
+    #[arg(long, env = "DX_ATLAS_MAX_CONCURRENCY", default_value_t = 256,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_concurrency: u32,
     /// Seconds a request may take before it is answered with 503 (code TIMEOUT).
-    #[arg(long, env = "DX_ATLAS_REQUEST_TIMEOUT", default_value_t = 30)]
+    #[arg(long, env = "DX_ATLAS_REQUEST_TIMEOUT", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub request_timeout_secs: u64,
+    /// Megabytes one GraphQL answer may hold; a larger one is refused (RESPONSE_TOO_LARGE).
+    #[arg(long, env = "DX_ATLAS_MAX_ANSWER_MB", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub max_answer_mb: u32,
     /// Largest request body, bytes.
     #[arg(long, env = "DX_ATLAS_MAX_BODY", default_value_t = 64 * 1024)]
     pub max_body_bytes: usize,
@@ -76,8 +110,21 @@ pub struct ServeConfig {
     #[arg(long, env = "DX_ATLAS_CACHE_MB", default_value_t = 64)]
     pub cache_mb: usize,
     /// How often to check whether another process imported new data, milliseconds.
-    #[arg(long, env = "DX_ATLAS_RELOAD_INTERVAL_MS", default_value_t = 2000)]
+    #[arg(long, env = "DX_ATLAS_RELOAD_INTERVAL_MS", default_value_t = 2000,
+          value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
     pub reload_interval_ms: u64,
+}
+
+/// Settings of `dx-atlas fetch`.
+#[derive(Debug, Clone, Args)]
+pub struct FetchConfig {
+    /// Folder to look in and download into (default: look in geodata/, then
+    /// ../shared/geodata; download into geodata/).
+    #[arg(long, env = "DX_ATLAS_GEODATA")]
+    pub geodata: Option<PathBuf>,
+    /// Download from `{MIRROR}/{file name}` instead of each file's public source.
+    #[arg(long, env = "DX_ATLAS_MIRROR")]
+    pub mirror: Option<String>,
 }
 
 /// Settings of `dx-atlas import`.
@@ -96,6 +143,10 @@ pub struct ImportConfig {
     /// Prefectural boundaries to read instead of the folder's default file.
     #[arg(long)]
     pub prefectures: Option<PathBuf>,
+    /// Delete stored municipalities the file lacks (after mergers); without it such a file
+    /// is refused, naming them.
+    #[arg(long)]
+    pub remove_missing: bool,
 }
 
 /// Settings of `dx-atlas import-survey`.

@@ -72,9 +72,23 @@ pub enum AppError {
     /// A survey data file could not be imported; nothing was changed.
     #[error("survey import failed, nothing was changed: {0}")]
     SurveyImport(#[from] SurveyFileError),
+    /// Data files are missing or altered.
+    #[error(transparent)]
+    Fetch(#[from] crate::fetch::FetchError),
+    /// No connection to the database could be made.
+    #[error(transparent)]
+    Connect(#[from] crate::db::ConnectError),
     /// The database failed.
     #[error("database error")]
     Database(#[from] sea_orm::DbErr),
+    /// The server could not listen on its address (taken, or not this machine's).
+    #[error("cannot listen on {address}: {source}; is another server running there? Choose another address with --bind or DX_ATLAS_BIND")]
+    Listen {
+        /// The address asked for.
+        address: std::net::SocketAddr,
+        /// Why not.
+        source: std::io::Error,
+    },
     /// Anything else that is our fault.
     #[error("internal error")]
     Internal(String),
@@ -99,7 +113,9 @@ impl AppError {
             Self::NotFound(_) => "NOT_FOUND",
             Self::Import(_) | Self::SurveyImport(_) => "IMPORT_FAILED",
             Self::Database(_) => "DATABASE_ERROR",
-            Self::Internal(_) => "INTERNAL_SERVER_ERROR",
+            Self::Fetch(_) => "DATA_MISSING",
+            Self::Connect(_) => "DATABASE_UNAVAILABLE",
+            Self::Listen { .. } | Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
 
@@ -109,8 +125,10 @@ impl AppError {
                 StatusCode::BAD_REQUEST
             }
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Database(_) | Self::Fetch(_) | Self::Connect(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Self::Listen { .. } | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 

@@ -44,7 +44,7 @@ impl ImportSources {
                 ImportError::new(
                     Path::new(file),
                     None,
-                    format!("not found in {place}; run geodata/fetch.sh to download it"),
+                    format!("not found in {place}; `dx-atlas fetch` downloads it"),
                 )
             })
         };
@@ -153,10 +153,28 @@ fn boundary_row(
 }
 
 /// Reads and validates both files completely, then writes in one transaction.
-/// Either everything is imported or nothing changes.
+/// Either everything is imported or nothing changes; a file lacking stored municipalities is
+/// refused (see [`import_boundaries_removing_absent`]).
 pub async fn import_boundaries(
     db: &DatabaseConnection,
     sources: &ImportSources,
+) -> AppResult<ImportReport> {
+    import(db, sources, false).await
+}
+
+/// As [`import_boundaries`], but stored municipalities absent from the file are deleted
+/// (with their answers' authority gone): for a file of a later date, after mergers.
+pub async fn import_boundaries_removing_absent(
+    db: &DatabaseConnection,
+    sources: &ImportSources,
+) -> AppResult<ImportReport> {
+    import(db, sources, true).await
+}
+
+async fn import(
+    db: &DatabaseConnection,
+    sources: &ImportSources,
+    remove_absent: bool,
 ) -> AppResult<ImportReport> {
     let mut report = ImportReport::default();
     // Parsing and validation are CPU work on files of megabytes: kept off the async workers.
@@ -179,7 +197,7 @@ pub async fn import_boundaries(
             report.not_administered += 1;
         }
     }
-    boundaries::replace(db, rows).await?;
+    boundaries::replace(db, rows, remove_absent, &sources.municipalities).await?;
     Ok(report)
 }
 
@@ -199,6 +217,13 @@ fn read_sources(sources: &ImportSources) -> Result<(AreaRows, Read), ImportError
     ];
     let features = n03::read_features(&sources.municipalities)?;
     let (municipalities, municipal) = n03::municipalities(&sources.municipalities, features)?;
+    if municipalities.is_empty() {
+        return Err(ImportError::new(
+            &sources.municipalities,
+            None,
+            "no municipality feature with a code (N03_007): nothing to import",
+        ));
+    }
     let features = n03::read_features(&sources.prefectures)?;
     let (prefecture_records, prefectural) = n03::prefectures(&sources.prefectures, features)?;
 

@@ -5,7 +5,8 @@
 //! - [`http`] is the router: GraphQL, GraphiQL, the SDL, health and readiness.
 //! - [`graphql`] is a thin layer of types and resolvers over [`repo`].
 //! - [`repo`] reads and writes the [`entity`] tables; [`db`] connects and migrates.
-//! - [`import`] loads N03 boundary files, all or nothing.
+//! - [`fetch`] finds the data files the manifest lists, downloading what is missing;
+//!   [`import`] loads N03 boundary files, all or nothing.
 //! - [`choropleth`] joins indicator values with boundaries: classes, colours, legend; rendered
 //!   as GeoJSON, TopoJSON or CSV.
 //! - [`stats`] classifies values, names ColorBrewer palettes, and measures spatial autocorrelation.
@@ -23,6 +24,7 @@ pub mod db;
 pub mod domain;
 pub mod entity;
 pub mod error;
+pub mod fetch;
 pub mod graphql;
 pub mod http;
 pub mod import;

@@ -3,9 +3,10 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use dx_atlas::cli::{Cli, Command};
+use dx_atlas::cli::{Cli, Command, ExportSurveyConfig, ImportConfig, ImportSurveyConfig};
+use dx_atlas::error::{AppError, AppResult};
 use dx_atlas::survey::microdata;
-use dx_atlas::{db, graphql, import, startup::Application, telemetry};
+use dx_atlas::{db, fetch, graphql, import, startup::Application, telemetry};
 
 // mimalloc rather than the system allocator, and without transparent huge pages: glibc's
 // allocator, and mimalloc with huge pages, keep freed memory resident after a load test;
@@ -16,9 +17,38 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> ExitCode {
     telemetry::init();
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Serve(config) => serve(config).await,
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {}", error.detail());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> AppResult<()> {
+    match cli.command {
+        Command::Serve(config) => {
+            let app = Application::build(&config).await?;
+            tracing::info!(
+                "DX Atlas listening on http://{}:{}/graphql",
+                config.bind.ip(),
+                app.port()
+            );
+            app.run_until_stopped()
+                .await
+                .map_err(|e| AppError::Internal(format!("serving: {e}")))
+        }
+        Command::Fetch(config) => {
+            let report = fetch::fetch(&fetch::FetchOptions {
+                folder: config.geodata,
+                mirror: config.mirror,
+                only: None,
+            })
+            .await?;
+            println!("{report}");
+            Ok(())
+        }
         Command::Import(config) => run_import(config).await,
         Command::ImportSurvey(config) => import_survey(config).await,
         Command::ExportSurvey(config) => export_survey(config).await,
@@ -26,51 +56,32 @@ async fn main() -> ExitCode {
             print!("{}", graphql::sdl());
             Ok(())
         }
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
     }
 }
 
-async fn serve(config: dx_atlas::cli::ServeConfig) -> Result<(), String> {
-    let app = Application::build(&config).await.map_err(|e| e.detail())?;
-    tracing::info!(
-        "DX Atlas listening on http://{}:{}/graphql",
-        config.bind.ip(),
-        app.port()
-    );
-    app.run_until_stopped().await.map_err(|e| e.to_string())
+async fn connect(url: &str) -> AppResult<sea_orm::DatabaseConnection> {
+    let db = db::connect(url).await?;
+    db::migrate(&db).await?;
+    Ok(db)
 }
 
-async fn run_import(config: dx_atlas::cli::ImportConfig) -> Result<(), String> {
-    let db = db::connect(&config.database.database_url)
-        .await
-        .map_err(|e| e.detail())?;
-    db::migrate(&db).await.map_err(|e| e.detail())?;
+async fn run_import(config: ImportConfig) -> AppResult<()> {
+    let db = connect(&config.database.database_url).await?;
     let sources = import::ImportSources::locate(
         config.geodata.as_deref(),
         config.municipalities,
         config.prefectures,
-    )
-    .map_err(|e| e.to_string())?;
-    let report = import::import_boundaries(&db, &sources)
-        .await
-        .map_err(|e| e.detail())?;
+    )?;
+    let report = if config.remove_missing {
+        import::import_boundaries_removing_absent(&db, &sources).await?
+    } else {
+        import::import_boundaries(&db, &sources).await?
+    };
     println!("{report}");
     Ok(())
 }
 
-async fn connect(url: &str) -> Result<sea_orm::DatabaseConnection, String> {
-    let db = db::connect(url).await.map_err(|e| e.detail())?;
-    db::migrate(&db).await.map_err(|e| e.detail())?;
-    Ok(db)
-}
-
-async fn import_survey(config: dx_atlas::cli::ImportSurveyConfig) -> Result<(), String> {
+async fn import_survey(config: ImportSurveyConfig) -> AppResult<()> {
     let db = connect(&config.database.database_url).await?;
     let report = microdata::import(
         &db,
@@ -78,8 +89,7 @@ async fn import_survey(config: dx_atlas::cli::ImportSurveyConfig) -> Result<(), 
         &config.file,
         config.mapping.as_deref(),
     )
-    .await
-    .map_err(|e| e.detail())?;
+    .await?;
     println!(
         "imported {} answer rows ({} respondents, {} indicators) into edition {}; provenance is now OFFICIAL_MICRODATA",
         report.rows, report.respondents, report.indicators, report.edition
@@ -87,10 +97,8 @@ async fn import_survey(config: dx_atlas::cli::ImportSurveyConfig) -> Result<(), 
     Ok(())
 }
 
-async fn export_survey(config: dx_atlas::cli::ExportSurveyConfig) -> Result<(), String> {
+async fn export_survey(config: ExportSurveyConfig) -> AppResult<()> {
     let db = connect(&config.database.database_url).await?;
-    microdata::export(&db, &config.edition, std::io::stdout().lock())
-        .await
-        .map_err(|e| e.detail())?;
+    microdata::export(&db, &config.edition, std::io::stdout().lock()).await?;
     Ok(())
 }

@@ -9,9 +9,10 @@ use tokio::net::TcpListener;
 
 use crate::cli::ServeConfig;
 use crate::error::{AppError, AppResult};
+use crate::fetch;
 use crate::graphql;
 use crate::http::{self, AppState};
-use crate::import::{import_boundaries, ImportSources};
+use crate::import::{import_boundaries, ImportSources, MUNICIPALITIES_FILE, PREFECTURES_FILE};
 use crate::readmodel::ReadModel;
 use crate::{db, repo, survey};
 
@@ -39,7 +40,16 @@ impl Application {
         let db = db::connect(&config.database.database_url).await?;
         db::migrate(&db).await?;
         if repo::areas::is_empty(&db).await? {
-            let sources = ImportSources::locate(config.geodata.as_deref(), None, None)?;
+            let fetched = fetch::fetch(&fetch::FetchOptions {
+                folder: config.geodata.clone(),
+                mirror: config.mirror.clone(),
+                only: Some(vec![MUNICIPALITIES_FILE.into(), PREFECTURES_FILE.into()]),
+            })
+            .await?;
+            let sources = ImportSources {
+                municipalities: fetched.path(MUNICIPALITIES_FILE)?,
+                prefectures: fetched.path(PREFECTURES_FILE)?,
+            };
             tracing::info!(?sources, "empty database: importing boundaries");
             let report = import_boundaries(&db, &sources).await?;
             tracing::info!("import finished\n{report}");
@@ -53,19 +63,25 @@ impl Application {
             config.cache_mb.saturating_mul(1 << 20),
         )
         .await?;
-        model.watch(Duration::from_millis(config.reload_interval_ms.max(100)));
+        model.watch(Duration::from_millis(config.reload_interval_ms));
         let schema = graphql::build_schema(db.clone(), Arc::clone(&model));
         let router = http::router(
             AppState {
                 db: db.clone(),
                 schema,
                 model,
+                max_answer_bytes: usize::try_from(config.max_answer_mb)
+                    .unwrap_or(usize::MAX)
+                    .saturating_mul(1 << 20),
             },
             config,
         );
         let listener = TcpListener::bind(config.bind)
             .await
-            .map_err(|e| AppError::Internal(format!("cannot listen on {}: {e}", config.bind)))?;
+            .map_err(|source| AppError::Listen {
+                address: config.bind,
+                source,
+            })?;
         Ok(Self {
             listener,
             router,

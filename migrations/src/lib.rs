@@ -1,4 +1,4 @@
-//! Database migrations of DX Atlas, one table per migration, for SQLite and PostgreSQL alike.
+//! Database migrations of DX Atlas, one table (or one constraint) per migration, for SQLite and PostgreSQL alike.
 //!
 //! Landed migrations are never edited: a change of schema is a new migration.
 
@@ -16,6 +16,7 @@ mod m20240401_000009_create_published_figure;
 mod m20240401_000010_create_online_procedure;
 mod m20240401_000011_create_national_figure;
 mod m20240401_000012_create_dataset_version;
+mod m20261201_000013_unique_answer;
 
 /// Runs the migrations in name order.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20240401_000010_create_online_procedure::Migration),
             Box::new(m20240401_000011_create_national_figure::Migration),
             Box::new(m20240401_000012_create_dataset_version::Migration),
+            Box::new(m20261201_000013_unique_answer::Migration),
         ]
     }
 }

@@ -95,7 +95,53 @@ pub struct ChoroplethRequest {
     pub format: Format,
 }
 
+/// Deepest zoom a map is simplified for.
+pub const MAX_ZOOM: u8 = 14;
+/// Most decimals of a map's coordinates.
+pub const MAX_PRECISION: u8 = 10;
+
 impl ChoroplethRequest {
+    /// Checks the numeric arguments, for GraphQL and the downloads alike: class count within
+    /// the classifiers' range, zoom, precision, and a finite, non-negative tolerance and
+    /// island size.
+    pub fn validate(&self) -> Result<(), AppError> {
+        use crate::stats::classify::{MAX_CLASSES, MIN_CLASSES};
+        let out_of_range = |what: String, range: &str| {
+            AppError::BadInput(format!("{what} is out of range; give {range}"))
+        };
+        if !(MIN_CLASSES..=MAX_CLASSES).contains(&self.classes) {
+            return Err(out_of_range(
+                format!("classes: {}", self.classes),
+                &format!("{MIN_CLASSES} to {MAX_CLASSES}"),
+            ));
+        }
+        if let Some(z) = self.zoom.filter(|z| *z > MAX_ZOOM) {
+            return Err(out_of_range(
+                format!("zoom: {z}"),
+                &format!("0 to {MAX_ZOOM}"),
+            ));
+        }
+        if let Some(p) = self.precision.filter(|p| *p > MAX_PRECISION) {
+            return Err(out_of_range(
+                format!("precision: {p}"),
+                &format!("0 to {MAX_PRECISION}"),
+            ));
+        }
+        if let Some(t) = self
+            .tolerance
+            .filter(|t| !t.is_finite() || *t < 0.0 || *t > 1.0)
+        {
+            return Err(out_of_range(format!("tolerance: {t}"), "0 to 1 degree"));
+        }
+        if let Some(a) = self.min_island_km2.filter(|a| !a.is_finite() || *a < 0.0) {
+            return Err(out_of_range(
+                format!("minIslandKm2: {a}"),
+                "a finite area of 0 km² or more",
+            ));
+        }
+        Ok(())
+    }
+
     /// The whole-country municipality map of `indicator` in the newest edition, with every
     /// other argument at its default: five quantiles, default palette and zoom, GeoJSON.
     pub fn whole_country(indicator: impl Into<String>) -> Self {

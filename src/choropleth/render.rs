@@ -425,6 +425,30 @@ pub fn document_bytes(c: &Choropleth, atlas: &Atlas) -> serde_json::Result<Vec<u
     Ok(out)
 }
 
+/// The length in bytes of the document in the requested format, written to nowhere: what
+/// an answer carrying it will hold.
+pub fn document_len(c: &Choropleth, atlas: &Atlas) -> serde_json::Result<usize> {
+    /// Counts what is written.
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    match c.request.format {
+        Format::GeoJson => serde_json::to_writer(&mut counter, &GeoJsonDocument::new(c, atlas))?,
+        Format::TopoJson => {
+            serde_json::to_writer(&mut counter, &TopoJsonDocument::new(c, atlas))?;
+        }
+    }
+    Ok(counter.0)
+}
+
 /// The values as CSV: code, name, value, class, label, colour, provenance.
 pub fn csv(c: &Choropleth) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());

@@ -256,17 +256,17 @@ impl Prefecture {
     }
     /// The boundary as an RFC 7946 geometry (lon/lat, right-hand rule) carrying the credit line;
     /// `precision` rounds coordinates to that many decimals (omit for full precision).
-    #[graphql(complexity = "crate::graphql::cost::BOUNDARY")]
+    #[graphql(complexity = "crate::graphql::cost::PREFECTURE_BOUNDARY")]
     async fn geometry(
         &self,
         ctx: &Context<'_>,
         precision: Option<i32>,
     ) -> Result<Option<Json<Value>>> {
         let b = geometry::boundary(ctx, &self.0.code).await?;
-        geometry::geometry_field(b.as_deref(), precision)
+        geometry::geometry_field(ctx, b.as_deref(), precision)
     }
     /// The prefecture as an RFC 7946 Feature with its properties and the credit line.
-    #[graphql(complexity = "crate::graphql::cost::BOUNDARY")]
+    #[graphql(complexity = "crate::graphql::cost::PREFECTURE_BOUNDARY")]
     async fn feature(
         &self,
         ctx: &Context<'_>,
@@ -274,6 +274,7 @@ impl Prefecture {
     ) -> Result<Option<Json<Value>>> {
         let b = geometry::boundary(ctx, &self.0.code).await?;
         geometry::feature_field(
+            ctx,
             b.as_deref(),
             &self.0.code,
             prefecture_properties(&self.0),
@@ -421,7 +422,7 @@ impl Municipality {
         precision: Option<i32>,
     ) -> Result<Option<Json<Value>>> {
         let b = geometry::boundary(ctx, &self.0.code).await?;
-        geometry::geometry_field(b.as_deref(), precision)
+        geometry::geometry_field(ctx, b.as_deref(), precision)
     }
     /// The municipality's answers in an edition (default: the newest). Where the edition is
     /// CALIBRATED_SYNTHETIC these values are synthetic; only published totals are real.
@@ -476,6 +477,12 @@ impl Municipality {
         precision: Option<i32>,
     ) -> Result<Option<Json<Value>>> {
         let b = geometry::boundary(ctx, &self.0.code).await?;
-        geometry::feature_field(b.as_deref(), &self.0.code, self.properties(), precision)
+        geometry::feature_field(
+            ctx,
+            b.as_deref(),
+            &self.0.code,
+            self.properties(),
+            precision,
+        )
     }
 }

@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 use serde_json::Value;
 
 use super::areas::Municipality;
+use super::budget;
 use super::survey::Provenance;
 use crate::choropleth::{
     self, render, ChoroplethRequest, Classification, Format, MapLevel, PrefectureValue,
@@ -16,36 +17,6 @@ use crate::error::{AppError, GraphqlResultExt};
 use crate::readmodel::ReadModel;
 use crate::repo;
 use crate::spatial::CREDIT;
-
-/// Checks the numeric arguments shared by GraphQL and the download endpoints.
-pub fn check_ranges(
-    classes: Option<usize>,
-    zoom: Option<u8>,
-    precision: Option<u8>,
-    tolerance: Option<f64>,
-) -> Result<(), AppError> {
-    if let Some(k) = classes.filter(|k| !(2..=12).contains(k)) {
-        return Err(AppError::BadInput(format!(
-            "classes: {k} is out of range; give 2 to 12"
-        )));
-    }
-    if let Some(z) = zoom.filter(|z| *z > 14) {
-        return Err(AppError::BadInput(format!(
-            "zoom: {z} is out of range; give 0 to 14"
-        )));
-    }
-    if let Some(p) = precision.filter(|p| *p > 10) {
-        return Err(AppError::BadInput(format!(
-            "precision: {p} is out of range; give 0 to 10"
-        )));
-    }
-    if let Some(t) = tolerance.filter(|t| !t.is_finite() || *t < 0.0 || *t > 1.0) {
-        return Err(AppError::BadInput(format!(
-            "tolerance: {t} is out of range; give 0 to 1 degree"
-        )));
-    }
-    Ok(())
-}
 
 /// Municipalities or prefectures.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -282,6 +253,18 @@ pub struct Palette {
     pub max_classes: i32,
 }
 
+/// Charges a document's bytes to the answer's budget before it is put in the answer.
+fn charge_document(
+    ctx: &Context<'_>,
+    map: &choropleth::Choropleth,
+    atlas: &crate::spatial::atlas::Atlas,
+) -> Result<()> {
+    let bytes = render::document_len(map, atlas)
+        .map_err(|e| AppError::Internal(format!("measuring a map document: {e}")))
+        .gql()?;
+    budget::charge(ctx, bytes)
+}
+
 /// Queries for maps and spatial analysis.
 #[derive(Default)]
 pub struct MapQuery;
@@ -322,8 +305,11 @@ impl MapQuery {
     ) -> Result<Choropleth> {
         let zoom = to_u8("zoom", zoom).gql()?;
         let precision = to_u8("precision", precision).gql()?;
-        let classes = usize::try_from(classes).ok();
-        check_ranges(classes, zoom, precision, tolerance).gql()?;
+        let classes = usize::try_from(classes)
+            .map_err(|_| {
+                AppError::BadInput(format!("classes: {classes} is out of range; give 2 to 12"))
+            })
+            .gql()?;
         let classification = match classification {
             ClassificationMethod::Quantiles => Classification::Quantiles,
             ClassificationMethod::EqualInterval => Classification::EqualInterval,
@@ -356,7 +342,7 @@ impl MapQuery {
                 .map_err(AppError::from)
                 .gql()?,
             classification,
-            classes: classes.unwrap_or(5),
+            classes,
             palette,
             zoom,
             tolerance,
@@ -367,9 +353,13 @@ impl MapQuery {
                 MapFormat::Topojson => Format::TopoJson,
             },
         };
+        request.validate().gql()?;
         let atlas = ctx.data_unchecked::<Arc<ReadModel>>().atlas();
         let db = ctx.data_unchecked::<DatabaseConnection>();
         let built = Arc::new(choropleth::build(db, &atlas, request).await.gql()?);
+        if ctx.look_ahead().field("document").exists() {
+            charge_document(ctx, &built, &atlas)?;
+        }
         let links = render::downloads(&built);
         let link = |k: &str| {
             links
@@ -518,6 +508,9 @@ impl MapQuery {
         let n = result.observed.len() as i32;
         let provenance = Provenance::parse(&result.values.edition.provenance);
         let map = ac::cluster_map(result);
+        if ctx.look_ahead().field("clusterMap").exists() {
+            charge_document(ctx, &map, &atlas)?;
+        }
         Ok(SpatialAutocorrelation {
             indicator,
             option,

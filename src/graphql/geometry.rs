@@ -7,6 +7,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Json, SimpleObject};
 use serde_json::{Map, Value};
 
+use super::budget;
 use super::loaders::{AreaLoader, BoundaryKey};
 use crate::entity::boundary;
 use crate::error::{AppError, GraphqlResultExt};
@@ -95,11 +96,14 @@ pub fn geometry_value(b: &boundary::Model, decimals: Option<u8>) -> Result<Value
 
 /// The credited geometry for a `geometry(precision)` field.
 pub fn geometry_field(
+    ctx: &Context<'_>,
     b: Option<&boundary::Model>,
     precision_arg: Option<i32>,
 ) -> async_graphql::Result<Option<Json<Value>>> {
     let decimals = precision(precision_arg).gql()?;
     let Some(b) = b else { return Ok(None) };
+    // The stored text's length: what full precision answers, more than any rounding does.
+    budget::charge(ctx, b.geometry.len())?;
     Ok(Some(Json(geojson::credited_geometry(
         geometry_value(b, decimals).gql()?,
     ))))
@@ -107,6 +111,7 @@ pub fn geometry_field(
 
 /// The credited feature for a `feature(precision)` field.
 pub fn feature_field(
+    ctx: &Context<'_>,
     b: Option<&boundary::Model>,
     id: &str,
     properties: Map<String, Value>,
@@ -114,7 +119,10 @@ pub fn feature_field(
 ) -> async_graphql::Result<Option<Json<Value>>> {
     let decimals = precision(precision_arg).gql()?;
     let geometry = match b {
-        Some(b) => geometry_value(b, decimals).gql()?,
+        Some(b) => {
+            budget::charge(ctx, b.geometry.len())?;
+            geometry_value(b, decimals).gql()?
+        }
         None => Value::Null,
     };
     Ok(Some(Json(geojson::feature(id, geometry, properties))))

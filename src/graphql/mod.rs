@@ -2,7 +2,9 @@
 //! Resolvers stay thin: they parse arguments and call [`crate::repo`].
 
 pub mod areas;
+pub mod budget;
 pub mod choropleth;
+pub mod extensions;
 pub mod geometry;
 pub mod loaders;
 pub mod survey;
@@ -36,8 +38,11 @@ pub const MAX_COMPLEXITY: usize = 50_000;
 /// few hundred fields could fan out to millions of resolutions (every prefecture's
 /// municipalities' neighbours' neighbours' prefectures' boundaries).
 pub mod cost {
-    /// A boundary (geometry or feature): the heaviest thing a field returns.
+    /// A municipality's boundary (geometry or feature): its stored GeoJSON averages 4.7 KB.
     pub const BOUNDARY: usize = 10;
+    /// A prefecture's boundary: 51 KB on average, eleven municipalities' worth, so that one
+    /// prefecture's boundary repeated under each of its municipalities weighs what it answers.
+    pub const PREFECTURE_BOUNDARY: usize = 110;
     /// Items of `prefectures`.
     pub const PREFECTURES: usize = 47;
     /// Items of `Prefecture.municipalities`: the mean (1,747 / 47), as complexity is an
@@ -57,8 +62,8 @@ fn builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(64)
-        .extension(crate::http::limits::ErrorCodes)
-        .extension(crate::http::limits::AliasLimit)
+        .extension(extensions::ErrorCodes)
+        .extension(extensions::QueryShape)
         // Automatic persisted queries: a client may send the sha256 of a query it sent once.
         .extension(
             async_graphql::extensions::apollo_persisted_queries::ApolloPersistedQueries::new(

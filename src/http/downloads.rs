@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -91,13 +92,7 @@ impl ChoroplethParams {
             .as_deref()
             .map(PrefectureCode::parse)
             .transpose()?;
-        super::super::graphql::choropleth::check_ranges(
-            self.classes,
-            self.zoom,
-            self.precision,
-            self.tolerance,
-        )?;
-        Ok(ChoroplethRequest {
+        let request = ChoroplethRequest {
             indicator: self.indicator,
             option: self.option,
             edition: self.edition,
@@ -112,7 +107,9 @@ impl ChoroplethParams {
             min_island_km2: self.min_island_km2,
             precision: self.precision,
             format,
-        })
+        };
+        request.validate()?;
+        Ok(request)
     }
 }
 
@@ -318,12 +315,22 @@ async fn render_download(
     response
 }
 
+/// A query string that does not fit the choropleth's parameters, said as what is wrong.
+fn bad_query(rejection: QueryRejection) -> AppError {
+    AppError::BadInput(format!(
+        "the query string does not fit the map's parameters: {}",
+        std::error::Error::source(&rejection)
+            .map_or_else(|| rejection.body_text(), ToString::to_string)
+    ))
+}
+
 /// GET /choropleth.geojson
 pub async fn geojson(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(params): Query<ChoroplethParams>,
+    params: Result<Query<ChoroplethParams>, QueryRejection>,
 ) -> Result<Response, AppError> {
+    let Query(params) = params.map_err(bad_query)?;
     render_download(&state, &headers, params, "geojson").await
 }
 
@@ -331,8 +338,9 @@ pub async fn geojson(
 pub async fn topojson(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(params): Query<ChoroplethParams>,
+    params: Result<Query<ChoroplethParams>, QueryRejection>,
 ) -> Result<Response, AppError> {
+    let Query(params) = params.map_err(bad_query)?;
     render_download(&state, &headers, params, "topojson").await
 }
 
@@ -340,8 +348,9 @@ pub async fn topojson(
 pub async fn csv(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(params): Query<ChoroplethParams>,
+    params: Result<Query<ChoroplethParams>, QueryRejection>,
 ) -> Result<Response, AppError> {
+    let Query(params) = params.map_err(bad_query)?;
     render_download(&state, &headers, params, "csv").await
 }
 

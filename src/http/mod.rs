@@ -6,6 +6,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use async_graphql::ParseRequestError;
+use async_graphql_axum::rejection::GraphQLRejection;
 use async_graphql_axum::GraphQLRequest;
 use axum::body::Body;
 use axum::error_handling::HandleErrorLayer;
@@ -32,6 +34,7 @@ use crate::telemetry;
 
 use std::sync::Arc;
 
+use crate::graphql::budget::{self, AnswerBudget};
 use crate::graphql::AtlasSchema;
 use crate::readmodel::ReadModel;
 
@@ -48,6 +51,8 @@ pub struct AppState {
     pub schema: AtlasSchema,
     /// The in-memory read model.
     pub model: Arc<ReadModel>,
+    /// Bytes one GraphQL answer may hold.
+    pub max_answer_bytes: usize,
 }
 
 /// The router of the whole service, with its limits, tracing, metrics and CORS.
@@ -76,13 +81,19 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
         .route("/municipalities/{file}", get(downloads::municipality_feature))
         .route("/metrics", get(metrics))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            config.max_body_bytes,
+            refuse_declared_large_bodies,
+        ))
         .layer(
             ServiceBuilder::new()
                 .layer(HandleErrorLayer::new(limits::refusal))
                 .load_shed()
                 // One semaphore for every route: the limit is the server's, not each route's.
-                .layer(GlobalConcurrencyLimitLayer::new(config.max_concurrency.max(1)))
-                .timeout(Duration::from_secs(config.request_timeout_secs.max(1))),
+                .layer(GlobalConcurrencyLimitLayer::new(
+                    usize::try_from(config.max_concurrency).unwrap_or(usize::MAX),
+                ))
+                .timeout(Duration::from_secs(config.request_timeout_secs)),
         )
         .layer(axum::middleware::from_fn(record))
         .layer(
@@ -103,6 +114,34 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(state)
+}
+
+/// Refuses a body whose declared length passes the limit before reading it, with a JSON
+/// error (GraphQL-shaped on `/graphql`); bodies that do not declare their length are cut off
+/// by the limit layer while read, and refused as they fail.
+async fn refuse_declared_large_bodies(
+    State(limit): State<usize>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(n) if n > u64::try_from(limit).unwrap_or(u64::MAX) => {
+            let message = format!("the request body has {n} bytes; at most {limit} are accepted");
+            if request.uri().path() == "/graphql" {
+                graphql_refusal(StatusCode::PAYLOAD_TOO_LARGE, "REQUEST_TOO_LARGE", message)
+            } else {
+                let body =
+                    serde_json::json!({"error": {"code": "REQUEST_TOO_LARGE", "message": message}});
+                (StatusCode::PAYLOAD_TOO_LARGE, axum::Json(body)).into_response()
+            }
+        }
+        _ => next.run(request).await,
+    }
 }
 
 /// Request ids: a process-wide counter, prefixed by the process id so that ids from several
@@ -156,7 +195,16 @@ async fn execute(state: &AppState, request: async_graphql::Request) -> async_gra
         .clone()
         .unwrap_or_else(|| "anonymous".to_owned());
     let started = Instant::now();
-    let response = state.schema.execute(request).await;
+    let budget = Arc::new(AnswerBudget::new(state.max_answer_bytes));
+    let mut response = state
+        .schema
+        .execute(request.data(Arc::clone(&budget)))
+        .await;
+    if budget.exceeded() {
+        metrics::counter!("dx_atlas_refusals_total", "code" => budget::RESPONSE_TOO_LARGE)
+            .increment(1);
+        response = budget.refusal();
+    }
     let outcome = if response.is_ok() { "ok" } else { "error" };
     metrics::counter!("dx_atlas_graphql_requests_total", "operation" => operation.clone(), "outcome" => outcome)
         .increment(1);
@@ -211,9 +259,15 @@ async fn answer(
         .cache
         .get_or_build(&key, || async {
             let response = execute(state, request).await;
-            let body = serde_json::to_vec(&response).map_err(|e| {
+            let mut body = serde_json::to_vec(&response).map_err(|e| {
                 AppError::Internal(format!("serialising a GraphQL answer: {e}")).into_response()
             })?;
+            // What the budget did not charge (lists of small fields) still counts in the end.
+            if body.len() > state.max_answer_bytes {
+                let refusal = AnswerBudget::new(state.max_answer_bytes).refusal();
+                body = serde_json::to_vec(&refusal).unwrap_or_default();
+                return Err(([(header::CONTENT_TYPE, media_type)], body).into_response());
+            }
             if response.is_ok() {
                 Ok(CachedDocument::new(body, media_type).max_age(60))
             } else {
@@ -232,9 +286,61 @@ async fn answer(
 async fn graphql_post(
     State(state): State<AppState>,
     headers: HeaderMap,
-    request: GraphQLRequest,
+    request: Result<GraphQLRequest, GraphQLRejection>,
 ) -> Response {
-    answer(&state, &headers, request.into_inner()).await
+    match request {
+        Ok(request) => answer(&state, &headers, request.into_inner()).await,
+        Err(rejection) => unreadable_request(&rejection.0),
+    }
+}
+
+/// A refusal in GraphQL's shape (`errors` with `extensions.code`), for requests that never
+/// reached the engine.
+fn graphql_refusal(status: StatusCode, code: &'static str, message: String) -> Response {
+    metrics::counter!("dx_atlas_refusals_total", "code" => code).increment(1);
+    let body = serde_json::json!({"errors": [{"message": message, "extensions": {"code": code}}]});
+    (status, axum::Json(body)).into_response()
+}
+
+/// Whether a body failed because it passed the size limit (chunked bodies fail while read).
+/// The GraphQL extractor keeps only the text of the body's error, so the text is compared
+/// with the limit's own.
+fn is_length_limit(error: &std::io::Error) -> bool {
+    error.to_string() == LENGTH_LIMIT_MESSAGE
+}
+
+/// What `http_body_util::LengthLimitError` says.
+const LENGTH_LIMIT_MESSAGE: &str = "length limit exceeded";
+
+/// The refusal of a body that is not one GraphQL request.
+fn unreadable_request(error: &ParseRequestError) -> Response {
+    match error {
+        ParseRequestError::PayloadTooLarge => graphql_refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "REQUEST_TOO_LARGE",
+            "the request body is larger than this server accepts (--max-body-bytes)".to_owned(),
+        ),
+        ParseRequestError::Io(e) if is_length_limit(e) => graphql_refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "REQUEST_TOO_LARGE",
+            "the request body is larger than this server accepts (--max-body-bytes)".to_owned(),
+        ),
+        ParseRequestError::UnsupportedBatch => graphql_refusal(
+            StatusCode::BAD_REQUEST,
+            "BATCH_NOT_SUPPORTED",
+            "batched requests are not supported; send one operation per request".to_owned(),
+        ),
+        ParseRequestError::InvalidRequest(e) => graphql_refusal(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            format!("the body is not a GraphQL request (a JSON object with `query`): {e}"),
+        ),
+        other => graphql_refusal(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            format!("the request could not be read: {other}"),
+        ),
+    }
 }
 
 /// GET /graphql: a query in the URL (`?query=…`, or a persisted query's hash in
@@ -248,7 +354,11 @@ async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, uri: Uri
     };
     match async_graphql::http::parse_query_string(query) {
         Ok(request) => answer(&state, &headers, request).await,
-        Err(e) => AppError::BadInput(format!("not a GraphQL GET request: {e}")).into_response(),
+        Err(e) => graphql_refusal(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            format!("not a GraphQL GET request (`?query=…`): {e}"),
+        ),
     }
 }
 
@@ -273,5 +383,18 @@ async fn readyz(State(state): State<AppState>) -> Response {
             tracing::warn!(error = %e, "readiness check failed");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LENGTH_LIMIT_MESSAGE;
+    use http_body_util::{BodyExt, Limited};
+
+    #[tokio::test]
+    async fn the_length_limit_says_what_is_compared() {
+        let body = Limited::new(http_body_util::Full::new(bytes::Bytes::from("too long")), 2);
+        let error = body.collect().await.err().map(|e| e.to_string());
+        assert_eq!(error.as_deref(), Some(LENGTH_LIMIT_MESSAGE));
     }
 }

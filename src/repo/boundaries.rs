@@ -6,7 +6,52 @@ use sea_orm::{
 };
 
 use crate::entity::{boundary, municipality, prefecture};
-use crate::error::AppResult;
+use std::collections::HashSet;
+use std::path::Path;
+
+use crate::error::{AppResult, ImportError};
+
+/// Refuses the import when stored municipalities are absent from `rows`.
+async fn refuse_absent(
+    txn: &impl sea_orm::ConnectionTrait,
+    rows: &AreaRows,
+    file: &Path,
+) -> AppResult<()> {
+    let given: HashSet<&str> = rows
+        .municipalities
+        .iter()
+        .map(|m| m.code.as_str())
+        .collect();
+    let absent: Vec<String> = municipality::Entity::find()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|m| m.code)
+        .filter(|code| !given.contains(code.as_str()))
+        .collect();
+    if absent.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<&str> = absent.iter().take(10).map(String::as_str).collect();
+    Err(ImportError::new(
+        file,
+        None,
+        format!(
+            "the file has {} municipalities but lacks {} of those stored ({}{}); import a file \
+             of every municipality, or pass --remove-missing to delete the absent ones and \
+             their answers",
+            given.len(),
+            absent.len(),
+            shown.join(", "),
+            if absent.len() > shown.len() {
+                ", …"
+            } else {
+                ""
+            }
+        ),
+    )
+    .into())
+}
 
 /// Rows per INSERT: well under SQLite's 32,766 bound variables for the widest table.
 const CHUNK: usize = 500;
@@ -25,8 +70,21 @@ pub struct AreaRows {
 /// Replaces the areas and boundaries with `rows` in one transaction: rows are upserted by code
 /// (so later tables that refer to a municipality keep their references), and areas absent from
 /// `rows` are deleted. On any error the transaction rolls back and nothing changes.
-pub async fn replace(db: &DatabaseConnection, rows: AreaRows) -> AppResult<()> {
+///
+/// Stored municipalities that `rows` lacks are refused, naming them, unless `remove_absent`:
+/// a valid file of three features must not silently delete the other 1,744 and orphan their
+/// answers.
+pub async fn replace(
+    db: &DatabaseConnection,
+    rows: AreaRows,
+    remove_absent: bool,
+    file: &Path,
+) -> AppResult<()> {
     let txn = db.begin().await?;
+    super::version::lock_for_import(&txn).await?;
+    if !remove_absent {
+        refuse_absent(&txn, &rows, file).await?;
+    }
 
     let prefecture_codes: Vec<String> = rows.prefectures.iter().map(|p| p.code.clone()).collect();
     for chunk in rows.prefectures.chunks(CHUNK) {

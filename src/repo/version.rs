@@ -19,6 +19,22 @@ pub async fn current(db: &impl ConnectionTrait) -> AppResult<i64> {
     })
 }
 
+/// Takes the import lock: call first in every import's transaction, so that imports run one
+/// after another. On PostgreSQL the version row is locked until the transaction ends (a
+/// second import waits, then sees the first's rows); SQLite allows one writer at a time by
+/// itself, and a second waits for the first's commit on its busy timeout.
+pub async fn lock_for_import(db: &impl ConnectionTrait) -> AppResult<()> {
+    let backend = db.get_database_backend();
+    if backend == sea_orm::DatabaseBackend::Postgres {
+        db.execute(Statement::from_string(
+            backend,
+            "SELECT version FROM dataset_version WHERE id = 1 FOR UPDATE",
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 /// Bumps the version; call inside the import's transaction.
 pub async fn bump(db: &impl ConnectionTrait) -> AppResult<()> {
     let backend = db.get_database_backend();

@@ -600,6 +600,7 @@ pub async fn import(
             .len(),
     };
     let txn = db.begin().await?;
+    repo::version::lock_for_import(&txn).await?;
     repo::survey::replace_answers(&txn, edition, answers).await?;
     repo::survey::set_provenance(&txn, &edition_row, "OFFICIAL_MICRODATA", OFFICIAL_NOTE).await?;
     repo::version::bump(&txn).await?;

@@ -77,6 +77,11 @@ pub async fn ensure_r5(db: &DatabaseConnection) -> AppResult<bool> {
     let answers = calibrate::generate(&catalogue, &respondents, calibrate::SEED)
         .map_err(|e| AppError::Internal(format!("calibration failed: {e}")))?;
     let txn = db.begin().await?;
+    repo::version::lock_for_import(&txn).await?;
+    // Another server sharing the database may have seeded while this one calibrated.
+    if repo::survey::edition(&txn, R5).await?.is_some() {
+        return Ok(false);
+    }
     repo::survey::insert_edition(&txn, &R5_INFO, "CALIBRATED_SYNTHETIC", SYNTHETIC_NOTE).await?;
     repo::survey::insert_catalogue(&txn, R5, &catalogue).await?;
     repo::survey::replace_answers(&txn, R5, answers).await?;

@@ -9,6 +9,8 @@ use crate::on_both_backends;
 on_both_backends!(map_page_and_graphiql_work_in_chromium);
 
 async fn map_page_and_graphiql_work_in_chromium(backend: Backend) {
+    crate::helpers::require_node("web", "playwright-core");
+    crate::helpers::require_program("/usr/bin/chromium", "chromium fonts-noto-cjk");
     let app = TestApp::spawn(backend).await;
     let root = env!("CARGO_MANIFEST_DIR");
     let artifacts = format!("{root}/test-artifacts/browser-{backend:?}").to_lowercase();

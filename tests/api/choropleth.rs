@@ -133,6 +133,7 @@ pub fn python_reference(input: &Value) -> Value {
         env!("CARGO_MANIFEST_DIR"),
         "/tests/reference/stats_reference.py"
     );
+    crate::helpers::require_python(&["mapclassify", "esda", "libpysal"]);
     let mut child = Command::new("python3")
         .arg(script)
         .stdin(Stdio::piped())
@@ -196,6 +197,7 @@ async fn breaks_agree_with_mapclassify(backend: Backend) {
 
 fn decode_with_topojson_client(topology: &Value) -> Value {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference");
+    crate::helpers::require_node("tests/reference", "topojson-client");
     let mut child = Command::new("node")
         .arg("topojson_decode.mjs")
         .current_dir(dir)

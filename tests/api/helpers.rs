@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use dx_atlas::cli::{DatabaseConfig, ServeConfig};
+use clap::Parser;
+use dx_atlas::cli::{Cli, Command, ServeConfig};
 use dx_atlas::import::{import_boundaries, ImportSources};
 use dx_atlas::startup::Application;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
@@ -185,21 +186,27 @@ pub async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempD
     }
 }
 
-/// The settings a test server runs with: the defaults of `dx-atlas serve`, port 0.
+/// The settings a test server runs with: the defaults of `dx-atlas serve` as its own
+/// command line parses them, on port 0 and with a quick reload.
 pub fn config(database_url: &str) -> ServeConfig {
-    ServeConfig {
-        database: DatabaseConfig {
-            database_url: database_url.to_owned(),
-        },
-        bind: "127.0.0.1:0".parse().expect("address"),
-        geodata: Some(geodata_dir()),
-        max_concurrency: 256,
-        request_timeout_secs: 30,
-        max_body_bytes: 64 * 1024,
-        cors_origins: Vec::new(),
-        cache_entries: 64,
-        cache_mb: 64,
-        reload_interval_ms: 200,
+    let geodata = geodata_dir();
+    let args = [
+        "dx-atlas",
+        "serve",
+        "--database-url",
+        database_url,
+        "--bind",
+        "127.0.0.1:0",
+        "--geodata",
+        geodata.to_str().expect("a UTF-8 path"),
+        "--reload-interval-ms",
+        "200",
+    ];
+    match Cli::try_parse_from(args).expect("the test settings parse") {
+        Cli {
+            command: Command::Serve(config),
+        } => config,
+        Cli { command } => panic!("not serve: {command:?}"),
     }
 }
 
@@ -278,4 +285,47 @@ pub fn first_error(body: &Value) -> (String, String) {
             .to_owned(),
         error["message"].as_str().unwrap_or_default().to_owned(),
     )
+}
+
+/// The one line a test fails with when a reference client it compares against is missing.
+fn missing(client: &str, how: &str) -> ! {
+    panic!("{client} is missing: `tests/run` installs it (or {how})");
+}
+
+/// Checks that `python3` can import each of `modules` (mapclassify, esda, schemathesis…).
+pub fn require_python(modules: &[&str]) {
+    let imports = modules.join(", ");
+    let found = std::process::Command::new("python3")
+        .args(["-c", &format!("import {imports}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        missing(
+            &format!("the Python package(s) {imports}"),
+            "pip install -r tests/reference/requirements.txt",
+        );
+    }
+}
+
+/// Checks that `node` runs and that `package` is installed in the project folder `dir`
+/// (`tests/reference` or `web`).
+pub fn require_node(dir: &str, package: &str) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let node = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !node || !root.join(dir).join("node_modules").join(package).is_dir() {
+        missing(
+            &format!("Node.js with {package}"),
+            &format!("apt-get install nodejs npm && (cd {dir} && npm ci)"),
+        );
+    }
+}
+
+/// Checks that a program the tests drive exists at `path` (Chromium for the browser checks).
+pub fn require_program(path: &str, package: &str) {
+    if !Path::new(path).is_file() {
+        missing(path, &format!("apt-get install {package}"));
+    }
 }

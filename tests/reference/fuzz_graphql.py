@@ -7,7 +7,11 @@ but what a server error means for DX Atlas: an HTTP status of 500 or more, a bod
 JSON, or an error without a client-side code (every refusal of bad input carries one, such as
 BAD_USER_INPUT or GRAPHQL_VALIDATION_FAILED; INTERNAL_SERVER_ERROR is a fault of ours).
 
-Usage: fuzz_graphql.py GRAPHQL_URL SECONDS
+The run is bounded by count, not by time, so that a busy machine makes it slower but never
+different: a fixed seed, a fixed number of cases per field, one worker, and a per-request
+timeout far above the slowest answer the limits allow (a timeout fails the run).
+
+Usage: fuzz_graphql.py GRAPHQL_URL CASES_PER_FIELD
 """
 
 import json
@@ -32,17 +36,19 @@ def no_server_error(ctx, response, case):
 
 
 if __name__ == "__main__":
-    url, seconds = sys.argv[1], sys.argv[2]
+    url, cases = sys.argv[1], sys.argv[2]
     cli.main(
         args=[
             "run",
             url,
             "--checks",
             "no_server_error",
-            "--max-time",
-            seconds,
+            "--max-examples",
+            cases,
+            "--request-timeout",
+            "20",
             "--workers",
-            "2",
+            "1",
             "--seed",
             "20230401",
             "--generation-database",

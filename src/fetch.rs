@@ -1,0 +1,421 @@
+//! The data files DX Atlas reads, as its manifest (`geodata/manifest.toml`, compiled in)
+//! lists them: where they are looked for, and their download from the public source, each
+//! checked against the manifest's sha256 before it is used.
+//!
+//! Files are looked for in the folder given with `--geodata`, or else in `geodata/` and then
+//! `../shared/geodata`; downloads go to the given folder or `geodata/`.
+
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+/// The manifest as committed.
+const MANIFEST: &str = include_str!("../geodata/manifest.toml");
+
+/// The folder downloads go to when none is given.
+pub const DEFAULT_FOLDER: &str = "geodata";
+/// The folder of a checkout's shared data, read when present.
+pub const SHARED_FOLDER: &str = "../shared/geodata";
+
+/// Largest file a download may bring: the largest listed is under 2 MB.
+const MAX_DOWNLOAD_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The manifest: where the files come from and what each must hash to.
+#[derive(Debug, Deserialize)]
+pub struct Manifest {
+    /// The source of the files.
+    pub source: String,
+    /// Their terms.
+    pub licence: String,
+    /// The credit line their terms require.
+    pub credit: String,
+    /// The files.
+    pub file: Vec<DataFile>,
+}
+
+/// One file of the manifest.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DataFile {
+    /// Its name in the data folder.
+    pub name: String,
+    /// Its SHA-256, lower-case hex.
+    pub sha256: String,
+    /// The public download location.
+    pub url: String,
+    /// What it holds.
+    pub what: String,
+}
+
+/// A file that could not be had.
+#[derive(Debug)]
+pub struct Missing {
+    /// The file's name.
+    pub name: String,
+    /// Where it would be downloaded from.
+    pub url: String,
+    /// Why the download failed, when one was tried.
+    pub reason: Option<String>,
+}
+
+/// Why the data files are not all there.
+#[derive(Debug, Error)]
+pub enum FetchError {
+    /// The compiled-in manifest does not parse.
+    #[error("geodata/manifest.toml: {0}")]
+    Manifest(#[from] toml::de::Error),
+    /// A file is there but is not the published one.
+    #[error("{}: sha256 is {found}, the manifest says {expected}; delete it (or put the published file there) and run `dx-atlas fetch`", path.display())]
+    Altered {
+        /// The file.
+        path: PathBuf,
+        /// What it hashes to.
+        found: String,
+        /// What the manifest says.
+        expected: String,
+    },
+    /// A file or folder could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Files that are nowhere and could not be downloaded.
+    #[error("{}", missing_message(.files, .folders, .target))]
+    Missing {
+        /// The files.
+        files: Vec<Missing>,
+        /// The folders looked in.
+        folders: Vec<PathBuf>,
+        /// The folder a download would have written to.
+        target: PathBuf,
+    },
+}
+
+fn missing_message(files: &[Missing], folders: &[PathBuf], target: &Path) -> String {
+    let mut text = format!(
+        "{} data file(s) missing, looked for in {}:",
+        files.len(),
+        folders
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for file in files {
+        text.push_str(&format!("\n  {}  from {}", file.name, file.url));
+        if let Some(reason) = &file.reason {
+            text.push_str(&format!("\n      download failed: {reason}"));
+        }
+    }
+    text.push_str(&format!(
+        "\nDownload them (or copy them) into {}, or name their folder with --geodata / DX_ATLAS_GEODATA.",
+        target.display()
+    ));
+    text
+}
+
+/// The manifest compiled into the binary.
+pub fn manifest() -> Result<Manifest, FetchError> {
+    Ok(toml::from_str(MANIFEST)?)
+}
+
+/// Where files are looked for and where downloads go.
+#[derive(Debug, Clone)]
+pub struct DataFolders {
+    /// Folders looked in, in order.
+    pub search: Vec<PathBuf>,
+    /// The folder downloads are written to.
+    pub target: PathBuf,
+}
+
+impl DataFolders {
+    /// The folder given, or `geodata/` then `../shared/geodata`.
+    pub fn new(given: Option<&Path>) -> Self {
+        match given {
+            Some(folder) => Self {
+                search: vec![folder.to_owned()],
+                target: folder.to_owned(),
+            },
+            None => Self {
+                search: vec![PathBuf::from(DEFAULT_FOLDER), PathBuf::from(SHARED_FOLDER)],
+                target: PathBuf::from(DEFAULT_FOLDER),
+            },
+        }
+    }
+}
+
+/// What happened to each file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Already there, with the right hash.
+    Present(PathBuf),
+    /// Downloaded to this path, with the right hash.
+    Downloaded(PathBuf),
+}
+
+/// What `fetch` did.
+#[derive(Debug, Default)]
+pub struct FetchReport {
+    /// Each file with its outcome.
+    pub files: Vec<(String, Outcome)>,
+}
+
+impl FetchReport {
+    /// Where the file named `name` is.
+    pub fn path(&self, name: &str) -> Result<PathBuf, FetchError> {
+        self.files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, Outcome::Present(p) | Outcome::Downloaded(p))| p.clone())
+            .ok_or_else(|| FetchError::Missing {
+                files: vec![Missing {
+                    name: name.to_owned(),
+                    url: String::new(),
+                    reason: Some("not in the manifest".to_owned()),
+                }],
+                folders: Vec::new(),
+                target: PathBuf::from(DEFAULT_FOLDER),
+            })
+    }
+
+    /// Whether anything was written.
+    pub fn changed(&self) -> bool {
+        self.files
+            .iter()
+            .any(|(_, o)| matches!(o, Outcome::Downloaded(_)))
+    }
+}
+
+impl fmt::Display for FetchReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (name, outcome) in &self.files {
+            match outcome {
+                Outcome::Present(p) => writeln!(f, "ok          {name} ({})", p.display())?,
+                Outcome::Downloaded(p) => writeln!(f, "downloaded  {name} ({})", p.display())?,
+            }
+        }
+        if self.changed() {
+            write!(f, "every file is present and matches the manifest")
+        } else {
+            write!(
+                f,
+                "nothing was changed: every file was present and matches the manifest"
+            )
+        }
+    }
+}
+
+/// Options of a fetch.
+#[derive(Debug, Clone, Default)]
+pub struct FetchOptions {
+    /// The folder given with `--geodata`.
+    pub folder: Option<PathBuf>,
+    /// Download from `{mirror}/{name}` instead of each file's own URL.
+    pub mirror: Option<String>,
+    /// Only these files (all of the manifest when `None`).
+    pub only: Option<Vec<String>>,
+}
+
+/// Makes sure every file wanted is present and unaltered, downloading what is missing.
+/// Progress goes to standard error, a line per file.
+pub async fn fetch(options: &FetchOptions) -> Result<FetchReport, FetchError> {
+    let manifest = manifest()?;
+    let folders = DataFolders::new(options.folder.as_deref());
+    let wanted = manifest.file.iter().filter(|f| {
+        options
+            .only
+            .as_ref()
+            .is_none_or(|only| only.contains(&f.name))
+    });
+    let mut report = FetchReport::default();
+    let mut missing = Vec::new();
+    let client = reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(std::time::Duration::from_secs(300))
+        .build()
+        .map_err(|e| FetchError::Io {
+            path: folders.target.clone(),
+            source: std::io::Error::other(e),
+        })?;
+    for file in wanted {
+        if let Some(path) = find(file, &folders)? {
+            report
+                .files
+                .push((file.name.clone(), Outcome::Present(path)));
+            continue;
+        }
+        let url = options.mirror.as_ref().map_or_else(
+            || file.url.clone(),
+            |m| format!("{}/{}", m.trim_end_matches('/'), file.name),
+        );
+        match download(&client, file, &url, &folders.target).await {
+            Ok(path) => report
+                .files
+                .push((file.name.clone(), Outcome::Downloaded(path))),
+            Err(Failure::Fatal(e)) => return Err(e),
+            Err(Failure::Unreachable(reason)) => missing.push(Missing {
+                name: file.name.clone(),
+                url,
+                reason: Some(reason),
+            }),
+        }
+    }
+    if missing.is_empty() {
+        Ok(report)
+    } else {
+        Err(FetchError::Missing {
+            files: missing,
+            folders: folders.search,
+            target: folders.target,
+        })
+    }
+}
+
+/// The file in the first folder that has it, checked against its hash.
+fn find(file: &DataFile, folders: &DataFolders) -> Result<Option<PathBuf>, FetchError> {
+    for folder in &folders.search {
+        let path = folder.join(&file.name);
+        if !path.is_file() {
+            continue;
+        }
+        let bytes = std::fs::read(&path).map_err(|source| FetchError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let found = hex_sha256(&bytes);
+        if found != file.sha256 {
+            return Err(FetchError::Altered {
+                path,
+                found,
+                expected: file.sha256.clone(),
+            });
+        }
+        return Ok(Some(path));
+    }
+    Ok(None)
+}
+
+/// Lower-case hex SHA-256.
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+enum Failure {
+    /// Nothing could be had from the source: the file is missing.
+    Unreachable(String),
+    /// Something was had but is wrong, or could not be written.
+    Fatal(FetchError),
+}
+
+/// Downloads one file into `target`, through a `.part` file renamed once its hash is right,
+/// so that an interrupted or altered download leaves nothing behind.
+async fn download(
+    client: &reqwest::Client,
+    file: &DataFile,
+    url: &str,
+    target: &Path,
+) -> Result<PathBuf, Failure> {
+    eprintln!("downloading {} from {url}", file.name);
+    let bytes = get(client, url).await.map_err(Failure::Unreachable)?;
+    let found = hex_sha256(&bytes);
+    let path = target.join(&file.name);
+    if found != file.sha256 {
+        return Err(Failure::Fatal(FetchError::Altered {
+            path: PathBuf::from(url),
+            found,
+            expected: file.sha256.clone(),
+        }));
+    }
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| Failure::Fatal(FetchError::Io { path, source })
+    };
+    std::fs::create_dir_all(target).map_err(io(target))?;
+    let part = target.join(format!("{}.part", file.name));
+    std::fs::File::create(&part)
+        .and_then(|mut f| f.write_all(&bytes).and_then(|()| f.sync_all()))
+        .map_err(io(&part))?;
+    std::fs::rename(&part, &path).map_err(io(&path))?;
+    #[allow(clippy::cast_precision_loss)] // a size shown in MB
+    let mb = bytes.len() as f64 / 1e6;
+    eprintln!(
+        "  {mb:.1} MB, sha256 matches the manifest: {}",
+        path.display()
+    );
+    Ok(path)
+}
+
+/// The body at `url`, at most [`MAX_DOWNLOAD_BYTES`].
+async fn get(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, String> {
+    let mut response = client
+        .get(url)
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| describe(&e))?;
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| describe(&e))? {
+        body.extend_from_slice(&chunk);
+        if body.len() as u64 > MAX_DOWNLOAD_BYTES {
+            return Err(format!(
+                "larger than {} MB; not the published file",
+                MAX_DOWNLOAD_BYTES >> 20
+            ));
+        }
+    }
+    Ok(body)
+}
+
+/// reqwest's error with its causes, which say what actually failed (DNS, refused, TLS).
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = std::error::Error::source(error);
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_manifest_lists_the_boundary_files_with_their_hashes() {
+        let manifest = manifest().unwrap_or_else(|e| panic!("{e}"));
+        let names: Vec<&str> = manifest.file.iter().map(|f| f.name.as_str()).collect();
+        assert!(names.contains(&crate::import::MUNICIPALITIES_FILE));
+        assert!(names.contains(&crate::import::PREFECTURES_FILE));
+        for file in &manifest.file {
+            assert_eq!(file.sha256.len(), 64, "{}", file.name);
+            assert!(file.url.starts_with("https://"), "{}", file.url);
+        }
+    }
+
+    #[test]
+    fn the_missing_message_names_each_file_its_url_and_the_folders() {
+        let text = missing_message(
+            &[Missing {
+                name: "a.topojson".into(),
+                url: "https://example.org/a.json".into(),
+                reason: Some("connection refused".into()),
+            }],
+            &[PathBuf::from("geodata"), PathBuf::from("../shared/geodata")],
+            Path::new("geodata"),
+        );
+        assert!(text.contains("a.topojson  from https://example.org/a.json"));
+        assert!(text.contains("geodata, ../shared/geodata"));
+        assert!(text.contains("connection refused"));
+        assert!(text.contains("--geodata"));
+    }
+}
