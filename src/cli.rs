@@ -48,8 +48,11 @@ pub enum Command {
     /// Import boundary files into the database, all or nothing, and print a report.
     Import(ImportConfig),
     /// Import the ministry's per-authority answers (CSV or XLSX) into an edition, all or
-    /// nothing; the edition's provenance becomes OFFICIAL_MICRODATA.
+    /// nothing; every answer's source becomes the ministry's 個別データ (OFFICIAL).
     ImportSurvey(ImportSurveyConfig),
+    /// Import the Digital Agency's dashboard table (its folder of CSVs): official answers
+    /// for the indicators it gives, synthetic ones drawn anew around them, all or nothing.
+    ImportDashboard(ImportDashboardConfig),
     /// Write an edition's answers as long-format CSV (respondent, indicator, value) to stdout.
     ExportSurvey(ExportSurveyConfig),
     /// Print the GraphQL schema (SDL), as committed in schema.graphql.
@@ -164,6 +167,20 @@ pub struct ImportSurveyConfig {
     pub mapping: Option<PathBuf>,
     /// The CSV (UTF-8) or XLSX file.
     pub file: PathBuf,
+}
+
+/// Settings of `dx-atlas import-dashboard`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportDashboardConfig {
+    /// Database settings.
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// The edition the answers belong to.
+    #[arg(long, default_value = "R5")]
+    pub edition: String,
+    /// The folder holding the dashboard's CSVs (default: data/dashboard, then
+    /// ../shared/data/dashboard).
+    pub folder: Option<PathBuf>,
 }
 
 /// Settings of `dx-atlas export-survey`.

@@ -1,9 +1,12 @@
-//! The data files DX Atlas reads, as its manifest (`geodata/manifest.toml`, compiled in)
-//! lists them: where they are looked for, and their download from the public source, each
-//! checked against the manifest's sha256 before it is used.
+//! The data files DX Atlas reads, as its manifests list them (`geodata/manifest.toml` for the
+//! boundaries, `data/manifest.toml` for the dashboard table; both compiled in): where they are
+//! looked for, and their download from the public source, each checked against the
+//! manifest's sha256 before it is used.
 //!
-//! Files are looked for in the folder given with `--geodata`, or else in `geodata/` and then
-//! `../shared/geodata`; downloads go to the given folder or `geodata/`.
+//! Boundaries are looked for in the folder given with `--geodata`, or else in `geodata/` and
+//! then `../shared/geodata`, and downloaded to the given folder or `geodata/`. The dashboard
+//! table is looked for in `data/dashboard/`, then `../shared/data/dashboard/`, and downloaded
+//! to `data/dashboard/`.
 
 use std::fmt;
 use std::io::Write;
@@ -13,8 +16,10 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-/// The manifest as committed.
+/// The boundaries' manifest as committed.
 const MANIFEST: &str = include_str!("../geodata/manifest.toml");
+/// The other data sets' manifest as committed.
+const DATA_MANIFEST: &str = include_str!("../data/manifest.toml");
 
 /// The folder downloads go to when none is given.
 pub const DEFAULT_FOLDER: &str = "geodata";
@@ -33,6 +38,8 @@ pub struct Manifest {
     pub licence: String,
     /// The credit line their terms require.
     pub credit: String,
+    /// The data set's folder below `data/` (absent for the boundaries).
+    pub folder: Option<String>,
     /// The files.
     pub file: Vec<DataFile>,
 }
@@ -59,6 +66,10 @@ pub struct Missing {
     pub url: String,
     /// Why the download failed, when one was tried.
     pub reason: Option<String>,
+    /// The folders it was looked for in.
+    pub folders: Vec<PathBuf>,
+    /// The folder a download writes it to.
+    pub target: PathBuf,
 }
 
 /// Why the data files are not all there.
@@ -86,43 +97,46 @@ pub enum FetchError {
         source: std::io::Error,
     },
     /// Files that are nowhere and could not be downloaded.
-    #[error("{}", missing_message(.files, .folders, .target))]
-    Missing {
-        /// The files.
-        files: Vec<Missing>,
-        /// The folders looked in.
-        folders: Vec<PathBuf>,
-        /// The folder a download would have written to.
-        target: PathBuf,
-    },
+    #[error("{}", missing_message(.0))]
+    Missing(Vec<Missing>),
 }
 
-fn missing_message(files: &[Missing], folders: &[PathBuf], target: &Path) -> String {
-    let mut text = format!(
-        "{} data file(s) missing, looked for in {}:",
-        files.len(),
-        folders
-            .iter()
-            .map(|f| f.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+fn shown(folders: &[PathBuf]) -> String {
+    folders
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn missing_message(files: &[Missing]) -> String {
+    let mut text = format!("{} data file(s) missing:", files.len());
     for file in files {
-        text.push_str(&format!("\n  {}  from {}", file.name, file.url));
+        text.push_str(&format!(
+            "\n  {}  from {}\n      looked for in {}; downloads go to {}",
+            file.name,
+            file.url,
+            shown(&file.folders),
+            file.target.display()
+        ));
         if let Some(reason) = &file.reason {
             text.push_str(&format!("\n      download failed: {reason}"));
         }
     }
-    text.push_str(&format!(
-        "\nDownload them (or copy them) into {}, or name their folder with --geodata / DX_ATLAS_GEODATA.",
-        target.display()
-    ));
+    text.push_str(
+        "\nDownload them (or copy them) into one of those folders, or name the boundaries' folder with --geodata / DX_ATLAS_GEODATA.",
+    );
     text
 }
 
-/// The manifest compiled into the binary.
+/// The boundaries' manifest compiled into the binary.
 pub fn manifest() -> Result<Manifest, FetchError> {
     Ok(toml::from_str(MANIFEST)?)
+}
+
+/// The other data sets' manifest compiled into the binary.
+pub fn data_manifest() -> Result<Manifest, FetchError> {
+    Ok(toml::from_str(DATA_MANIFEST)?)
 }
 
 /// Where files are looked for and where downloads go.
@@ -135,6 +149,15 @@ pub struct DataFolders {
 }
 
 impl DataFolders {
+    /// The folders of a data set below `data/`: `data/NAME`, then `../shared/data/NAME`.
+    pub fn data_set(name: &str) -> Self {
+        let own = Path::new("data").join(name);
+        Self {
+            search: vec![own.clone(), Path::new("../shared/data").join(name)],
+            target: own,
+        }
+    }
+
     /// The folder given, or `geodata/` then `../shared/geodata`.
     pub fn new(given: Option<&Path>) -> Self {
         match given {
@@ -173,14 +196,14 @@ impl FetchReport {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, Outcome::Present(p) | Outcome::Downloaded(p))| p.clone())
-            .ok_or_else(|| FetchError::Missing {
-                files: vec![Missing {
+            .ok_or_else(|| {
+                FetchError::Missing(vec![Missing {
                     name: name.to_owned(),
                     url: String::new(),
                     reason: Some("not in the manifest".to_owned()),
-                }],
-                folders: Vec::new(),
-                target: PathBuf::from(DEFAULT_FOLDER),
+                    folders: Vec::new(),
+                    target: PathBuf::from(DEFAULT_FOLDER),
+                }])
             })
     }
 
@@ -222,58 +245,104 @@ pub struct FetchOptions {
     pub only: Option<Vec<String>>,
 }
 
-/// Makes sure every file wanted is present and unaltered, downloading what is missing.
-/// Progress goes to standard error, a line per file.
+/// Makes sure every boundary file wanted is present and unaltered, downloading what is
+/// missing. Progress goes to standard error, a line per file.
 pub async fn fetch(options: &FetchOptions) -> Result<FetchReport, FetchError> {
-    let manifest = manifest()?;
-    let folders = DataFolders::new(options.folder.as_deref());
-    let wanted = manifest.file.iter().filter(|f| {
-        options
-            .only
-            .as_ref()
-            .is_none_or(|only| only.contains(&f.name))
-    });
-    let mut report = FetchReport::default();
-    let mut missing = Vec::new();
-    let client = reqwest::Client::builder()
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .timeout(std::time::Duration::from_secs(300))
-        .build()
-        .map_err(|e| FetchError::Io {
-            path: folders.target.clone(),
-            source: std::io::Error::other(e),
-        })?;
-    for file in wanted {
-        if let Some(path) = find(file, &folders)? {
-            report
-                .files
-                .push((file.name.clone(), Outcome::Present(path)));
-            continue;
-        }
-        let url = options.mirror.as_ref().map_or_else(
-            || file.url.clone(),
-            |m| format!("{}/{}", m.trim_end_matches('/'), file.name),
-        );
-        match download(&client, file, &url, &folders.target).await {
-            Ok(path) => report
-                .files
-                .push((file.name.clone(), Outcome::Downloaded(path))),
-            Err(Failure::Fatal(e)) => return Err(e),
-            Err(Failure::Unreachable(reason)) => missing.push(Missing {
-                name: file.name.clone(),
-                url,
-                reason: Some(reason),
-            }),
-        }
-    }
-    if missing.is_empty() {
-        Ok(report)
-    } else {
-        Err(FetchError::Missing {
-            files: missing,
-            folders: folders.search,
-            target: folders.target,
+    let mut run = Run::new(options)?;
+    run.set(&manifest()?, &DataFolders::new(options.folder.as_deref()))
+        .await?;
+    run.finish()
+}
+
+/// Makes sure the dashboard table's files are present and unaltered, downloading what is
+/// missing.
+pub async fn fetch_dashboard(options: &FetchOptions) -> Result<FetchReport, FetchError> {
+    let mut run = Run::new(options)?;
+    let manifest = data_manifest()?;
+    let folders = DataFolders::data_set(manifest.folder.as_deref().unwrap_or("dashboard"));
+    run.set(&manifest, &folders).await?;
+    run.finish()
+}
+
+/// Both: every file of both manifests.
+pub async fn fetch_everything(options: &FetchOptions) -> Result<FetchReport, FetchError> {
+    let mut run = Run::new(options)?;
+    run.set(&manifest()?, &DataFolders::new(options.folder.as_deref()))
+        .await?;
+    let manifest = data_manifest()?;
+    let folders = DataFolders::data_set(manifest.folder.as_deref().unwrap_or("dashboard"));
+    run.set(&manifest, &folders).await?;
+    run.finish()
+}
+
+/// One fetch: its client, what it found, what is missing.
+struct Run<'a> {
+    options: &'a FetchOptions,
+    client: reqwest::Client,
+    report: FetchReport,
+    missing: Vec<Missing>,
+}
+
+impl<'a> Run<'a> {
+    fn new(options: &'a FetchOptions) -> Result<Self, FetchError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .timeout(std::time::Duration::from_secs(300))
+            .build()
+            .map_err(|e| FetchError::Io {
+                path: PathBuf::from(DEFAULT_FOLDER),
+                source: std::io::Error::other(e),
+            })?;
+        Ok(Self {
+            options,
+            client,
+            report: FetchReport::default(),
+            missing: Vec::new(),
         })
+    }
+
+    /// The files of one manifest wanted, found in `folders` or downloaded.
+    async fn set(&mut self, manifest: &Manifest, folders: &DataFolders) -> Result<(), FetchError> {
+        let only = self.options.only.as_ref();
+        for file in manifest
+            .file
+            .iter()
+            .filter(|f| only.is_none_or(|only| only.contains(&f.name)))
+        {
+            if let Some(path) = find(file, folders)? {
+                self.report
+                    .files
+                    .push((file.name.clone(), Outcome::Present(path)));
+                continue;
+            }
+            let url = self.options.mirror.as_ref().map_or_else(
+                || file.url.clone(),
+                |m| format!("{}/{}", m.trim_end_matches('/'), file.name),
+            );
+            match download(&self.client, file, &url, &folders.target).await {
+                Ok(path) => self
+                    .report
+                    .files
+                    .push((file.name.clone(), Outcome::Downloaded(path))),
+                Err(Failure::Fatal(e)) => return Err(e),
+                Err(Failure::Unreachable(reason)) => self.missing.push(Missing {
+                    name: file.name.clone(),
+                    url,
+                    reason: Some(reason),
+                    folders: folders.search.clone(),
+                    target: folders.target.clone(),
+                }),
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<FetchReport, FetchError> {
+        if self.missing.is_empty() {
+            Ok(self.report)
+        } else {
+            Err(FetchError::Missing(self.missing))
+        }
     }
 }
 
@@ -404,18 +473,25 @@ mod tests {
 
     #[test]
     fn the_missing_message_names_each_file_its_url_and_the_folders() {
-        let text = missing_message(
-            &[Missing {
-                name: "a.topojson".into(),
-                url: "https://example.org/a.json".into(),
-                reason: Some("connection refused".into()),
-            }],
-            &[PathBuf::from("geodata"), PathBuf::from("../shared/geodata")],
-            Path::new("geodata"),
-        );
+        let text = missing_message(&[Missing {
+            name: "a.topojson".into(),
+            url: "https://example.org/a.json".into(),
+            reason: Some("connection refused".into()),
+            folders: vec![PathBuf::from("geodata"), PathBuf::from("../shared/geodata")],
+            target: PathBuf::from("geodata"),
+        }]);
         assert!(text.contains("a.topojson  from https://example.org/a.json"));
         assert!(text.contains("geodata, ../shared/geodata"));
         assert!(text.contains("connection refused"));
         assert!(text.contains("--geodata"));
+    }
+
+    #[test]
+    fn the_data_manifest_lists_the_dashboard_files() {
+        let manifest = data_manifest().unwrap_or_else(|e| panic!("{e}"));
+        let names: Vec<&str> = manifest.file.iter().map(|f| f.name.as_str()).collect();
+        assert!(names.contains(&crate::survey::dashboard::MUNICIPAL_FILE));
+        assert!(names.contains(&crate::survey::dashboard::PREFECTURAL_FILE));
+        assert_eq!(manifest.folder.as_deref(), Some("dashboard"));
     }
 }

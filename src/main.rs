@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use dx_atlas::cli::{Cli, Command, ExportSurveyConfig, ImportConfig, ImportSurveyConfig};
 use dx_atlas::error::{AppError, AppResult};
-use dx_atlas::survey::microdata;
+use dx_atlas::survey::{dashboard, microdata};
 use dx_atlas::{db, fetch, graphql, import, startup::Application, telemetry};
 
 // mimalloc rather than the system allocator, and without transparent huge pages: glibc's
@@ -40,7 +40,7 @@ async fn run(cli: Cli) -> AppResult<()> {
                 .map_err(|e| AppError::Internal(format!("serving: {e}")))
         }
         Command::Fetch(config) => {
-            let report = fetch::fetch(&fetch::FetchOptions {
+            let report = fetch::fetch_everything(&fetch::FetchOptions {
                 folder: config.geodata,
                 mirror: config.mirror,
                 only: None,
@@ -51,6 +51,12 @@ async fn run(cli: Cli) -> AppResult<()> {
         }
         Command::Import(config) => run_import(config).await,
         Command::ImportSurvey(config) => import_survey(config).await,
+        Command::ImportDashboard(config) => {
+            let db = connect(&config.database.database_url).await?;
+            let report = dashboard::import(&db, &config.edition, config.folder.as_deref()).await?;
+            println!("{report}");
+            Ok(())
+        }
         Command::ExportSurvey(config) => export_survey(config).await,
         Command::Schema => {
             print!("{}", graphql::sdl());
@@ -91,7 +97,7 @@ async fn import_survey(config: ImportSurveyConfig) -> AppResult<()> {
     )
     .await?;
     println!(
-        "imported {} answer rows ({} respondents, {} indicators) into edition {}; provenance is now OFFICIAL_MICRODATA",
+        "imported {} answer rows ({} respondents, {} indicators) into edition {}; every answer is now OFFICIAL",
         report.rows, report.respondents, report.indicators, report.edition
     );
     Ok(())

@@ -16,6 +16,25 @@ use crate::import::{import_boundaries, ImportSources, MUNICIPALITIES_FILE, PREFE
 use crate::readmodel::ReadModel;
 use crate::{db, repo, survey};
 
+/// On a new database, the dashboard table's official answers, its files found or downloaded;
+/// without them the service runs on synthetic answers, and says so.
+async fn import_official_answers(db: &DatabaseConnection, config: &ServeConfig) -> AppResult<()> {
+    let options = fetch::FetchOptions {
+        folder: None,
+        mirror: config.mirror.clone(),
+        only: None,
+    };
+    if let Err(e) = fetch::fetch_dashboard(&options).await {
+        tracing::warn!(
+            "every per-authority value is calibrated synthetic: the Digital Agency's dashboard table is not here\n{e}"
+        );
+        return Ok(());
+    }
+    let report = survey::dashboard::import(db, survey::seed::R5, None).await?;
+    tracing::info!("imported the dashboard table\n{report}");
+    Ok(())
+}
+
 /// A server that is ready to run: database migrated and loaded, port bound.
 pub struct Application {
     listener: TcpListener,
@@ -39,7 +58,8 @@ impl Application {
         }
         let db = db::connect(&config.database.database_url).await?;
         db::migrate(&db).await?;
-        if repo::areas::is_empty(&db).await? {
+        let empty = repo::areas::is_empty(&db).await?;
+        if empty {
             let fetched = fetch::fetch(&fetch::FetchOptions {
                 folder: config.geodata.clone(),
                 mirror: config.mirror.clone(),
@@ -56,6 +76,9 @@ impl Application {
         }
         if survey::seed::ensure_r5(&db).await? {
             tracing::info!("seeded survey edition R5 with calibrated synthetic answers");
+        }
+        if empty {
+            import_official_answers(&db, config).await?;
         }
         let model = ReadModel::load(
             db.clone(),

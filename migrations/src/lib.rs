@@ -17,6 +17,8 @@ mod m20240401_000010_create_online_procedure;
 mod m20240401_000011_create_national_figure;
 mod m20240401_000012_create_dataset_version;
 mod m20261201_000013_unique_answer;
+mod m20261201_000014_create_source;
+mod m20261201_000015_answer_source;
 
 /// Runs the migrations in name order.
 pub struct Migrator;
@@ -38,6 +40,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20240401_000011_create_national_figure::Migration),
             Box::new(m20240401_000012_create_dataset_version::Migration),
             Box::new(m20261201_000013_unique_answer::Migration),
+            Box::new(m20261201_000014_create_source::Migration),
+            Box::new(m20261201_000015_answer_source::Migration),
         ]
     }
 }

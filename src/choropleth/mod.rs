@@ -5,7 +5,7 @@
 pub mod autocorrelation;
 pub mod render;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sea_orm::ConnectionTrait;
 
@@ -19,6 +19,7 @@ use crate::stats::classify::{self, Method};
 use crate::stats::palette;
 use crate::survey::aggregate;
 use crate::survey::catalogue::Subject;
+use crate::survey::source::Provenance;
 
 /// Whose areas the map shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -207,6 +208,8 @@ pub struct MapArea {
     pub name: String,
     /// Value.
     pub value: MapValue,
+    /// Where the value comes from; `None` for a missing one.
+    pub provenance: Option<Provenance>,
     /// Class index; `None` for missing.
     pub class: Option<usize>,
     /// Colour.
@@ -271,33 +274,52 @@ pub struct Choropleth {
     pub missing: LegendClass,
     /// Statistics.
     pub statistics: Statistics,
+    /// Codes of the sources its values come from.
+    pub sources: Vec<&'static str>,
 }
 
 fn bad(message: String) -> AppError {
     AppError::BadInput(message)
 }
 
-/// Raw values per respondent code for one question and subject.
+/// One respondent's answer rows gathered: options chosen, the number, their provenance.
+type Gathered = (Vec<String>, Option<i64>, Option<Provenance>);
+
+/// Raw values per respondent code for one question and subject, each with its provenance.
 async fn own_values(
     db: &impl ConnectionTrait,
     edition: &str,
     question: &question::Model,
     subject: Subject,
     option: Option<&str>,
-) -> AppResult<HashMap<String, MapValue>> {
+    sources: &mut BTreeSet<&'static str>,
+) -> AppResult<HashMap<String, (MapValue, Provenance)>> {
     let asked = aggregate::asked_codes(db, edition, question, subject).await?;
-    let mut grouped: BTreeMap<String, (Vec<String>, Option<i64>)> = BTreeMap::new();
+    let mut grouped: BTreeMap<String, Gathered> = BTreeMap::new();
     for a in repo::survey::answers_to(db, edition, &question.code).await? {
         if !asked.contains(&a.respondent_code) {
             continue;
         }
+        let source = a
+            .source_code
+            .as_deref()
+            .ok_or_else(|| AppError::Internal(format!("answer {} has no source", a.id)))?;
+        let provenance =
+            Provenance::of_source(source).map_err(|e| AppError::Internal(e.to_string()))?;
+        if let Ok(info) = crate::survey::source::by_code(source) {
+            sources.insert(info.code);
+        }
         let entry = grouped.entry(a.respondent_code).or_default();
         entry.0.extend(a.option_code);
         entry.1 = entry.1.or(a.amount);
+        entry.2 = Some(entry.2.map_or(provenance, |p| p.with(provenance)));
     }
     Ok(grouped
         .into_iter()
-        .map(|(code, (options, amount))| {
+        .filter_map(|(code, (options, amount, provenance))| {
+            Some((code, (options, amount, provenance?)))
+        })
+        .map(|(code, (options, amount, provenance))| {
             let value = if question.kind == "COUNT" {
                 amount.map_or(MapValue::Missing, |n| MapValue::Number(n as f64))
             } else if let Some(option) = option {
@@ -314,7 +336,7 @@ async fn own_values(
                     .first()
                     .map_or(MapValue::Missing, |o| MapValue::Category(o.clone()))
             };
-            (code, value)
+            (code, (value, provenance))
         })
         .collect())
 }
@@ -361,54 +383,63 @@ pub async fn build(
         MapLevel::Municipality => &atlas.municipalities,
         MapLevel::Prefecture => &atlas.prefectures,
     };
-    let values: HashMap<String, MapValue> = match (request.level, request.prefecture_value) {
-        (MapLevel::Municipality, _) => {
-            own_values(
-                db,
-                &edition.code,
-                &indicator,
-                Subject::Municipality,
-                request.option.as_deref(),
-            )
-            .await?
-        }
-        (MapLevel::Prefecture, PrefectureValue::OwnAnswer) => {
-            own_values(
-                db,
-                &edition.code,
-                &indicator,
-                Subject::Prefecture,
-                request.option.as_deref(),
-            )
-            .await?
-        }
-        (MapLevel::Prefecture, PrefectureValue::MunicipalShare) => {
-            let municipal = own_values(
-                db,
-                &edition.code,
-                &indicator,
-                Subject::Municipality,
-                request.option.as_deref(),
-            )
-            .await?;
-            let mut by_prefecture: BTreeMap<String, (f64, usize)> = BTreeMap::new();
-            for (code, value) in municipal {
-                let x = match value {
-                    MapValue::Number(n) => n,
-                    MapValue::Category(c) if c == "yes" => 1.0,
-                    MapValue::Category(_) => 0.0,
-                    MapValue::Missing => continue,
-                };
-                let entry = by_prefecture.entry(code[..2].to_owned()).or_default();
-                entry.0 += x;
-                entry.1 += 1;
+    let mut sources = BTreeSet::new();
+    let values: HashMap<String, (MapValue, Provenance)> =
+        match (request.level, request.prefecture_value) {
+            (MapLevel::Municipality, _) => {
+                own_values(
+                    db,
+                    &edition.code,
+                    &indicator,
+                    Subject::Municipality,
+                    request.option.as_deref(),
+                    &mut sources,
+                )
+                .await?
             }
-            by_prefecture
-                .into_iter()
-                .map(|(p, (sum, n))| (p, MapValue::Number(sum / n as f64)))
-                .collect()
-        }
-    };
+            (MapLevel::Prefecture, PrefectureValue::OwnAnswer) => {
+                own_values(
+                    db,
+                    &edition.code,
+                    &indicator,
+                    Subject::Prefecture,
+                    request.option.as_deref(),
+                    &mut sources,
+                )
+                .await?
+            }
+            (MapLevel::Prefecture, PrefectureValue::MunicipalShare) => {
+                let municipal = own_values(
+                    db,
+                    &edition.code,
+                    &indicator,
+                    Subject::Municipality,
+                    request.option.as_deref(),
+                    &mut sources,
+                )
+                .await?;
+                let mut by_prefecture: BTreeMap<String, (f64, usize, Option<Provenance>)> =
+                    BTreeMap::new();
+                for (code, (value, provenance)) in municipal {
+                    let x = match value {
+                        MapValue::Number(n) => n,
+                        MapValue::Category(c) if c == "yes" => 1.0,
+                        MapValue::Category(_) => 0.0,
+                        MapValue::Missing => continue,
+                    };
+                    let entry = by_prefecture.entry(code[..2].to_owned()).or_default();
+                    entry.0 += x;
+                    entry.1 += 1;
+                    entry.2 = Some(entry.2.map_or(provenance, |p| p.with(provenance)));
+                }
+                by_prefecture
+                    .into_iter()
+                    .filter_map(|(p, (sum, n, provenance))| {
+                        Some((p, (MapValue::Number(sum / n as f64), provenance?)))
+                    })
+                    .collect()
+            }
+        };
 
     let wanted: Option<String> = request.prefecture.map(|p| p.to_string());
     let indices: Vec<usize> = (0..layer.areas.len())
@@ -427,7 +458,13 @@ pub async fn build(
                 index: i,
                 code: a.code.clone(),
                 name: a.name.clone(),
-                value: values.get(&a.code).cloned().unwrap_or(MapValue::Missing),
+                value: values
+                    .get(&a.code)
+                    .map_or(MapValue::Missing, |(v, _)| v.clone()),
+                provenance: values
+                    .get(&a.code)
+                    .filter(|(v, _)| *v != MapValue::Missing)
+                    .map(|(_, p)| *p),
                 class: None,
                 colour: palette::MISSING.to_owned(),
                 label: "no data".to_owned(),
@@ -586,6 +623,7 @@ pub async fn build(
         legend,
         missing,
         statistics,
+        sources: sources.into_iter().collect(),
     })
 }
 

@@ -16,6 +16,7 @@ use crate::spatial::geojson::{rounded_polygons, GeometryWriter, PolygonPositions
 use crate::spatial::simplify::Simplified;
 use crate::spatial::topojson::encode;
 use crate::spatial::CREDIT;
+use crate::survey::source::{self, Provenance};
 
 /// The query string that names the same choropleth on the download endpoints.
 pub fn query_string(r: &ChoroplethRequest) -> String {
@@ -112,6 +113,33 @@ fn class_json(c: &LegendClass) -> Value {
     })
 }
 
+/// The sources of a map's values, each with its kind, credit and the link to the original.
+fn sources_json(c: &Choropleth) -> Value {
+    Value::Array(
+        c.sources
+            .iter()
+            .filter_map(|code| source::by_code(code).ok())
+            .map(|s| {
+                json!({
+                    "code": s.code, "provenance": Provenance::from(s.kind).as_str(), "title": s.title,
+                    "publisher": s.publisher, "url": s.url, "credit": s.credit, "published": s.published,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Every credit line a map's terms require: the boundaries' and each source's.
+pub fn credits(c: &Choropleth) -> Vec<&'static str> {
+    std::iter::once(CREDIT)
+        .chain(
+            c.sources
+                .iter()
+                .filter_map(|code| source::by_code(code).ok()?.credit),
+        )
+        .collect()
+}
+
 /// Legend, statistics, indicator, edition and provenance, credit and links: the members every
 /// rendering carries beside its geometry.
 pub fn metadata(c: &Choropleth) -> Map<String, Value> {
@@ -145,6 +173,8 @@ pub fn metadata(c: &Choropleth) -> Map<String, Value> {
         }),
     );
     m.insert("credit".into(), json!(CREDIT));
+    m.insert("sources".into(), sources_json(c));
+    m.insert("credits".into(), json!(credits(c)));
     m.insert("downloads".into(), downloads(c));
     m
 }
@@ -164,7 +194,7 @@ struct Properties<'a>(&'a MapArea);
 impl Serialize for Properties<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let a = self.0;
-        let mut m = serializer.serialize_map(Some(5))?;
+        let mut m = serializer.serialize_map(Some(6))?;
         m.serialize_entry("code", &a.code)?;
         m.serialize_entry("name", &a.name)?;
         match &a.value {
@@ -172,6 +202,7 @@ impl Serialize for Properties<'_> {
             MapValue::Category(c) => m.serialize_entry("value", c)?,
             MapValue::Missing => m.serialize_entry("value", &())?,
         }
+        m.serialize_entry("provenance", &a.provenance.map(Provenance::as_str))?;
         m.serialize_entry("class", &a.class)?;
         m.serialize_entry("colour", &a.colour)?;
         m.end()
@@ -449,7 +480,9 @@ pub fn document_len(c: &Choropleth, atlas: &Atlas) -> serde_json::Result<usize> 
     Ok(counter.0)
 }
 
-/// The values as CSV: code, name, value, class, label, colour, provenance.
+/// The values as CSV: code, name, value, class, label, colour, each value's provenance
+/// (OFFICIAL, CALIBRATED_SYNTHETIC, or MIXED for a share of both; empty where missing) and the
+/// credit lines of the boundaries and of every source used.
 pub fn csv(c: &Choropleth) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
@@ -460,7 +493,10 @@ pub fn csv(c: &Choropleth) -> Result<Vec<u8>, csv::Error> {
         "label",
         "colour",
         "provenance",
+        "credit",
     ])?;
+    // A CSV has no place for metadata beside its rows: each row carries the credit lines.
+    let credit = credits(c).join(" ");
     for a in &c.areas {
         let value = match &a.value {
             MapValue::Number(n) => n.to_string(),
@@ -475,7 +511,8 @@ pub fn csv(c: &Choropleth) -> Result<Vec<u8>, csv::Error> {
             class.as_str(),
             a.label.as_str(),
             a.colour.as_str(),
-            c.edition.provenance.as_str(),
+            a.provenance.map_or("", Provenance::as_str),
+            credit.as_str(),
         ])?;
     }
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))

@@ -21,6 +21,10 @@ pub struct Model {
     pub option_code: Option<String>,
     /// Number given to a count question.
     pub amount: Option<i64>,
+    /// The source the answer comes from (see `survey::source`).
+    pub source_code: Option<String>,
+    /// The answer's own reference date, ISO 8601; null where its source does not state one.
+    pub reference_date: Option<String>,
 }
 
 /// No relations are navigated through the ORM.

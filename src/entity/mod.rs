@@ -9,5 +9,6 @@ pub mod prefecture;
 pub mod published_figure;
 pub mod question;
 pub mod question_option;
+pub mod source;
 pub mod survey_edition;
 pub mod survey_section;

@@ -16,7 +16,7 @@ pub struct Model {
     /// Where the survey and its summary come from.
     #[sea_orm(column_type = "Text")]
     pub source: String,
-    /// `OFFICIAL_MICRODATA` or `CALIBRATED_SYNTHETIC`.
+    /// `OFFICIAL`, `CALIBRATED_SYNTHETIC` or `MIXED` (`OFFICIAL_MICRODATA` in databases written before sources were records).
     pub provenance: String,
     /// What the provenance means for the per-authority values.
     #[sea_orm(column_type = "Text")]

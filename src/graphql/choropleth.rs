@@ -385,7 +385,7 @@ impl MapQuery {
                 mean: s.mean,
                 median: s.median,
             },
-            provenance: Provenance::parse(&built.edition.provenance),
+            provenance: super::survey::edition_provenance(&built.edition.provenance).gql()?,
             provenance_note: built.edition.provenance_note.clone(),
             credit: CREDIT.to_owned(),
             downloads: Downloads {
@@ -506,7 +506,8 @@ impl MapQuery {
         let g = result.global.clone();
         let islands = result.islands.iter().map(|o| code_of(*o)).collect();
         let n = result.observed.len() as i32;
-        let provenance = Provenance::parse(&result.values.edition.provenance);
+        let provenance =
+            super::survey::edition_provenance(&result.values.edition.provenance).gql()?;
         let map = ac::cluster_map(result);
         if ctx.look_ahead().field("clusterMap").exists() {
             charge_document(ctx, &map, &atlas)?;

@@ -5,12 +5,14 @@ use async_graphql::{Context, Enum, Object, Result, SimpleObject};
 use sea_orm::DatabaseConnection;
 
 use crate::entity::{
-    answer, published_figure, question, question_option, survey_edition, survey_section,
+    answer, published_figure, question, question_option, source as source_row, survey_edition,
+    survey_section,
 };
 use crate::error::{AppError, GraphqlResultExt};
 use crate::repo::survey::{self as repo, GroupBy as RepoGroupBy};
 use crate::survey::aggregate;
 use crate::survey::catalogue::Subject as DomainSubject;
+use crate::survey::source;
 
 fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
     ctx.data_unchecked::<DatabaseConnection>()
@@ -32,24 +34,31 @@ async fn resolve_indicator(db: &DatabaseConnection, code: &str) -> Result<questi
         .gql()
 }
 
-/// Where an edition's per-authority answers come from.
+/// Where per-authority answers come from: for one value its source's kind, for an edition or
+/// an aggregate the kinds of all the answers it holds.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "crate::survey::source::Provenance")]
 pub enum Provenance {
-    /// The ministry's own per-authority data (個別データ), imported.
-    OfficialMicrodata,
-    /// Synthetic answers calibrated to reproduce every published total: no individual value is official.
+    /// Published per-authority data (the dashboard table, the ministry's 個別データ).
+    Official,
+    /// Synthetic answers calibrated to reproduce every published total: not official.
     CalibratedSynthetic,
+    /// Both: each value says which it is.
+    Mixed,
 }
 
-impl Provenance {
-    /// Reads a stored provenance.
-    pub fn parse(text: &str) -> Self {
-        if text == "OFFICIAL_MICRODATA" {
-            Self::OfficialMicrodata
-        } else {
-            Self::CalibratedSynthetic
-        }
-    }
+/// A stored edition provenance, as GraphQL shows it.
+pub fn edition_provenance(text: &str) -> Result<Provenance, AppError> {
+    source::Provenance::parse(text)
+        .map(Into::into)
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// The provenance of one value of the source stored as `code`.
+pub fn value_provenance(code: &str) -> Result<Provenance, AppError> {
+    source::Provenance::of_source(code)
+        .map(Into::into)
+        .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// Prefectures or municipalities.
@@ -81,6 +90,60 @@ pub enum GroupBy {
     Kind,
 }
 
+/// A source of answers: who published it, where, under which terms, and the files read.
+pub struct SourceRecord(pub source_row::Model);
+
+#[Object(name = "Source")]
+impl SourceRecord {
+    /// Code, as every answer of it names it.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    /// OFFICIAL or CALIBRATED_SYNTHETIC.
+    async fn provenance(&self) -> Result<Provenance> {
+        value_provenance(&self.0.code).gql()
+    }
+    /// Title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// Publisher.
+    async fn publisher(&self) -> &str {
+        &self.0.publisher
+    }
+    /// Where the original is published.
+    async fn url(&self) -> Option<&str> {
+        self.0.url.as_deref()
+    }
+    /// The credit line its terms require.
+    async fn credit(&self) -> Option<&str> {
+        self.0.credit.as_deref()
+    }
+    /// Licence or terms.
+    async fn licence(&self) -> Option<&str> {
+        self.0.licence.as_deref()
+    }
+    /// Publication date, where known.
+    async fn published(&self) -> Option<&str> {
+        self.0.published.as_deref()
+    }
+    /// The files read, each as `sha256  name`.
+    async fn files(&self) -> Vec<&str> {
+        self.0.files.lines().collect()
+    }
+}
+
+/// One source of an edition's answers.
+#[derive(SimpleObject)]
+pub struct EditionSource {
+    /// The source.
+    pub source: SourceRecord,
+    /// Its kind.
+    pub provenance: Provenance,
+    /// Answer rows it gave.
+    pub answers: i64,
+}
+
 /// A survey edition.
 pub struct SurveyEdition(pub survey_edition::Model);
 
@@ -102,9 +165,30 @@ impl SurveyEdition {
     async fn source(&self) -> &str {
         &self.0.source
     }
-    /// Where the per-authority answers come from.
-    async fn provenance(&self) -> Provenance {
-        Provenance::parse(&self.0.provenance)
+    /// Where the per-authority answers come from: OFFICIAL, CALIBRATED_SYNTHETIC, or MIXED
+    /// (see `sources`).
+    async fn provenance(&self) -> Result<Provenance> {
+        edition_provenance(&self.0.provenance).gql()
+    }
+    /// The sources of the edition's answers, with how many answer rows each gave.
+    async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<EditionSource>> {
+        let db = db(ctx);
+        let mut out = Vec::new();
+        for (code, answers) in repo::source_counts(db, &self.0.code).await.gql()? {
+            let record = repo::source(db, &code)
+                .await
+                .gql()?
+                .ok_or_else(|| {
+                    AppError::Internal(format!("answers name source `{code}`, which has no record"))
+                })
+                .gql()?;
+            out.push(EditionSource {
+                provenance: value_provenance(&code).gql()?,
+                source: SourceRecord(record),
+                answers,
+            });
+        }
+        Ok(out)
     }
     /// What the provenance means for individual values.
     async fn provenance_note(&self) -> &str {
@@ -237,9 +321,9 @@ impl Indicator {
     }
 }
 
-/// One authority's answer to one indicator. Where the edition's provenance is
-/// CALIBRATED_SYNTHETIC this value is synthetic: it belongs to a dataset that reproduces the
-/// published totals, not to the authority.
+/// One authority's answer to one indicator, with where it comes from: an OFFICIAL value is
+/// the authority's own answer; a CALIBRATED_SYNTHETIC one belongs to a dataset that
+/// reproduces the published totals, not to the authority.
 #[derive(SimpleObject)]
 pub struct AnswerValue {
     /// The indicator.
@@ -248,11 +332,15 @@ pub struct AnswerValue {
     pub options: Vec<String>,
     /// The number given, for count questions.
     pub amount: Option<i64>,
-    /// Where the value comes from; CALIBRATED_SYNTHETIC values are not official.
+    /// OFFICIAL or CALIBRATED_SYNTHETIC.
     pub provenance: Provenance,
+    /// The source's code (see `sources`).
+    pub source: String,
+    /// The date the value holds for, ISO 8601; null where its source does not state one.
+    pub reference_date: Option<String>,
 }
 
-fn answer_values(rows: Vec<answer::Model>, provenance: Provenance) -> Vec<AnswerValue> {
+fn answer_values(rows: Vec<answer::Model>) -> Result<Vec<AnswerValue>, AppError> {
     let mut out: Vec<AnswerValue> = Vec::new();
     for row in rows {
         match out.last_mut() {
@@ -260,15 +348,22 @@ fn answer_values(rows: Vec<answer::Model>, provenance: Provenance) -> Vec<Answer
                 last.options.extend(row.option_code);
                 last.amount = last.amount.or(row.amount);
             }
-            _ => out.push(AnswerValue {
-                indicator: row.question_code,
-                options: row.option_code.into_iter().collect(),
-                amount: row.amount,
-                provenance,
-            }),
+            _ => {
+                let source = row.source_code.ok_or_else(|| {
+                    AppError::Internal(format!("answer {} has no source", row.id))
+                })?;
+                out.push(AnswerValue {
+                    indicator: row.question_code,
+                    options: row.option_code.into_iter().collect(),
+                    amount: row.amount,
+                    provenance: value_provenance(&source)?,
+                    source,
+                    reference_date: row.reference_date,
+                });
+            }
         }
     }
-    out
+    Ok(out)
 }
 
 /// All answers of a respondent in an edition, by indicator.
@@ -282,7 +377,7 @@ pub async fn answers_of(
     let rows = repo::answers_of(db, &edition.code, respondent, None)
         .await
         .gql()?;
-    Ok(answer_values(rows, Provenance::parse(&edition.provenance)))
+    answer_values(rows).gql()
 }
 
 /// A respondent's answer to one indicator; null outside the question's universe or unanswered.
@@ -298,7 +393,7 @@ pub async fn value_of(
     let rows = repo::answers_of(db, &edition.code, respondent, Some(indicator))
         .await
         .gql()?;
-    Ok(answer_values(rows, Provenance::parse(&edition.provenance)).pop())
+    Ok(answer_values(rows).gql()?.pop())
 }
 
 /// One option's count in a group.
@@ -529,7 +624,7 @@ impl SurveyQuery {
             indicator,
             edition: edition.code,
             subject,
-            provenance: Provenance::parse(&edition.provenance),
+            provenance: edition_provenance(&edition.provenance).gql()?,
             groups: groups
                 .into_iter()
                 .map(|g| AggregateGroup {
@@ -593,7 +688,7 @@ impl SurveyQuery {
             .collect();
         Ok(Reconciliation {
             edition: edition.code,
-            provenance: Provenance::parse(&edition.provenance),
+            provenance: edition_provenance(&edition.provenance).gql()?,
             total,
             matched,
             all_matched: matched == total && national.iter().all(|n| n.matched),

@@ -10,12 +10,13 @@ use sea_orm::{
 
 use crate::entity::{
     answer, municipality, national_figure, online_procedure, published_figure, question,
-    question_option, survey_edition, survey_section,
+    question_option, source, survey_edition, survey_section,
 };
 use crate::error::{AppError, AppResult};
 use crate::survey::calibrate::Answer;
 use crate::survey::catalogue::{Catalogue, Subject};
 use crate::survey::seed::EditionInfo;
+use crate::survey::source::{SourceInfo, Sourced};
 
 /// Rows per INSERT, well under SQLite's bound-variable limit.
 const CHUNK: usize = 1000;
@@ -246,37 +247,129 @@ pub async fn insert_catalogue(
 
 /// The level of a respondent code: two digits a prefecture, five a municipality.
 pub fn subject_of(code: &str) -> Subject {
-    if code.len() == 2 {
-        Subject::Prefecture
-    } else {
-        Subject::Municipality
-    }
+    Subject::of_respondent(code)
 }
 
-/// Replaces all answers of an edition.
+/// Replaces all answers of an edition, each with its source and reference date.
 pub async fn replace_answers(
     db: &impl ConnectionTrait,
     edition: &str,
-    answers: Vec<Answer>,
+    answers: &[Sourced],
 ) -> AppResult<()> {
     answer::Entity::delete_many()
         .filter(answer::Column::EditionCode.eq(edition))
         .exec(db)
         .await?;
+    // Eight columns a row: 1000 rows stay under SQLite's 32,766 bound variables.
     for chunk in answers.chunks(CHUNK) {
-        answer::Entity::insert_many(chunk.iter().map(|a| answer::ActiveModel {
-            id: NotSet,
-            edition_code: Set(edition.to_owned()),
-            question_code: Set(a.question.clone()),
-            subject: Set(subject_of(&a.respondent).as_str().to_owned()),
-            respondent_code: Set(a.respondent.clone()),
-            option_code: Set(a.option.clone()),
-            amount: Set(a.amount),
+        answer::Entity::insert_many(chunk.iter().map(|s| {
+            let a = &s.answer;
+            answer::ActiveModel {
+                id: NotSet,
+                edition_code: Set(edition.to_owned()),
+                question_code: Set(a.question.clone()),
+                subject: Set(subject_of(&a.respondent).as_str().to_owned()),
+                respondent_code: Set(a.respondent.clone()),
+                option_code: Set(a.option.clone()),
+                amount: Set(a.amount),
+                source_code: Set(Some(s.source.code.to_owned())),
+                reference_date: Set(s.reference_date.clone()),
+            }
         }))
         .exec(db)
         .await?;
     }
     Ok(())
+}
+
+/// Writes a source's record (replacing an earlier one of the same code) with the files read.
+pub async fn upsert_source(
+    db: &impl ConnectionTrait,
+    info: &SourceInfo,
+    files: &[(String, String)],
+) -> AppResult<()> {
+    use sea_orm::sea_query::OnConflict;
+    let files = files
+        .iter()
+        .map(|(name, sha)| format!("{sha}  {name}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    source::Entity::insert(source::ActiveModel {
+        code: Set(info.code.to_owned()),
+        kind: Set(info.kind.as_str().to_owned()),
+        title: Set(info.title.to_owned()),
+        publisher: Set(info.publisher.to_owned()),
+        url: Set(info.url.map(str::to_owned)),
+        credit: Set(info.credit.map(str::to_owned)),
+        licence: Set(info.licence.map(str::to_owned)),
+        published: Set(info.published.map(str::to_owned)),
+        files: Set(files),
+    })
+    .on_conflict(
+        OnConflict::column(source::Column::Code)
+            .update_columns([
+                source::Column::Kind,
+                source::Column::Title,
+                source::Column::Publisher,
+                source::Column::Url,
+                source::Column::Credit,
+                source::Column::Licence,
+                source::Column::Published,
+                source::Column::Files,
+            ])
+            .to_owned(),
+    )
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// Each question's own reference date, where it has one.
+pub async fn question_dates(
+    db: &impl ConnectionTrait,
+) -> AppResult<HashMap<String, Option<String>>> {
+    Ok(question::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|q| (q.code, q.reference_date))
+        .collect())
+}
+
+/// A stored source record.
+pub async fn source(db: &impl ConnectionTrait, code: &str) -> AppResult<Option<source::Model>> {
+    Ok(source::Entity::find_by_id(code.to_owned()).one(db).await?)
+}
+
+/// How many answers of an edition each source gave: (source code, answers, authorities).
+pub async fn source_counts(
+    db: &impl ConnectionTrait,
+    edition: &str,
+) -> AppResult<Vec<(String, i64)>> {
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all(Statement::from_sql_and_values(
+            backend,
+            match backend {
+                sea_orm::DatabaseBackend::Postgres => {
+                    "SELECT source_code, COUNT(*) AS n FROM answer WHERE edition_code = $1 \
+                     GROUP BY source_code ORDER BY source_code"
+                }
+                _ => {
+                    "SELECT source_code, COUNT(*) AS n FROM answer WHERE edition_code = ? \
+                     GROUP BY source_code ORDER BY source_code"
+                }
+            },
+            [edition.into()],
+        ))
+        .await?;
+    rows.into_iter()
+        .map(|row| {
+            let code: Option<String> = row.try_get("", "source_code")?;
+            let n: i64 = row.try_get("", "n")?;
+            Ok((code.unwrap_or_default(), n))
+        })
+        .collect()
 }
 
 /// All answers of an edition, ordered (for export and hashing).

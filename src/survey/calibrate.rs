@@ -95,6 +95,115 @@ pub fn generate(
     respondents: &[Respondent],
     seed: u64,
 ) -> Result<Vec<Answer>, String> {
+    generate_around(catalogue, respondents, seed, &Fixed::default())
+}
+
+/// Real answers the generator takes as given, by question and respondent.
+#[derive(Debug, Clone, Default)]
+pub struct Fixed(HashMap<String, HashMap<String, Given>>);
+
+/// What real data says of one authority's answer to one question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Given {
+    /// This option.
+    Chose(String),
+    /// Any option but this one; which is left to the generator.
+    NotChose(String),
+    /// No answer (asked, but the data holds no value).
+    Nothing,
+}
+
+impl Fixed {
+    /// Records what real data says of `respondent`'s answer to `question`.
+    pub fn insert(&mut self, question: &str, respondent: &str, given: Given) {
+        self.0
+            .entry(question.to_owned())
+            .or_default()
+            .insert(respondent.to_owned(), given);
+    }
+
+    /// Whether `answer` is what real data says (and so official rather than synthetic).
+    pub fn is_real(&self, answer: &Answer) -> bool {
+        match self
+            .0
+            .get(&answer.question)
+            .and_then(|q| q.get(&answer.respondent))
+        {
+            Some(Given::Chose(option)) => answer.option.as_deref() == Some(option),
+            _ => false,
+        }
+    }
+
+    /// The real answers of `question` for `asked`, when real data gives every one of them
+    /// exactly; `None` when it gives none. An answer given for someone not asked, or a
+    /// question given only in part, is an error: follow-ups must stay within their parents.
+    fn exact(
+        &self,
+        question: &str,
+        subject: Subject,
+        asked: &[&Respondent],
+    ) -> Result<Option<Vec<Answer>>, String> {
+        let Some(given) = self.0.get(question) else {
+            return Ok(None);
+        };
+        let of_subject = |code: &str| Subject::of_respondent(code) == subject;
+        if !given.keys().any(|code| of_subject(code)) {
+            return Ok(None);
+        }
+        let asked_codes: HashSet<&str> = asked.iter().map(|r| r.code.as_str()).collect();
+        if let Some(outside) = given.iter().find(|(code, g)| {
+            of_subject(code) && **g != Given::Nothing && !asked_codes.contains(code.as_str())
+        }) {
+            return Err(format!(
+                "real data answers for {}, who is not asked (outside the universe, or the parent question's answer does not lead here)",
+                outside.0
+            ));
+        }
+        if asked
+            .iter()
+            .any(|r| matches!(given.get(&r.code), Some(Given::NotChose(_))))
+        {
+            // Partly given: drawn around the real answers in `draw_single`.
+            return Ok(None);
+        }
+        Ok(Some(
+            asked
+                .iter()
+                .filter_map(|r| match given.get(&r.code) {
+                    Some(Given::Chose(option)) => Some(Answer {
+                        question: question.to_owned(),
+                        respondent: r.code.clone(),
+                        option: Some(option.clone()),
+                        amount: None,
+                    }),
+                    _ => None,
+                })
+                .collect(),
+        ))
+    }
+
+    /// Respondents real data says chose `option` of `question`, when it gives that question.
+    fn choosing(&self, question: &str, option: &str) -> Option<HashSet<&str>> {
+        self.0.get(question).map(|given| {
+            given
+                .iter()
+                .filter(|(_, g)| matches!(g, Given::Chose(o) if o == option))
+                .map(|(code, _)| code.as_str())
+                .collect()
+        })
+    }
+}
+
+/// As [`generate`], with the answers real data gives taken as they are: follow-ups are drawn
+/// among the authorities whose real answer leads to them, and a status given only as "not
+/// this option" is drawn among the other options. Questions given in full are not checked
+/// against the published figures (real answers of another date may differ from them).
+pub fn generate_around(
+    catalogue: &Catalogue,
+    respondents: &[Respondent],
+    seed: u64,
+    fixed: &Fixed,
+) -> Result<Vec<Answer>, String> {
     let prefecture_effect: HashMap<u8, f64> = (1..=47)
         .map(|p| (p, 0.35 * normal(seed, &["prefecture", &p.to_string()])))
         .collect();
@@ -153,6 +262,16 @@ pub fn generate(
                 })
                 .collect();
             let fail = |why: String| format!("{} ({}): {why}", question.code, subject.as_str());
+            if let Some(real) = fixed.exact(&question.code, subject, &asked).map_err(fail)? {
+                for a in &real {
+                    chosen
+                        .entry((a.question.clone(), a.respondent.clone()))
+                        .or_default()
+                        .push(a.clone());
+                }
+                out.extend(real);
+                continue;
+            }
             for f in &figures {
                 if let Some(d) = f.denominator {
                     if d != asked.len() as i64 {
@@ -250,13 +369,32 @@ pub fn generate(
                 }
                 _ => {
                     let counts = single_counts(question, &figures, asked.len()).map_err(fail)?;
-                    let within: Option<HashSet<&str>> = question.within.as_ref().map(|w| {
-                        asked
-                            .iter()
-                            .filter(|r| given(&chosen, &w.question, &r.code, &w.option))
-                            .map(|r| r.code.as_str())
-                            .collect()
-                    });
+                    // Real answers of the first option (a status given as adopted or not)
+                    // stand for `within`: the first option goes to exactly those.
+                    let within: Option<HashSet<&str>> = match counts.first() {
+                        Some((first, n)) if fixed.choosing(&question.code, first).is_some() => {
+                            let real = fixed.choosing(&question.code, first).unwrap_or_default();
+                            let real: HashSet<&str> = asked
+                                .iter()
+                                .map(|r| r.code.as_str())
+                                .filter(|c| real.contains(c))
+                                .collect();
+                            if real.len() != *n {
+                                return Err(fail(format!(
+                                    "real data gives `{first}` to {}, the summary to {n}",
+                                    real.len()
+                                )));
+                            }
+                            Some(real)
+                        }
+                        _ => question.within.as_ref().map(|w| {
+                            asked
+                                .iter()
+                                .filter(|r| given(&chosen, &w.question, &r.code, &w.option))
+                                .map(|r| r.code.as_str())
+                                .collect()
+                        }),
+                    };
                     let mut ranked: Vec<(&Respondent, bool, f64)> = asked
                         .iter()
                         .map(|r| {

@@ -31,6 +31,15 @@ pub enum Subject {
 }
 
 impl Subject {
+    /// The level of a respondent code: two digits a prefecture, five a municipality.
+    pub fn of_respondent(code: &str) -> Self {
+        if code.len() == 2 {
+            Self::Prefecture
+        } else {
+            Self::Municipality
+        }
+    }
+
     /// Stored name.
     pub fn as_str(self) -> &'static str {
         match self {

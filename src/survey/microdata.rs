@@ -3,7 +3,7 @@
 //! question) with a mapping file; and exporting an edition in the long format.
 //!
 //! Nothing is written unless the whole file is valid; an import replaces the edition's answers
-//! and marks its provenance OFFICIAL_MICRODATA.
+//! and names the ministry's 個別データ as the source of every answer (OFFICIAL).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use super::calibrate::Answer;
 use super::catalogue::Subject;
+use super::source;
 use super::universe;
 use crate::domain::{AuthorityCode, PrefectureCode};
 use crate::entity::{question, question_option};
@@ -567,6 +568,14 @@ pub struct SurveyImportReport {
     pub indicators: usize,
 }
 
+/// The SHA-256 of a file read, for its source's record.
+fn file_sha256(file: &Path) -> AppResult<String> {
+    use sha2::{Digest, Sha256};
+    let bytes = std::fs::read(file)
+        .map_err(|e| file_error(file, None, None, None, format!("cannot read: {e}")))?;
+    Ok(format!("{:x}", Sha256::digest(&bytes)))
+}
+
 /// Imports a microdata file into `edition`, replacing its answers, all or nothing.
 pub async fn import(
     db: &DatabaseConnection,
@@ -599,10 +608,23 @@ pub async fn import(
             .collect::<HashSet<_>>()
             .len(),
     };
+    let dates = repo::survey::question_dates(db).await?;
+    let answers = source::dated(
+        answers,
+        &source::MICRODATA,
+        &dates,
+        &edition_row.reference_date,
+    );
     let txn = db.begin().await?;
     repo::version::lock_for_import(&txn).await?;
-    repo::survey::replace_answers(&txn, edition, answers).await?;
-    repo::survey::set_provenance(&txn, &edition_row, "OFFICIAL_MICRODATA", OFFICIAL_NOTE).await?;
+    repo::survey::upsert_source(
+        &txn,
+        &source::MICRODATA,
+        &[(file.display().to_string(), file_sha256(file)?)],
+    )
+    .await?;
+    repo::survey::replace_answers(&txn, edition, &answers).await?;
+    repo::survey::set_provenance(&txn, &edition_row, "OFFICIAL", OFFICIAL_NOTE).await?;
     repo::version::bump(&txn).await?;
     txn.commit().await?;
     Ok(report)

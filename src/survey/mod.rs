@@ -4,6 +4,8 @@
 pub mod aggregate;
 pub mod calibrate;
 pub mod catalogue;
+pub mod dashboard;
 pub mod microdata;
 pub mod seed;
+pub mod source;
 pub mod universe;

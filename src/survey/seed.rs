@@ -4,6 +4,7 @@ use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use super::calibrate::{self, Respondent};
 use super::catalogue::{Catalogue, Subject};
+use super::source;
 use crate::domain::{MunicipalityKind, PrefectureCode};
 use crate::error::{AppError, AppResult};
 use crate::repo;
@@ -84,7 +85,10 @@ pub async fn ensure_r5(db: &DatabaseConnection) -> AppResult<bool> {
     }
     repo::survey::insert_edition(&txn, &R5_INFO, "CALIBRATED_SYNTHETIC", SYNTHETIC_NOTE).await?;
     repo::survey::insert_catalogue(&txn, R5, &catalogue).await?;
-    repo::survey::replace_answers(&txn, R5, answers).await?;
+    let dates = repo::survey::question_dates(&txn).await?;
+    let answers = source::dated(answers, &source::CALIBRATED, &dates, R5_INFO.reference_date);
+    repo::survey::upsert_source(&txn, &source::CALIBRATED, &[]).await?;
+    repo::survey::replace_answers(&txn, R5, &answers).await?;
     repo::version::bump(&txn).await?;
     txn.commit().await?;
     Ok(true)

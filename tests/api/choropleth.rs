@@ -460,7 +460,7 @@ async fn downloads_carry_etag_and_compress(backend: Backend) {
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some("code,name,value,class,label,colour,provenance")
+        Some("code,name,value,class,label,colour,provenance,credit")
     );
     assert_eq!(lines.count(), 1747);
     assert!(text.contains("13104,新宿区,"));

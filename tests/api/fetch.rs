@@ -29,8 +29,10 @@ async fn mirror(kind: Mirror) -> String {
         State(kind): State<Mirror>,
         UrlPath(name): UrlPath<String>,
     ) -> Result<Vec<u8>, StatusCode> {
-        let mut bytes =
-            std::fs::read(geodata_dir().join(&name)).map_err(|_| StatusCode::NOT_FOUND)?;
+        let dashboard = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/dashboard");
+        let mut bytes = std::fs::read(geodata_dir().join(&name))
+            .or_else(|_| std::fs::read(dashboard.join(&name)))
+            .map_err(|_| StatusCode::NOT_FOUND)?;
         if let Mirror::Altering = kind {
             bytes.extend_from_slice(b" ");
         }

@@ -10,6 +10,7 @@ mod areas;
 mod autocorrelation;
 mod browser;
 mod choropleth;
+mod dashboard;
 mod errors;
 mod fetch;
 mod fuzz;

@@ -311,7 +311,7 @@ async fn two_servers_on_one_postgres_database_see_each_others_imports() {
         let now = client.get(csv(&b)).send().await.unwrap();
         assert_eq!(now.status(), 200, "no request dropped during the swap");
         let text = now.text().await.unwrap();
-        if text.contains("OFFICIAL_MICRODATA") {
+        if text.contains(",OFFICIAL,") {
             assert!(text.contains("01100,札幌市,adopted"), "{}", &text[..400]);
             break;
         }

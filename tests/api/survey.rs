@@ -191,7 +191,7 @@ async fn export_then_import_round_trips_and_still_reconciles(backend: Backend) {
 
     let data = app.data(RECONCILE, json!({})).await;
     assert_eq!(data["reconcile"]["allMatched"], true);
-    assert_eq!(data["reconcile"]["provenance"], "OFFICIAL_MICRODATA");
+    assert_eq!(data["reconcile"]["provenance"], "OFFICIAL");
     let data = app
         .data("{ surveys { code provenance dataVersion } }", json!({}))
         .await;
@@ -226,13 +226,13 @@ async fn wide_csv_and_xlsx_import_with_a_mapping(backend: Backend) {
         );
         assert_eq!(data["sapporo"]["staff"]["amount"], 25, "{file}");
         assert_eq!(data["shinjuku"]["cio"]["options"], json!(["no"]), "{file}");
-        assert_eq!(data["shinjuku"]["cio"]["provenance"], "OFFICIAL_MICRODATA");
+        assert_eq!(data["shinjuku"]["cio"]["provenance"], "OFFICIAL");
         assert_eq!(
             data["okinawa"]["uses"]["options"],
             json!([]),
             "answered, none ticked"
         );
-        assert_eq!(data["surveys"][0]["provenance"], "OFFICIAL_MICRODATA");
+        assert_eq!(data["surveys"][0]["provenance"], "OFFICIAL");
     }
     let report = microdata::import(&app.db, "R5", &fixture("long.csv"), None)
         .await

@@ -42,7 +42,9 @@ const PALETTE_KINDS = {
 const PROVENANCE_STATEMENTS = {
   CALIBRATED_SYNTHETIC:
     '注意：団体別の値は、公表された集計値を再現するよう調整した合成データです。個々の団体の実際の回答ではありません（実データは公表集計値のみ）。',
-  OFFICIAL_MICRODATA: '団体別の値は総務省の個別データによるものです。',
+  OFFICIAL: '公式データ：団体別の値は公表された個別データによるものです。',
+  MIXED:
+    '公式データと合成データの混在：デジタル庁ダッシュボードにある指標（CIO任命、全体方針、外部人材、職員育成、AI・RPA、テレワーク等）は各団体の実際の回答（公式データ）です。その他の値は公表集計値を再現するよう調整した合成データで、個々の団体の実際の回答ではありません。値ごとに出典を示します。',
 };
 
 const NUMBER = new Intl.NumberFormat('ja-JP', { maximumFractionDigits: 1 });
@@ -486,7 +488,7 @@ function renderProvenance(doc) {
     ' ',
     element('span', { class: 'en' }, `${edition.provenance}: ${edition.provenanceNote}`),
   );
-  $('provenance').classList.toggle('synthetic', edition.provenance === 'CALIBRATED_SYNTHETIC');
+  $('provenance').classList.toggle('synthetic', edition.provenance !== 'OFFICIAL');
   $('provenance').hidden = false;
   $('credit').textContent = `地図：${doc.credit}`;
   $('edition-source').textContent = survey
@@ -547,21 +549,34 @@ const MUNICIPALITY_QUERY = `query Answers($code: String!, $edition: String) {
   area: municipality(code: $code) {
     code name kind
     prefecture { name }
-    answers(edition: $edition) { indicator options amount provenance }
+    answers(edition: $edition) { indicator options amount provenance source referenceDate }
   }
 }`;
 
 const PREFECTURE_QUERY = `query Answers($code: String!, $edition: String) {
   area: prefecture(code: $code) {
     code name nameEn
-    answers(edition: $edition) { indicator options amount provenance }
+    answers(edition: $edition) { indicator options amount provenance source referenceDate }
   }
 }`;
 
+// Where one answer comes from, shown beside it: official or synthetic, source and date.
+function answerSource(answer) {
+  const official = answer.provenance === 'OFFICIAL';
+  const date = answer.referenceDate ?? '日付不明 date not stated';
+  return element(
+    'span',
+    { class: official ? 'source official' : 'source synthetic', title: answer.source },
+    official ? ` 公式 ${answer.source} ${date}` : ` 合成 synthetic ${date}`,
+  );
+}
+
 function answerText(ind, answer) {
   if (!answer) return element('span', { class: 'none' }, '— 対象外・無回答 not asked or no answer');
-  if (answer.amount !== null && answer.amount !== undefined) return element('span', {}, NUMBER.format(answer.amount));
-  if (answer.options.length === 0) return element('span', { class: 'none' }, '— 選択なし none chosen');
+  if (answer.amount !== null && answer.amount !== undefined) {
+    return element('span', {}, NUMBER.format(answer.amount), answerSource(answer));
+  }
+  if (answer.options.length === 0) return element('span', { class: 'none' }, '— 選択なし none chosen', answerSource(answer));
   return element(
     'span',
     {},
@@ -569,6 +584,7 @@ function answerText(ind, answer) {
       const option = ind.options.find((o) => o.code === code);
       return [i ? '、' : '', option ? option.labelJa : code, option ? element('span', { class: 'en' }, ` ${option.labelEn}`) : null];
     }),
+    answerSource(answer),
   );
 }
 
