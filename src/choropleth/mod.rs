@@ -341,6 +341,32 @@ async fn own_values(
         .collect())
 }
 
+/// Each prefecture's share of municipalities whose value is `yes` (for counts, their mean),
+/// with the provenance of the values it is made of.
+fn municipal_shares(
+    municipal: HashMap<String, (MapValue, Provenance)>,
+) -> HashMap<String, (MapValue, Provenance)> {
+    let mut by_prefecture: BTreeMap<String, (f64, usize, Option<Provenance>)> = BTreeMap::new();
+    for (code, (value, provenance)) in municipal {
+        let x = match value {
+            MapValue::Number(n) => n,
+            MapValue::Category(c) if c == "yes" => 1.0,
+            MapValue::Category(_) => 0.0,
+            MapValue::Missing => continue,
+        };
+        let entry = by_prefecture.entry(code[..2].to_owned()).or_default();
+        entry.0 += x;
+        entry.1 += 1;
+        entry.2 = Some(entry.2.map_or(provenance, |p| p.with(provenance)));
+    }
+    by_prefecture
+        .into_iter()
+        .filter_map(|(p, (sum, n, provenance))| {
+            Some((p, (MapValue::Number(sum / n as f64), provenance?)))
+        })
+        .collect()
+}
+
 /// Builds a choropleth.
 pub async fn build(
     db: &impl ConnectionTrait,
@@ -384,62 +410,22 @@ pub async fn build(
         MapLevel::Prefecture => &atlas.prefectures,
     };
     let mut sources = BTreeSet::new();
-    let values: HashMap<String, (MapValue, Provenance)> =
-        match (request.level, request.prefecture_value) {
-            (MapLevel::Municipality, _) => {
-                own_values(
-                    db,
-                    &edition.code,
-                    &indicator,
-                    Subject::Municipality,
-                    request.option.as_deref(),
-                    &mut sources,
-                )
-                .await?
-            }
-            (MapLevel::Prefecture, PrefectureValue::OwnAnswer) => {
-                own_values(
-                    db,
-                    &edition.code,
-                    &indicator,
-                    Subject::Prefecture,
-                    request.option.as_deref(),
-                    &mut sources,
-                )
-                .await?
-            }
-            (MapLevel::Prefecture, PrefectureValue::MunicipalShare) => {
-                let municipal = own_values(
-                    db,
-                    &edition.code,
-                    &indicator,
-                    Subject::Municipality,
-                    request.option.as_deref(),
-                    &mut sources,
-                )
-                .await?;
-                let mut by_prefecture: BTreeMap<String, (f64, usize, Option<Provenance>)> =
-                    BTreeMap::new();
-                for (code, (value, provenance)) in municipal {
-                    let x = match value {
-                        MapValue::Number(n) => n,
-                        MapValue::Category(c) if c == "yes" => 1.0,
-                        MapValue::Category(_) => 0.0,
-                        MapValue::Missing => continue,
-                    };
-                    let entry = by_prefecture.entry(code[..2].to_owned()).or_default();
-                    entry.0 += x;
-                    entry.1 += 1;
-                    entry.2 = Some(entry.2.map_or(provenance, |p| p.with(provenance)));
-                }
-                by_prefecture
-                    .into_iter()
-                    .filter_map(|(p, (sum, n, provenance))| {
-                        Some((p, (MapValue::Number(sum / n as f64), provenance?)))
-                    })
-                    .collect()
-            }
-        };
+    // A prefecture's own answer is asked of prefectures; everything else maps municipal answers.
+    let subject = if request.level == MapLevel::Prefecture && !share {
+        Subject::Prefecture
+    } else {
+        Subject::Municipality
+    };
+    let own = own_values(
+        db,
+        &edition.code,
+        &indicator,
+        subject,
+        request.option.as_deref(),
+        &mut sources,
+    )
+    .await?;
+    let values = if share { municipal_shares(own) } else { own };
 
     let wanted: Option<String> = request.prefecture.map(|p| p.to_string());
     let indices: Vec<usize> = (0..layer.areas.len())

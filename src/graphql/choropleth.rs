@@ -122,7 +122,7 @@ pub struct Choropleth {
     pub missing: LegendEntry,
     /// Summary statistics.
     pub statistics: MapStatistics,
-    /// Where the answers come from.
+    /// Where the mapped values come from: OFFICIAL, CALIBRATED_SYNTHETIC, or MIXED.
     pub provenance: Provenance,
     /// What the provenance means for individual values.
     pub provenance_note: String,
@@ -385,7 +385,17 @@ impl MapQuery {
                 mean: s.mean,
                 median: s.median,
             },
-            provenance: super::survey::edition_provenance(&built.edition.provenance).gql()?,
+            // The map's own values decide, not the edition's: a map of official answers is
+            // official in an edition that also holds synthetic ones.
+            provenance: match built
+                .areas
+                .iter()
+                .filter_map(|a| a.provenance)
+                .reduce(crate::survey::source::Provenance::with)
+            {
+                Some(p) => p.into(),
+                None => super::survey::edition_provenance(&built.edition.provenance).gql()?,
+            },
             provenance_note: built.edition.provenance_note.clone(),
             credit: CREDIT.to_owned(),
             downloads: Downloads {

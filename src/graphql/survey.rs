@@ -497,6 +497,28 @@ pub struct ReconciledFigure {
     pub computed_denominator: Option<i64>,
     /// Value and denominator agree.
     pub matched: bool,
+    /// The kind of the answers it was computed from.
+    pub computed_from: Option<Provenance>,
+    /// Why the figure and the computation differ, where the answers say: official answers of
+    /// another date than the figure's.
+    pub note: Option<String>,
+}
+
+/// Why a figure and its recomputation from `sources` (source, reference date) differ, when
+/// the official answers among them hold for another date than the figure's.
+fn mismatch_note(figure_date: &str, sources: &[(String, Option<String>)]) -> Option<String> {
+    sources
+        .iter()
+        .filter(|(code, _)| {
+            source::Provenance::of_source(code).is_ok_and(|p| p == source::Provenance::Official)
+        })
+        .find(|(_, date)| date.as_deref() != Some(figure_date))
+        .map(|(code, date)| {
+            format!(
+                "computed from official answers of `{code}` that hold for {}, while the figure holds for {figure_date}: another round of the survey, not an error",
+                date.as_deref().unwrap_or("a date the source does not state")
+            )
+        })
 }
 
 /// A national figure beside its recomputation.
@@ -675,6 +697,8 @@ impl SurveyQuery {
         let db = db(ctx);
         let edition = resolve_edition(db, edition.as_deref()).await?;
         let (figures, national) = aggregate::reconcile(db, &edition.code).await.gql()?;
+        let sources = repo::question_sources(db, &edition.code).await.gql()?;
+        let dates = repo::question_dates(db).await.gql()?;
         let matched = figures.iter().filter(|f| f.matched).count() as i64;
         let total = figures.len() as i64;
         let national: Vec<ReconciledNationalFigure> = national
@@ -694,11 +718,31 @@ impl SurveyQuery {
             all_matched: matched == total && national.iter().all(|n| n.matched),
             figures: figures
                 .into_iter()
-                .map(|f| ReconciledFigure {
-                    figure: PublishedFigure(f.figure),
-                    computed: f.computed,
-                    computed_denominator: f.computed_denominator,
-                    matched: f.matched,
+                .map(|f| {
+                    let from = sources
+                        .get(&(f.figure.question_code.clone(), f.figure.subject.clone()))
+                        .map(Vec::as_slice)
+                        .unwrap_or_default();
+                    let computed_from = from
+                        .iter()
+                        .filter_map(|(code, _)| source::Provenance::of_source(code).ok())
+                        .reduce(source::Provenance::with)
+                        .map(Into::into);
+                    let figure_date = dates
+                        .get(&f.figure.question_code)
+                        .cloned()
+                        .flatten()
+                        .unwrap_or_else(|| edition.reference_date.clone());
+                    ReconciledFigure {
+                        note: (!f.matched)
+                            .then(|| mismatch_note(&figure_date, from))
+                            .flatten(),
+                        figure: PublishedFigure(f.figure),
+                        computed: f.computed,
+                        computed_denominator: f.computed_denominator,
+                        matched: f.matched,
+                        computed_from,
+                    }
                 })
                 .collect(),
             national,

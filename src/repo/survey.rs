@@ -324,6 +324,44 @@ pub async fn upsert_source(
     Ok(())
 }
 
+/// The sources, each with a reference date, that answered each (question, subject).
+pub type QuestionSources = HashMap<(String, String), Vec<(String, Option<String>)>>;
+
+/// Which sources, with which reference dates, answered each question of an edition, by
+/// subject.
+pub async fn question_sources(
+    db: &impl ConnectionTrait,
+    edition: &str,
+) -> AppResult<QuestionSources> {
+    let backend = db.get_database_backend();
+    let placeholder = if backend == sea_orm::DatabaseBackend::Postgres {
+        "$1"
+    } else {
+        "?"
+    };
+    let rows = db
+        .query_all(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT DISTINCT question_code, subject, source_code, reference_date FROM answer \
+                 WHERE edition_code = {placeholder}"
+            ),
+            [edition.into()],
+        ))
+        .await?;
+    let mut out = QuestionSources::new();
+    for row in rows {
+        let question: String = row.try_get("", "question_code")?;
+        let subject: String = row.try_get("", "subject")?;
+        let source: Option<String> = row.try_get("", "source_code")?;
+        let date: Option<String> = row.try_get("", "reference_date")?;
+        out.entry((question, subject))
+            .or_default()
+            .push((source.unwrap_or_default(), date));
+    }
+    Ok(out)
+}
+
 /// Each question's own reference date, where it has one.
 pub async fn question_dates(
     db: &impl ConnectionTrait,

@@ -3,7 +3,6 @@
 //! manifest, and says plainly what is missing and where it was looked for when it cannot.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
@@ -11,7 +10,7 @@ use axum::routing::get;
 use axum::Router;
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{config, fresh_database, geodata_dir, Backend};
+use crate::helpers::{config, dx_atlas, fresh_database, geodata_dir, Backend};
 use crate::on_both_backends;
 
 on_both_backends!(a_taken_port_says_so_and_names_the_setting);
@@ -43,19 +42,6 @@ async fn mirror(kind: Mirror) -> String {
     let app = Router::new().route("/{name}", get(file)).with_state(kind);
     tokio::spawn(async move { axum::serve(listener, app).await });
     address
-}
-
-/// Runs the binary with `args` off the async workers.
-async fn dx_atlas(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_dx-atlas"))
-            .args(&args)
-            .env_remove("NO_COLOR")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
 }
 
 fn fetch_args(folder: &Path, mirror: &str) -> Vec<String> {

@@ -329,3 +329,28 @@ pub fn require_program(path: &str, package: &str) {
         missing(path, &format!("apt-get install {package}"));
     }
 }
+
+/// Runs the `dx-atlas` binary with `args`, off the async workers, without `NO_COLOR` (its log
+/// must leave colour out by itself when not written to a terminal).
+pub async fn dx_atlas(args: Vec<String>) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_dx-atlas"))
+            .args(&args)
+            .env_remove("NO_COLOR")
+            .output()
+            .expect("the binary runs")
+    })
+    .await
+    .expect("the binary's thread")
+}
+
+impl TestApp {
+    /// GETs a path that must answer 200 and returns its body as text.
+    pub async fn text(&self, path: &str) -> String {
+        let response = self.get(path).await;
+        let status = response.status();
+        let body = response.text().await.expect("a text body");
+        assert_eq!(status, 200, "{path}: {body}");
+        body
+    }
+}

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{config, first_error, fresh_database, Backend, TestApp};
+use crate::helpers::{config, dx_atlas, first_error, fresh_database, Backend, TestApp};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -242,18 +242,6 @@ async fn arguments_out_of_range_or_of_the_wrong_type_are_bad_user_input(backend:
         assert_eq!(code, "BAD_USER_INPUT", "{query}: {body}");
         assert!(message.contains(names), "{query}: {message}");
     }
-}
-
-/// Runs the binary with `args`, off the async workers.
-async fn dx_atlas(args: Vec<String>) -> std::process::Output {
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_dx-atlas"))
-            .args(&args)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
 }
 
 async fn two_imports_at_once_leave_one_answer_per_key_and_both_versions(backend: Backend) {
