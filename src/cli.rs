@@ -99,6 +99,16 @@ pub struct ServeConfig {
     #[arg(long, env = "DX_ATLAS_MAX_ANSWER_MB", default_value_t = 16,
           value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub max_answer_mb: u32,
+    /// Seconds a client has to send a request's headers, and to start its next request on a
+    /// kept-alive connection; slower ones are disconnected.
+    #[arg(long, env = "DX_ATLAS_HEADER_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub header_timeout_secs: u64,
+    /// Connections served at once with that deadline; as many again get half a second to send
+    /// their request (enough for health checks), and more are closed at once.
+    #[arg(long, env = "DX_ATLAS_MAX_CONNECTIONS", default_value_t = 4096,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
     /// Largest request body, bytes.
     #[arg(long, env = "DX_ATLAS_MAX_BODY", default_value_t = 64 * 1024)]
     pub max_body_bytes: usize,

@@ -40,6 +40,7 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     db: DatabaseConnection,
+    limits: http::server::ConnectionLimits,
 }
 
 impl Application {
@@ -109,6 +110,10 @@ impl Application {
             listener,
             router,
             db,
+            limits: http::server::ConnectionLimits {
+                header_timeout: Duration::from_secs(config.header_timeout_secs),
+                max_connections: usize::try_from(config.max_connections).unwrap_or(usize::MAX),
+            },
         })
     }
 
@@ -124,9 +129,7 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        http::server::serve(self.listener, self.router, self.limits, shutdown_signal()).await
     }
 }
 

@@ -41,6 +41,7 @@ use crate::readmodel::ReadModel;
 pub mod assets;
 pub mod downloads;
 pub mod limits;
+pub mod server;
 
 /// What every handler can reach.
 #[derive(Clone)]

@@ -17,6 +17,7 @@ on_both_backends!(
     arguments_out_of_range_or_of_the_wrong_type_are_bad_user_input,
     two_imports_at_once_leave_one_answer_per_key_and_both_versions,
     a_partial_or_empty_boundary_file_is_refused_and_changes_nothing,
+    slow_clients_are_dropped_while_health_checks_answer,
 );
 
 /// A bound no honest refusal comes near, and no expanding one stays under: the queries below
@@ -336,4 +337,49 @@ async fn a_partial_or_empty_boundary_file_is_refused_and_changes_nothing(backend
         .await;
     assert_eq!(data["municipalities"]["totalCount"], 1741);
     assert_eq!(data["municipality"]["name"], "札幌市");
+}
+
+/// Sends a whole request and reads the whole answer, over a connection of its own.
+async fn raw_get(address: &str, path: &str) -> String {
+    let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nhost: {address}\r\nconnection: close\r\n\r\n");
+    socket.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = socket.read_to_end(&mut answer).await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+async fn slow_clients_are_dropped_while_health_checks_answer(backend: Backend) {
+    let (url, dir) = fresh_database(backend).await;
+    let mut settings = config(&url);
+    settings.header_timeout_secs = 1;
+    settings.max_connections = 4;
+    let app = TestApp::spawn_with(settings, dir).await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    // A client sending half of its headers, and then nothing (a byte a second would do the same).
+    let mut slow = tokio::net::TcpStream::connect(&address).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n")
+        .await
+        .unwrap();
+    // Idle connections fill the cap, and as many again the overflow.
+    let mut idle = Vec::new();
+    for _ in 0..3 {
+        idle.push(tokio::net::TcpStream::connect(&address).await.unwrap());
+    }
+    // Over the cap a health check that sends its request at once is still answered.
+    let answer = raw_get(&address, "/healthz").await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // The slow client is disconnected once its deadline passes.
+    let started = Instant::now();
+    let mut buffer = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(10), slow.read(&mut buffer)).await;
+    assert!(
+        matches!(read, Ok(Ok(0) | Err(_))),
+        "the slow connection is still open after {:?}: {read:?}",
+        started.elapsed()
+    );
+    // Once the idle connections are gone too, normal service goes on.
+    drop(idle);
+    let answer = raw_get(&address, "/healthz").await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
