@@ -258,6 +258,19 @@ pub fn read(
                 "a row label DX Atlas does not know; nothing was imported".into(),
             )
         })?;
+        if record.len() < expected.len() + 2 {
+            return Err(error(
+                file,
+                Some(line),
+                None,
+                None,
+                format!(
+                    "`{label}` has {} cells; the header names {} authorities",
+                    record.len().saturating_sub(2),
+                    expected.len()
+                ),
+            ));
+        }
         for (j, authority) in expected.iter().enumerate() {
             let column = j + 3;
             let value = record.get(column - 1).unwrap_or_default();

@@ -434,6 +434,16 @@ async fn broken_tables_are_refused_with_their_place_and_change_nothing(backend: 
             altered(|t| t.replacen("CIOの任命", "CIOの任期", 1).into_bytes()),
             vec!["row 2", "column `2`", "value `CIOの任期`"],
         ),
+        (
+            "a row cut short",
+            altered(|t| {
+                let mut lines: Vec<String> = t.lines().map(str::to_owned).collect();
+                let cells: Vec<&str> = lines[3].split(',').take(500).collect();
+                lines[3] = cells.join(",");
+                lines.join("\n").into_bytes()
+            }),
+            vec!["row 4", "498 cells", "1741 authorities"],
+        ),
         ("a Shift_JIS copy", altered(shift_jis), vec!["not UTF-8"]),
     ];
     for (what, dir, expected) in cases {
