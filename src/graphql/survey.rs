@@ -433,7 +433,7 @@ pub struct Aggregate {
     pub edition: String,
     /// Whose answers.
     pub subject: Subject,
-    /// Where the answers come from.
+    /// The kind of the answers it was computed from: OFFICIAL, CALIBRATED_SYNTHETIC or MIXED.
     pub provenance: Provenance,
     /// The groups.
     pub groups: Vec<AggregateGroup>,
@@ -502,6 +502,27 @@ pub struct ReconciledFigure {
     /// Why the figure and the computation differ, where the answers say: official answers of
     /// another date than the figure's.
     pub note: Option<String>,
+}
+
+/// The kind of the answers an aggregate of `question` over `subject` is computed from: the
+/// sources that answered it, or the edition's provenance where none did.
+async fn computed_from(
+    db: &DatabaseConnection,
+    edition: &survey_edition::Model,
+    question: &str,
+    subject: DomainSubject,
+) -> Result<Provenance> {
+    let sources = repo::question_sources(db, &edition.code).await.gql()?;
+    let from = sources
+        .get(&(question.to_owned(), subject.as_str().to_owned()))
+        .into_iter()
+        .flatten()
+        .filter_map(|(code, _)| source::Provenance::of_source(code).ok())
+        .reduce(source::Provenance::with);
+    match from {
+        Some(p) => Ok(p.into()),
+        None => edition_provenance(&edition.provenance).gql(),
+    }
 }
 
 /// Why a figure and its recomputation from `sources` (source, reference date) differ, when
@@ -642,11 +663,13 @@ impl SurveyQuery {
             aggregate::aggregate(db, &edition.code, &question, subject.into(), group_by_repo)
                 .await
                 .gql()?;
+        let domain_subject: DomainSubject = subject.into();
+        let provenance = computed_from(db, &edition, &question.code, domain_subject).await?;
         Ok(Aggregate {
             indicator,
             edition: edition.code,
             subject,
-            provenance: edition_provenance(&edition.provenance).gql()?,
+            provenance,
             groups: groups
                 .into_iter()
                 .map(|g| AggregateGroup {

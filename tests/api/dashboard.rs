@@ -195,6 +195,10 @@ async fn the_shared_table_imports_and_every_cell_is_served_with_its_source(backe
             .clone()
     };
     assert_eq!(count(&data["m"]["groups"][0], "yes"), 1270);
+    assert_eq!(
+        data["m"]["provenance"], "OFFICIAL",
+        "computed from official answers alone"
+    );
     assert_eq!(data["m"]["groups"][0]["asked"], 1733);
     assert_eq!(count(&data["p"]["groups"][0], "yes"), 43);
     // Importing the same files again changes nothing.
