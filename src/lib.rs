@@ -2,7 +2,8 @@
 //!
 //! A tour of the code, from the outside in:
 //! - [`cli`] is the configuration; [`startup`] builds the server that `main` and the tests run.
-//! - [`http`] is the router: GraphQL, GraphiQL, the SDL, health and readiness.
+//! - [`http`] is the router (GraphQL, GraphiQL, the SDL, downloads, health and readiness) and
+//!   the accept loop with its connection limits.
 //! - [`graphql`] is a thin layer of types and resolvers over [`repo`].
 //! - [`repo`] reads and writes the [`entity`] tables; [`db`] connects and migrates.
 //! - [`fetch`] finds the data files the manifest lists, downloading what is missing;
@@ -10,7 +11,8 @@
 //! - [`choropleth`] joins indicator values with boundaries: classes, colours, legend; rendered
 //!   as GeoJSON, TopoJSON or CSV.
 //! - [`stats`] classifies values, names ColorBrewer palettes, and measures spatial autocorrelation.
-//! - [`survey`] is the survey: catalogue, published figures, calibrated answers, aggregates, imports.
+//! - [`survey`] is the survey: catalogue, published figures, sources, calibrated answers,
+//!   aggregates, the dashboard table and microdata imports.
 //! - [`readmodel`] is the in-memory model requests read, swapped after imports; [`cache`]
 //!   keeps finished documents, compressed.
 //! - [`spatial`] is geometry: TopoJSON, validation, measures, topology, simplification, index.
