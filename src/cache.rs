@@ -87,12 +87,14 @@ impl CachedDocument {
     }
 
     /// The same, sent as a download named `filename`.
+    #[must_use]
     pub fn attachment(mut self, filename: String) -> Self {
         self.filename = Some(filename);
         self
     }
 
     /// The same, reusable for `secs` seconds.
+    #[must_use]
     pub fn max_age(mut self, secs: u32) -> Self {
         self.max_age_secs = secs;
         self

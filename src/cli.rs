@@ -110,17 +110,20 @@ pub struct ServeConfig {
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_connections: u32,
     /// Largest request body, bytes.
-    #[arg(long, env = "DX_ATLAS_MAX_BODY", default_value_t = 64 * 1024)]
+    #[arg(long, env = "DX_ATLAS_MAX_BODY", default_value_t = 64 * 1024,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..=67_108_864))]
     pub max_body_bytes: usize,
     /// Origins allowed by CORS, comma-separated, or `*` for any (default: none).
     #[arg(long, env = "DX_ATLAS_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
     /// Finished choropleth documents kept in memory (each with its gzip and brotli forms).
-    #[arg(long, env = "DX_ATLAS_CACHE_ENTRIES", default_value_t = 64)]
+    #[arg(long, env = "DX_ATLAS_CACHE_ENTRIES", default_value_t = 64,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
     pub cache_entries: usize,
     /// Megabytes the cached documents may take, all encodings counted; the least recently
     /// used go first.
-    #[arg(long, env = "DX_ATLAS_CACHE_MB", default_value_t = 64)]
+    #[arg(long, env = "DX_ATLAS_CACHE_MB", default_value_t = 64,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=65_536))]
     pub cache_mb: usize,
     /// How often to check whether another process imported new data, milliseconds.
     #[arg(long, env = "DX_ATLAS_RELOAD_INTERVAL_MS", default_value_t = 2000,

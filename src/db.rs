@@ -6,8 +6,6 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 use thiserror::Error;
 
-use crate::error::AppResult;
-
 /// How long a PostgreSQL server may take to accept a connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -95,26 +93,24 @@ async fn check(url: &str) -> Result<(), ConnectError> {
 }
 
 /// Connects to `url` with a pool sized for a 2-core server.
-pub async fn connect(url: &str) -> AppResult<DatabaseConnection> {
+pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
     check(url).await?;
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(if url.starts_with("sqlite") { 4 } else { 16 })
         .connect_timeout(CONNECT_TIMEOUT)
         .sqlx_logging(false);
-    Database::connect(options).await.map_err(|source| {
-        ConnectError::Failed {
+    Database::connect(options)
+        .await
+        .map_err(|source| ConnectError::Failed {
             url: url::Url::parse(url).map_or_else(|_| url.to_owned(), |u| redacted(&u)),
             source,
-        }
-        .into()
-    })
+        })
 }
 
 /// Brings the schema up to date.
-pub async fn migrate(db: &DatabaseConnection) -> AppResult<()> {
-    Migrator::up(db, None).await?;
-    Ok(())
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
 }
 
 #[cfg(test)]

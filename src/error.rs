@@ -89,18 +89,66 @@ pub enum AppError {
         /// Why not.
         source: std::io::Error,
     },
-    /// Anything else that is our fault.
+    /// Anything else that is our fault: what failed and why, for the log only.
     #[error("internal error")]
-    Internal(String),
+    Internal(#[from] Internal),
+}
+
+/// A cause that can travel across threads.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
+/// An internal failure: what was being done, and its cause where there is one. Logged with
+/// the whole chain of causes; clients are told only that the error is internal.
+#[derive(Debug, Error)]
+#[error("{context}")]
+pub struct Internal {
+    /// What was being done, or which invariant broke.
+    pub context: String,
+    /// Why it failed.
+    #[source]
+    pub source: Option<Cause>,
+}
+
+impl Internal {
+    /// This failure and its causes, one after the other.
+    fn chain(&self) -> String {
+        let mut text = self.context.clone();
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = self
+            .source
+            .as_deref()
+            .map(|c| c as &(dyn std::error::Error + 'static));
+        while let Some(c) = cause {
+            text.push_str(": ");
+            text.push_str(&c.to_string());
+            cause = c.source();
+        }
+        text
+    }
 }
 
 impl AppError {
+    /// An internal failure while doing `context`, keeping its cause.
+    pub fn internal(context: impl Into<String>, source: impl Into<Cause>) -> Self {
+        Self::Internal(Internal {
+            context: context.into(),
+            source: Some(source.into()),
+        })
+    }
+
+    /// A broken invariant: stored data that cannot be as it is, with no further cause.
+    pub fn invariant(context: impl Into<String>) -> Self {
+        Self::Internal(Internal {
+            context: context.into(),
+            source: None,
+        })
+    }
+
     /// The whole message with its cause, for operators (the command line, logs). Clients get
     /// the `Display` text, which keeps internal and database causes to the log.
     pub fn detail(&self) -> String {
         match self {
             Self::Database(e) => format!("database error: {e}"),
-            Self::Internal(e) => format!("internal error: {e}"),
+            Self::Internal(e) => format!("internal error: {}", e.chain()),
             other => other.to_string(),
         }
     }
@@ -135,7 +183,7 @@ impl AppError {
     fn log(&self) {
         match self {
             Self::Database(e) => tracing::error!(error = %e, "database error"),
-            Self::Internal(e) => tracing::error!(error = %e, "internal error"),
+            Self::Internal(e) => tracing::error!(error = %e.chain(), "internal error"),
             _ => {}
         }
     }

@@ -72,6 +72,8 @@ pub struct ImportReport {
     pub without_geometry: Vec<String>,
     /// Features whose winding was corrected to RFC 7946.
     pub reoriented: usize,
+    /// Codes of the boundaries whose self-crossing rings were repaired.
+    pub repaired: Vec<String>,
     /// Ward features gathered into their designated city.
     pub wards_merged: usize,
 }
@@ -114,17 +116,23 @@ impl fmt::Display for ImportReport {
                 self.wards_merged
             )?;
         }
-        write!(
+        writeln!(
             f,
             "features rewound to RFC 7946 orientation: {}",
             self.reoriented
+        )?;
+        write!(
+            f,
+            "boundaries repaired where a ring crossed itself (area kept within 0.1%): {} {:?}",
+            self.repaired.len(),
+            self.repaired
         )
     }
 }
 
 fn sha256(path: &Path) -> Result<String, ImportError> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| ImportError::new(path, None, format!("cannot read: {e}")))?;
+    let bytes = crate::files::read(path, crate::files::BOUNDARY_FILE)
+        .map_err(|e| ImportError::new(path, None, e.to_string()))?;
     Ok(format!("{:x}", Sha256::digest(&bytes)))
 }
 
@@ -181,11 +189,12 @@ async fn import(
     let sources_owned = sources.clone();
     let (rows, read) = tokio::task::spawn_blocking(move || read_sources(&sources_owned))
         .await
-        .map_err(|e| crate::error::AppError::Internal(e.to_string()))??;
+        .map_err(|e| crate::error::AppError::internal("reading boundary files", e))??;
     report.files = read.files;
     report.unassigned_areas = read.municipal.unassigned_areas;
     report.without_geometry = read.municipal.without_geometry;
     report.reoriented = read.municipal.reoriented + read.prefectural.reoriented;
+    report.repaired = [read.municipal.repaired, read.prefectural.repaired].concat();
     report.wards_merged = read.municipal.wards_merged;
     report.prefectures = rows.prefectures.len();
     for m in &rows.municipalities {

@@ -27,6 +27,7 @@ pub mod domain;
 pub mod entity;
 pub mod error;
 pub mod fetch;
+pub mod files;
 pub mod graphql;
 pub mod http;
 pub mod import;

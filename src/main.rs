@@ -37,7 +37,7 @@ async fn run(cli: Cli) -> AppResult<()> {
             );
             app.run_until_stopped()
                 .await
-                .map_err(|e| AppError::Internal(format!("serving: {e}")))
+                .map_err(|e| AppError::internal("serving", e))
         }
         Command::Fetch(config) => {
             let report = fetch::fetch_everything(&fetch::FetchOptions {

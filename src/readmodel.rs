@@ -6,12 +6,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use sea_orm::DatabaseConnection;
+use geo::MultiPolygon;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use crate::cache::DocumentCache;
-use crate::error::AppResult;
+use crate::entity::boundary;
+use crate::error::{AppError, AppResult};
 use crate::repo;
-use crate::spatial::atlas::Atlas;
+use crate::spatial::atlas::{Area, Atlas};
+use crate::spatial::geojson::parse_stored;
 
 /// One generation of the read model.
 pub struct Generation {
@@ -37,7 +40,7 @@ impl ReadModel {
         cache_bytes: usize,
     ) -> AppResult<Arc<Self>> {
         let version = repo::version::current(&db).await?;
-        let atlas = Arc::new(Atlas::load(&db).await?);
+        let atlas = Arc::new(load_atlas(&db).await?);
         metrics::gauge!("dx_atlas_read_model_version").set(version as f64);
         Ok(Arc::new(Self {
             current: ArcSwap::from_pointee(Generation { atlas, version }),
@@ -63,7 +66,7 @@ impl ReadModel {
         if version == self.current.load().version {
             return Ok(false);
         }
-        let atlas = Arc::new(Atlas::load(&self.db).await?);
+        let atlas = Arc::new(load_atlas(&self.db).await?);
         self.current.store(Arc::new(Generation { atlas, version }));
         self.cache.clear();
         metrics::gauge!("dx_atlas_read_model_version").set(version as f64);
@@ -85,4 +88,59 @@ impl ReadModel {
             }
         });
     }
+}
+
+/// Loads every municipality and prefecture with its boundary and builds the spatial model.
+pub async fn load_atlas(db: &impl ConnectionTrait) -> AppResult<Atlas> {
+    let filter = repo::areas::MunicipalityFilter {
+        include_not_administered: true,
+        ..Default::default()
+    };
+    let municipalities = repo::areas::municipalities(db, &filter, None, None).await?;
+    let prefectures = repo::areas::prefectures(db).await?;
+    let codes: Vec<String> = municipalities
+        .iter()
+        .map(|m| m.code.clone())
+        .chain(prefectures.iter().map(|p| p.code.clone()))
+        .collect();
+    let boundaries = repo::areas::boundaries(db, &codes).await?;
+    let municipal = municipalities
+        .into_iter()
+        .map(|m| {
+            Ok(Area {
+                geometry: geometry(boundaries.get(&m.code))?,
+                code: m.code,
+                name: m.name,
+                prefecture: m.prefecture_code,
+                kind: Some(m.kind),
+                administered: m.administered,
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    let prefectural = prefectures
+        .into_iter()
+        .map(|p| {
+            Ok(Area {
+                geometry: geometry(boundaries.get(&p.code))?,
+                prefecture: p.code.clone(),
+                code: p.code,
+                name: p.name,
+                kind: None,
+                administered: true,
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    // Topology building is CPU work: off the async workers.
+    tokio::task::spawn_blocking(move || Atlas::build(municipal, prefectural))
+        .await
+        .map_err(|e| AppError::internal("building the spatial model", e))
+}
+
+/// A stored boundary's geometry; an area without a boundary row has an empty one.
+fn geometry(b: Option<&boundary::Model>) -> AppResult<MultiPolygon<f64>> {
+    let Some(b) = b else {
+        return Ok(MultiPolygon::new(vec![]));
+    };
+    parse_stored(&b.geometry)
+        .map_err(|e| AppError::internal(format!("reading the stored boundary of {}", b.code), e))
 }

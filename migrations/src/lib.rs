@@ -19,6 +19,7 @@ mod m20240401_000012_create_dataset_version;
 mod m20261201_000013_unique_answer;
 mod m20261201_000014_create_source;
 mod m20261201_000015_answer_source;
+mod m20261201_000016_edition_provenance;
 
 /// Runs the migrations in name order.
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000013_unique_answer::Migration),
             Box::new(m20261201_000014_create_source::Migration),
             Box::new(m20261201_000015_answer_source::Migration),
+            Box::new(m20261201_000016_edition_provenance::Migration),
         ]
     }
 }

@@ -17,8 +17,78 @@ pub enum WeightsKind {
     Queen,
     /// Sharing a border.
     Rook,
-    /// The k nearest centroids.
-    Knn(usize),
+    /// The `k` nearest centroids.
+    Knn,
+}
+
+/// Most neighbours of KNN weights.
+pub const MAX_K: usize = 50;
+/// Most permutations of the pseudo p-values.
+pub const MAX_PERMUTATIONS: usize = 99_999;
+
+/// How an analysis is run, checked.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Analysis {
+    /// The weights.
+    pub weights: WeightsKind,
+    /// Neighbours of KNN weights (1 to [`MAX_K`]).
+    pub k: usize,
+    /// Permutations for pseudo p-values (0 to [`MAX_PERMUTATIONS`]).
+    pub permutations: usize,
+    /// Significance of the local clusters, a probability.
+    pub significance: f64,
+    /// Seed of the permutations.
+    pub seed: u64,
+}
+
+impl Analysis {
+    /// Checks the ranges; `k` matters only for KNN weights.
+    pub fn new(
+        weights: WeightsKind,
+        k: i64,
+        permutations: i64,
+        significance: f64,
+        seed: u64,
+    ) -> AppResult<Self> {
+        let checked_k = usize::try_from(k).ok().filter(|k| (1..=MAX_K).contains(k));
+        let k = match (weights, checked_k) {
+            (WeightsKind::Knn, None) => {
+                return Err(AppError::BadInput(format!(
+                    "k: {k} is out of range; give 1 to {MAX_K}"
+                )))
+            }
+            (_, k) => k.unwrap_or(0),
+        };
+        let permutations = usize::try_from(permutations)
+            .ok()
+            .filter(|p| *p <= MAX_PERMUTATIONS)
+            .ok_or_else(|| {
+                AppError::BadInput(format!(
+                    "permutations: {permutations} is out of range; give 0 to {MAX_PERMUTATIONS}"
+                ))
+            })?;
+        if !(0.0..=1.0).contains(&significance) {
+            return Err(AppError::BadInput(format!(
+                "significance: {significance} is not a probability"
+            )));
+        }
+        Ok(Self {
+            weights,
+            k,
+            permutations,
+            significance,
+            seed,
+        })
+    }
+
+    /// The weights as reported: QUEEN, ROOK or KNN(k), row-standardised.
+    pub fn weights_name(&self) -> String {
+        match self.weights {
+            WeightsKind::Queen => "QUEEN".into(),
+            WeightsKind::Rook => "ROOK".into(),
+            WeightsKind::Knn => format!("KNN({})", self.k),
+        }
+    }
 }
 
 /// The result of an analysis.
@@ -54,10 +124,7 @@ pub async fn analyse(
     db: &impl ConnectionTrait,
     atlas: &Atlas,
     mut request: ChoroplethRequest,
-    weights: WeightsKind,
-    permutations: usize,
-    significance: f64,
-    seed: u64,
+    analysis: Analysis,
 ) -> AppResult<Autocorrelation> {
     request.level = MapLevel::Municipality;
     request.prefecture = None;
@@ -83,20 +150,70 @@ pub async fn analyse(
             MapValue::Missing => 0.0,
         })
         .collect();
-    let layer = &atlas.municipalities;
-    // Layer position → observed position.
-    let mut position = vec![None; layer.areas.len()];
-    for (o, &i) in observed.iter().enumerate() {
-        position[values.areas[i].index] = Some(o);
+    let w = spatial_weights(atlas, &values, &observed, analysis)?;
+    let Analysis {
+        permutations,
+        seed,
+        significance,
+        ..
+    } = analysis;
+    // Permutations are CPU work of up to seconds: off the async workers, and stopped when
+    // this future is dropped (the request's deadline passed, or its client went away).
+    let stop = moran::Stop::default();
+    let _stop_on_drop = StopOnDrop(stop.clone());
+    let (global, local, w) = tokio::task::spawn_blocking(move || {
+        let global =
+            moran::global_until(&numbers, &w, permutations, seed, &stop).map_err(moran_error)?;
+        let local = moran::local_until(&numbers, &w, permutations, seed, significance, &stop)
+            .map_err(moran_error)?;
+        Ok::<_, AppError>((global, local, w))
+    })
+    .await
+    .map_err(|e| AppError::internal("computing Moran's I", e))??;
+    Ok(Autocorrelation {
+        islands: w.islands(),
+        values,
+        observed,
+        weights: w,
+        global,
+        local,
+    })
+}
+
+/// Stops the permutations when dropped, however the analysis ends.
+struct StopOnDrop(moran::Stop);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.stop();
     }
-    let bad = |e: moran::MoranError| AppError::BadInput(format!("spatial autocorrelation: {e}"));
-    let w = match weights {
+}
+
+fn moran_error(e: moran::MoranError) -> AppError {
+    AppError::BadInput(format!("spatial autocorrelation: {e}"))
+}
+
+/// The weights among the observed areas: contiguity from the layer's topology, or the
+/// nearest centroids.
+fn spatial_weights(
+    atlas: &Atlas,
+    values: &Choropleth,
+    observed: &[usize],
+    analysis: Analysis,
+) -> AppResult<Weights> {
+    let layer = &atlas.municipalities;
+    match analysis.weights {
         WeightsKind::Queen | WeightsKind::Rook => {
-            let all = if weights == WeightsKind::Queen {
+            let all = if analysis.weights == WeightsKind::Queen {
                 layer.queen_all()
             } else {
                 layer.rook_all()
             };
+            // Layer position → observed position.
+            let mut position = vec![None; layer.areas.len()];
+            for (o, &i) in observed.iter().enumerate() {
+                position[values.areas[i].index] = Some(o);
+            }
             let neighbours = observed
                 .iter()
                 .map(|&i| {
@@ -106,9 +223,9 @@ pub async fn analyse(
                         .collect()
                 })
                 .collect();
-            Weights::new(neighbours).map_err(bad)?
+            Weights::new(neighbours).map_err(moran_error)
         }
-        WeightsKind::Knn(k) => {
+        WeightsKind::Knn => {
             let points: Vec<(f64, f64)> = observed
                 .iter()
                 .map(|&i| {
@@ -118,25 +235,9 @@ pub async fn analyse(
                         .map_or((0.0, 0.0), |p| (p.x(), p.y()))
                 })
                 .collect();
-            Weights::knn(&points, k).map_err(bad)?
+            Weights::knn(&points, analysis.k).map_err(moran_error)
         }
-    };
-    // Permutations are CPU work of up to seconds: off the async workers.
-    let (global, local, w) = tokio::task::spawn_blocking(move || {
-        let global = moran::global(&numbers, &w, permutations, seed).map_err(bad)?;
-        let local = moran::local(&numbers, &w, permutations, seed, significance).map_err(bad)?;
-        Ok::<_, AppError>((global, local, w))
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))??;
-    Ok(Autocorrelation {
-        islands: w.islands(),
-        values,
-        observed,
-        weights: w,
-        global,
-        local,
-    })
+    }
 }
 
 /// The local clusters as a categorical choropleth (areas not analysed are missing).
@@ -168,7 +269,7 @@ pub fn cluster_map(result: Autocorrelation) -> Choropleth {
     for area in &mut map.areas {
         area.value = MapValue::Missing;
         area.class = None;
-        area.colour = palette::MISSING.to_owned();
+        palette::MISSING.clone_into(&mut area.colour);
     }
     for (o, &i) in result.observed.iter().enumerate() {
         let Some(cluster) = result.local.cluster.get(o) else {
@@ -179,8 +280,8 @@ pub fn cluster_map(result: Autocorrelation) -> Choropleth {
         let area = &mut map.areas[i];
         area.value = MapValue::Category(code.to_owned());
         area.class = Some(class);
-        area.colour = colour.to_owned();
-        area.label = label.to_owned();
+        colour.clone_into(&mut area.colour);
+        label.clone_into(&mut area.label);
         legend[class].count += 1;
     }
     map.missing.count = map.areas.len() - result.observed.len();
@@ -191,6 +292,6 @@ pub fn cluster_map(result: Autocorrelation) -> Choropleth {
     };
     map.legend = legend;
     map.numeric = false;
-    map.method = "lisa_clusters".to_owned();
+    "lisa_clusters".clone_into(&mut map.method);
     map
 }

@@ -8,9 +8,10 @@ pub mod render;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sea_orm::ConnectionTrait;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::PrefectureCode;
-use crate::entity::{question, survey_edition};
+use crate::entity::{question, question_option, survey_edition};
 use crate::error::{AppError, AppResult};
 use crate::repo;
 use crate::spatial::atlas::{Atlas, Layer};
@@ -18,82 +19,129 @@ use crate::spatial::simplify::Level as SimplifyLevel;
 use crate::stats::classify::{self, Method};
 use crate::stats::palette;
 use crate::survey::aggregate;
-use crate::survey::catalogue::Subject;
-use crate::survey::source::Provenance;
+use crate::survey::catalogue::{QuestionType, Subject};
+use crate::survey::source::{self, Provenance};
 
 /// Whose areas the map shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum MapLevel {
     /// Municipalities.
+    #[default]
     Municipality,
     /// Prefectures.
     Prefecture,
 }
 
 /// What a prefecture's value is, on a prefecture map.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PrefectureValue {
     /// The prefecture's own answer (都道府県の回答).
+    #[default]
     OwnAnswer,
     /// The share of its municipalities giving `option` (for counts: their mean).
     MunicipalShare,
 }
 
+impl PrefectureValue {
+    // serde's `skip_serializing_if` hands the field by reference.
+    #[allow(clippy::trivially_copy_pass_by_ref)]
+    fn is_own_answer(&self) -> bool {
+        *self == Self::OwnAnswer
+    }
+}
+
 /// Output format of the geometry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Format {
     /// RFC 7946 FeatureCollection.
+    #[default]
     GeoJson,
     /// TopoJSON topology with shared, quantized arcs.
     TopoJson,
 }
 
-/// Classification of numeric values.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Classification {
-    /// Equal counts per class.
-    Quantiles,
-    /// Equal widths.
-    EqualInterval,
-    /// Fisher-Jenks natural breaks.
-    NaturalBreaks,
-    /// Standard deviations around the mean.
-    StandardDeviation,
-    /// Upper bounds given by the caller.
-    Manual(Vec<f64>),
-}
-
-/// Everything that determines a choropleth.
-#[derive(Debug, Clone, PartialEq)]
+/// Everything that determines a choropleth. Its serde form is the query string of the
+/// download links (`/choropleth.geojson?indicator=…`), named as the GraphQL arguments; the
+/// format is the link's path.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChoroplethRequest {
     /// Indicator code.
     pub indicator: String,
     /// Option whose choice is mapped (multiple choice, shares); `None` maps categories.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub option: Option<String>,
     /// Edition code; `None` for the newest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edition: Option<String>,
     /// Municipalities or prefectures.
+    #[serde(default)]
     pub level: MapLevel,
     /// On a prefecture map, whose answer.
+    #[serde(default, skip_serializing_if = "PrefectureValue::is_own_answer")]
     pub prefecture_value: PrefectureValue,
     /// Only this prefecture's municipalities (or this prefecture).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefecture: Option<PrefectureCode>,
     /// Classification of numeric values.
-    pub classification: Classification,
+    #[serde(default)]
+    pub classification: Method,
+    /// Upper bounds of a manual classification; a comma-separated list in a query string.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "comma_list")]
+    pub breaks: Option<Vec<f64>>,
     /// Number of classes.
+    #[serde(default = "default_classes")]
     pub classes: usize,
     /// ColorBrewer scheme; default Blues for numbers, Set2 for categories.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub palette: Option<String>,
     /// Web-map zoom choosing the simplification (default 6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zoom: Option<u8>,
     /// Explicit Douglas-Peucker tolerance in degrees, instead of the zoom's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tolerance: Option<f64>,
     /// Islands smaller than this (km²) are dropped; default from the zoom.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_island_km2: Option<f64>,
     /// Decimals of coordinates (default from the tolerance).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<u8>,
     /// Output format.
+    #[serde(skip)]
     pub format: Format,
+}
+
+/// Classes of a map when none are asked for.
+pub const DEFAULT_CLASSES: usize = 5;
+
+fn default_classes() -> usize {
+    DEFAULT_CLASSES
+}
+
+/// Manual breaks in a query string: `breaks=10,20,30`.
+mod comma_list {
+    use serde::{de, Deserialize, Deserializer, Serializer};
+
+    #[allow(clippy::ref_option)] // serde's `with` hands the field by reference.
+    pub fn serialize<S: Serializer>(breaks: &Option<Vec<f64>>, s: S) -> Result<S::Ok, S::Error> {
+        let list: Vec<String> = breaks.iter().flatten().map(f64::to_string).collect();
+        s.serialize_str(&list.join(","))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<f64>>, D::Error> {
+        let text = String::deserialize(d)?;
+        text.split(',')
+            .map(|b| {
+                b.trim()
+                    .parse::<f64>()
+                    .map_err(|_| de::Error::custom(format!("`{b}` is not a number")))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
 }
 
 /// Deepest zoom a map is simplified for.
@@ -110,6 +158,11 @@ impl ChoroplethRequest {
         let out_of_range = |what: String, range: &str| {
             AppError::BadInput(format!("{what} is out of range; give {range}"))
         };
+        if self.classification == Method::Manual && self.breaks.is_none() {
+            return Err(AppError::BadInput(
+                "breaks: MANUAL classification needs breaks".into(),
+            ));
+        }
         if !(MIN_CLASSES..=MAX_CLASSES).contains(&self.classes) {
             return Err(out_of_range(
                 format!("classes: {}", self.classes),
@@ -153,8 +206,9 @@ impl ChoroplethRequest {
             level: MapLevel::Municipality,
             prefecture_value: PrefectureValue::OwnAnswer,
             prefecture: None,
-            classification: Classification::Quantiles,
-            classes: 5,
+            classification: Method::Quantiles,
+            breaks: None,
+            classes: DEFAULT_CLASSES,
             palette: None,
             zoom: None,
             tolerance: None,
@@ -162,6 +216,12 @@ impl ChoroplethRequest {
             precision: None,
             format: Format::GeoJson,
         }
+    }
+
+    /// A prefecture map of its municipalities' share.
+    pub fn is_municipal_share(&self) -> bool {
+        self.level == MapLevel::Prefecture
+            && self.prefecture_value == PrefectureValue::MunicipalShare
     }
 
     /// The simplification level.
@@ -180,7 +240,10 @@ impl ChoroplethRequest {
             if tolerance <= 0.0 {
                 6
             } else {
-                ((10.0 / tolerance).log10().ceil() as i64).clamp(3, 7) as u8
+                // Clamped to 3..=7 first, so the conversion is exact.
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let decimals = (10.0 / tolerance).log10().ceil().clamp(3.0, 7.0) as u8;
+                decimals
             }
         })
     }
@@ -258,6 +321,8 @@ pub struct Statistics {
 pub struct Choropleth {
     /// The request it answers.
     pub request: ChoroplethRequest,
+    /// The request as the query string of its download links.
+    pub query: String,
     /// Indicator.
     pub indicator: question::Model,
     /// Edition.
@@ -303,10 +368,10 @@ async fn own_values(
         let source = a
             .source_code
             .as_deref()
-            .ok_or_else(|| AppError::Internal(format!("answer {} has no source", a.id)))?;
-        let provenance =
-            Provenance::of_source(source).map_err(|e| AppError::Internal(e.to_string()))?;
-        if let Ok(info) = crate::survey::source::by_code(source) {
+            .ok_or_else(|| AppError::invariant(format!("answer {} has no source", a.id)))?;
+        let provenance = source::provenance_of(source)
+            .map_err(|e| AppError::internal("reading an answer's source", e))?;
+        if let Ok(info) = source::by_code(source) {
             sources.insert(info.code);
         }
         let entry = grouped.entry(a.respondent_code).or_default();
@@ -320,7 +385,7 @@ async fn own_values(
             Some((code, (options, amount, provenance?)))
         })
         .map(|(code, (options, amount, provenance))| {
-            let value = if question.kind == "COUNT" {
+            let value = if question.kind == QuestionType::Count {
                 amount.map_or(MapValue::Missing, |n| MapValue::Number(n as f64))
             } else if let Some(option) = option {
                 MapValue::Category(
@@ -367,12 +432,15 @@ fn municipal_shares(
         .collect()
 }
 
-/// Builds a choropleth.
+/// Builds a choropleth: checks the request against its indicator, gathers the values,
+/// places every area of the layer, and classifies and colours them.
 pub async fn build(
     db: &impl ConnectionTrait,
     atlas: &Atlas,
     request: ChoroplethRequest,
 ) -> AppResult<Choropleth> {
+    let query = render::query_string(&request)
+        .map_err(|e| AppError::internal("writing a map's query string", e))?;
     let edition = repo::survey::edition_or_newest(db, request.edition.as_deref()).await?;
     let indicator = repo::survey::question(db, &request.indicator)
         .await?
@@ -381,41 +449,16 @@ pub async fn build(
         .await?
         .remove(&indicator.code)
         .unwrap_or_default();
-    if let Some(option) = &request.option {
-        if !options.iter().any(|o| &o.code == option) {
-            let known: Vec<&str> = options.iter().map(|o| o.code.as_str()).collect();
-            return Err(bad(format!(
-                "option: `{}` has no option `{option}` (options: {})",
-                indicator.code,
-                known.join(", ")
-            )));
-        }
-    }
-    if indicator.kind == "MULTIPLE_CHOICE" && request.option.is_none() {
-        return Err(bad(format!(
-            "option: `{}` is multiple choice; name the option to map",
-            indicator.code
-        )));
-    }
-    let share = request.level == MapLevel::Prefecture
-        && request.prefecture_value == PrefectureValue::MunicipalShare;
-    if share && indicator.kind != "COUNT" && request.option.is_none() {
-        return Err(bad(
-            "option: a municipal share needs the option whose share is mapped".into(),
-        ));
-    }
+    check_against_indicator(&request, &indicator, &options)?;
 
-    let layer: &Layer = match request.level {
-        MapLevel::Municipality => &atlas.municipalities,
-        MapLevel::Prefecture => &atlas.prefectures,
-    };
-    let mut sources = BTreeSet::new();
+    let share = request.is_municipal_share();
     // A prefecture's own answer is asked of prefectures; everything else maps municipal answers.
     let subject = if request.level == MapLevel::Prefecture && !share {
         Subject::Prefecture
     } else {
         Subject::Municipality
     };
+    let mut sources = BTreeSet::new();
     let own = own_values(
         db,
         &edition.code,
@@ -427,180 +470,21 @@ pub async fn build(
     .await?;
     let values = if share { municipal_shares(own) } else { own };
 
-    let wanted: Option<String> = request.prefecture.map(|p| p.to_string());
-    let indices: Vec<usize> = (0..layer.areas.len())
-        .filter(|i| {
-            wanted
-                .as_deref()
-                .is_none_or(|p| layer.areas[*i].prefecture == p)
-        })
-        .collect();
-    let numeric = indicator.kind == "COUNT" || share;
-    let mut areas: Vec<MapArea> = indices
-        .iter()
-        .map(|&i| {
-            let a = &layer.areas[i];
-            MapArea {
-                index: i,
-                code: a.code.clone(),
-                name: a.name.clone(),
-                value: values
-                    .get(&a.code)
-                    .map_or(MapValue::Missing, |(v, _)| v.clone()),
-                provenance: values
-                    .get(&a.code)
-                    .filter(|(v, _)| *v != MapValue::Missing)
-                    .map(|(_, p)| *p),
-                class: None,
-                colour: palette::MISSING.to_owned(),
-                label: "no data".to_owned(),
-            }
-        })
-        .collect();
-
-    let missing_count = areas
-        .iter()
-        .filter(|a| a.value == MapValue::Missing)
-        .count();
-    let missing = LegendClass {
-        index: 0,
-        lower: None,
-        upper: None,
-        category: None,
-        label: "データなし (not asked or no answer)".into(),
-        colour: palette::MISSING.into(),
-        count: missing_count,
+    let layer: &Layer = match request.level {
+        MapLevel::Municipality => &atlas.municipalities,
+        MapLevel::Prefecture => &atlas.prefectures,
     };
-
+    let mut areas = place_areas(layer, &values, request.prefecture);
+    let missing = missing_class(&areas);
+    let numeric = indicator.kind == QuestionType::Count || share;
     let (legend, method, statistics) = if numeric {
-        let numbers: Vec<f64> = areas
-            .iter()
-            .filter_map(|a| match a.value {
-                MapValue::Number(n) => Some(n),
-                _ => None,
-            })
-            .collect();
-        let statistics = statistics(&numbers, missing_count);
-        let (method, name) = match &request.classification {
-            Classification::Quantiles => (Method::Quantiles, "quantiles"),
-            Classification::EqualInterval => (Method::EqualInterval, "equal_interval"),
-            Classification::NaturalBreaks => (Method::FisherJenks, "natural_breaks"),
-            Classification::StandardDeviation => (Method::StdMean, "standard_deviation"),
-            Classification::Manual(b) => (Method::Manual(b.clone()), "manual"),
-        };
-        let legend = if numbers.is_empty() {
-            Vec::new()
-        } else {
-            let classes = classify::classify(&numbers, &method, request.classes)
-                .map_err(|e| bad(format!("classification: {e}")))?;
-            let palette_name = request.palette.as_deref().unwrap_or("Blues");
-            let colours = palette::colours(palette_name, classes.bounds.len())
-                .map_err(|e| bad(format!("palette: {e}")))?;
-            let min = statistics.min.unwrap_or(0.0);
-            let mut legend: Vec<LegendClass> = classes
-                .bounds
-                .iter()
-                .enumerate()
-                .map(|(i, upper)| {
-                    // Standard-deviation bounds can lie below the smallest value: such classes
-                    // are empty and start where they end.
-                    let lower = if i == 0 {
-                        min.min(*upper)
-                    } else {
-                        classes.bounds[i - 1]
-                    };
-                    LegendClass {
-                        index: i,
-                        lower: Some(lower),
-                        upper: Some(*upper),
-                        category: None,
-                        label: format!(
-                            "{} – {}",
-                            number_label(lower, share),
-                            number_label(*upper, share)
-                        ),
-                        colour: colours
-                            .get(i)
-                            .copied()
-                            .unwrap_or(palette::MISSING)
-                            .to_owned(),
-                        count: 0,
-                    }
-                })
-                .collect();
-            for area in &mut areas {
-                if let MapValue::Number(n) = area.value {
-                    let c = classify::class_of(&classes.bounds, n);
-                    if let Some(class) = legend.get_mut(c) {
-                        class.count += 1;
-                        area.class = Some(c);
-                        area.colour = class.colour.clone();
-                        area.label = class.label.clone();
-                    }
-                }
-            }
-            legend
-        };
-        (legend, name.to_owned(), statistics)
+        numeric_legend(&mut areas, &request, missing.count)?
     } else {
-        let categories: Vec<(String, String)> = if request.option.is_some() {
-            let label = options
-                .iter()
-                .find(|o| Some(&o.code) == request.option.as_ref())
-                .map_or_else(String::new, |o| o.label_ja.clone());
-            vec![
-                ("yes".into(), label),
-                ("no".into(), "その他の回答 (other answers)".into()),
-            ]
-        } else {
-            options
-                .iter()
-                .map(|o| (o.code.clone(), o.label_ja.clone()))
-                .collect()
-        };
-        let palette_name = request.palette.as_deref().unwrap_or("Set2");
-        let colours = palette::colours(palette_name, categories.len().max(1))
-            .map_err(|e| bad(format!("palette: {e}")))?;
-        let mut legend: Vec<LegendClass> = categories
-            .iter()
-            .enumerate()
-            .map(|(i, (code, label))| LegendClass {
-                index: i,
-                lower: None,
-                upper: None,
-                category: Some(code.clone()),
-                label: label.clone(),
-                colour: colours
-                    .get(i)
-                    .copied()
-                    .unwrap_or(palette::MISSING)
-                    .to_owned(),
-                count: 0,
-            })
-            .collect();
-        for area in &mut areas {
-            if let MapValue::Category(c) = &area.value {
-                if let Some(class) = legend.iter_mut().find(|l| l.category.as_ref() == Some(c)) {
-                    class.count += 1;
-                    area.class = Some(class.index);
-                    area.colour = class.colour.clone();
-                    area.label = class.label.clone();
-                }
-            }
-        }
-        let n = areas.len() - missing_count;
-        (
-            legend,
-            "categories".to_owned(),
-            Statistics {
-                n,
-                missing: missing_count,
-                ..Default::default()
-            },
-        )
+        categorical_legend(&mut areas, &request, &options, missing.count)?
     };
     Ok(Choropleth {
         request,
+        query,
         indicator,
         edition,
         numeric,
@@ -611,6 +495,219 @@ pub async fn build(
         statistics,
         sources: sources.into_iter().collect(),
     })
+}
+
+/// Refuses what the indicator cannot map: an option it does not have, a multiple-choice
+/// indicator or a municipal share without the option to map.
+fn check_against_indicator(
+    request: &ChoroplethRequest,
+    indicator: &question::Model,
+    options: &[question_option::Model],
+) -> AppResult<()> {
+    if let Some(option) = &request.option {
+        if !options.iter().any(|o| &o.code == option) {
+            let known: Vec<&str> = options.iter().map(|o| o.code.as_str()).collect();
+            return Err(bad(format!(
+                "option: `{}` has no option `{option}` (options: {})",
+                indicator.code,
+                known.join(", ")
+            )));
+        }
+    }
+    if indicator.kind == QuestionType::MultipleChoice && request.option.is_none() {
+        return Err(bad(format!(
+            "option: `{}` is multiple choice; name the option to map",
+            indicator.code
+        )));
+    }
+    if request.is_municipal_share()
+        && indicator.kind != QuestionType::Count
+        && request.option.is_none()
+    {
+        return Err(bad(
+            "option: a municipal share needs the option whose share is mapped".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Every area of the layer (of one prefecture, if asked) with its value, still unclassified.
+fn place_areas(
+    layer: &Layer,
+    values: &HashMap<String, (MapValue, Provenance)>,
+    prefecture: Option<PrefectureCode>,
+) -> Vec<MapArea> {
+    let wanted: Option<String> = prefecture.map(|p| p.to_string());
+    layer
+        .areas
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| wanted.as_deref().is_none_or(|p| a.prefecture == p))
+        .map(|(i, a)| {
+            let value = values.get(&a.code);
+            MapArea {
+                index: i,
+                code: a.code.clone(),
+                name: a.name.clone(),
+                value: value.map_or(MapValue::Missing, |(v, _)| v.clone()),
+                provenance: value
+                    .filter(|(v, _)| *v != MapValue::Missing)
+                    .map(|(_, p)| *p),
+                class: None,
+                colour: palette::MISSING.to_owned(),
+                label: "no data".to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// The class of areas without a value.
+fn missing_class(areas: &[MapArea]) -> LegendClass {
+    LegendClass {
+        index: 0,
+        lower: None,
+        upper: None,
+        category: None,
+        label: "データなし (not asked or no answer)".into(),
+        colour: palette::MISSING.into(),
+        count: areas
+            .iter()
+            .filter(|a| a.value == MapValue::Missing)
+            .count(),
+    }
+}
+
+/// The palette's `i`-th colour (the neutral one past its end).
+fn colour_at(colours: &[&str], i: usize) -> String {
+    colours
+        .get(i)
+        .copied()
+        .unwrap_or(palette::MISSING)
+        .to_owned()
+}
+
+/// Puts each area in its class and colours it, counting the class's areas.
+fn assign(area: &mut MapArea, class: &mut LegendClass) {
+    class.count += 1;
+    area.class = Some(class.index);
+    area.colour.clone_from(&class.colour);
+    area.label.clone_from(&class.label);
+}
+
+/// Classes of numeric values by the request's method, with their statistics.
+fn numeric_legend(
+    areas: &mut [MapArea],
+    request: &ChoroplethRequest,
+    missing: usize,
+) -> AppResult<(Vec<LegendClass>, String, Statistics)> {
+    let numbers: Vec<f64> = areas
+        .iter()
+        .filter_map(|a| match a.value {
+            MapValue::Number(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    let statistics = statistics(&numbers, missing);
+    let method = request.classification;
+    if numbers.is_empty() {
+        return Ok((Vec::new(), method.map_name().to_owned(), statistics));
+    }
+    let breaks = request.breaks.as_deref().unwrap_or_default();
+    let classes = classify::classify(&numbers, method, request.classes, breaks)
+        .map_err(|e| bad(format!("classification: {e}")))?;
+    let palette_name = request.palette.as_deref().unwrap_or("Blues");
+    let colours = palette::colours(palette_name, classes.bounds.len())
+        .map_err(|e| bad(format!("palette: {e}")))?;
+    let share = request.is_municipal_share();
+    let min = statistics.min.unwrap_or(0.0);
+    let mut legend: Vec<LegendClass> = classes
+        .bounds
+        .iter()
+        .enumerate()
+        .map(|(i, upper)| {
+            // Standard-deviation bounds can lie below the smallest value: such classes are
+            // empty and start where they end.
+            let lower = if i == 0 {
+                min.min(*upper)
+            } else {
+                classes.bounds[i - 1]
+            };
+            LegendClass {
+                index: i,
+                lower: Some(lower),
+                upper: Some(*upper),
+                category: None,
+                label: format!(
+                    "{} – {}",
+                    number_label(lower, share),
+                    number_label(*upper, share)
+                ),
+                colour: colour_at(&colours, i),
+                count: 0,
+            }
+        })
+        .collect();
+    for area in areas.iter_mut() {
+        if let MapValue::Number(n) = area.value {
+            if let Some(class) = legend.get_mut(classify::class_of(&classes.bounds, n)) {
+                assign(area, class);
+            }
+        }
+    }
+    Ok((legend, method.map_name().to_owned(), statistics))
+}
+
+/// One class per option (or the chosen option against the rest).
+fn categorical_legend(
+    areas: &mut [MapArea],
+    request: &ChoroplethRequest,
+    options: &[question_option::Model],
+    missing: usize,
+) -> AppResult<(Vec<LegendClass>, String, Statistics)> {
+    let categories: Vec<(String, String)> = if request.option.is_some() {
+        let label = options
+            .iter()
+            .find(|o| Some(&o.code) == request.option.as_ref())
+            .map_or_else(String::new, |o| o.label_ja.clone());
+        vec![
+            ("yes".into(), label),
+            ("no".into(), "その他の回答 (other answers)".into()),
+        ]
+    } else {
+        options
+            .iter()
+            .map(|o| (o.code.clone(), o.label_ja.clone()))
+            .collect()
+    };
+    let palette_name = request.palette.as_deref().unwrap_or("Set2");
+    let colours = palette::colours(palette_name, categories.len().max(1))
+        .map_err(|e| bad(format!("palette: {e}")))?;
+    let mut legend: Vec<LegendClass> = categories
+        .into_iter()
+        .enumerate()
+        .map(|(i, (code, label))| LegendClass {
+            index: i,
+            lower: None,
+            upper: None,
+            category: Some(code),
+            label,
+            colour: colour_at(&colours, i),
+            count: 0,
+        })
+        .collect();
+    for area in areas.iter_mut() {
+        if let MapValue::Category(c) = &area.value {
+            if let Some(class) = legend.iter_mut().find(|l| l.category.as_ref() == Some(c)) {
+                assign(area, class);
+            }
+        }
+    }
+    let statistics = Statistics {
+        n: areas.len() - missing,
+        missing,
+        ..Default::default()
+    };
+    Ok((legend, "categories".to_owned(), statistics))
 }
 
 fn number_label(x: f64, share: bool) -> String {
@@ -636,7 +733,7 @@ fn statistics(numbers: &[f64], missing: usize) -> Statistics {
     let median = if n % 2 == 1 {
         sorted[n / 2]
     } else {
-        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+        f64::midpoint(sorted[n / 2 - 1], sorted[n / 2])
     };
     Statistics {
         n,

@@ -7,10 +7,7 @@ use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use super::{
-    Choropleth, ChoroplethRequest, Classification, Format, LegendClass, MapArea, MapLevel,
-    MapValue, PrefectureValue,
-};
+use super::{Choropleth, ChoroplethRequest, Format, LegendClass, MapArea, MapLevel, MapValue};
 use crate::spatial::atlas::{Atlas, Layer};
 use crate::spatial::geojson::{rounded_polygons, GeometryWriter, PolygonPositions};
 use crate::spatial::simplify::Simplified;
@@ -19,62 +16,8 @@ use crate::spatial::CREDIT;
 use crate::survey::source::{self, Provenance};
 
 /// The query string that names the same choropleth on the download endpoints.
-pub fn query_string(r: &ChoroplethRequest) -> String {
-    let mut parts: Vec<String> = vec![format!("indicator={}", r.indicator)];
-    if let Some(o) = &r.option {
-        parts.push(format!("option={o}"));
-    }
-    if let Some(e) = &r.edition {
-        parts.push(format!("edition={e}"));
-    }
-    parts.push(format!(
-        "level={}",
-        match r.level {
-            MapLevel::Municipality => "MUNICIPALITY",
-            MapLevel::Prefecture => "PREFECTURE",
-        }
-    ));
-    if r.level == MapLevel::Prefecture {
-        parts.push(format!(
-            "prefectureValue={}",
-            match r.prefecture_value {
-                PrefectureValue::OwnAnswer => "OWN_ANSWER",
-                PrefectureValue::MunicipalShare => "MUNICIPAL_SHARE",
-            }
-        ));
-    }
-    if let Some(p) = r.prefecture {
-        parts.push(format!("prefecture={p}"));
-    }
-    let (method, breaks) = match &r.classification {
-        Classification::Quantiles => ("QUANTILES", None),
-        Classification::EqualInterval => ("EQUAL_INTERVAL", None),
-        Classification::NaturalBreaks => ("NATURAL_BREAKS", None),
-        Classification::StandardDeviation => ("STANDARD_DEVIATION", None),
-        Classification::Manual(b) => ("MANUAL", Some(b)),
-    };
-    parts.push(format!("classification={method}"));
-    if let Some(b) = breaks {
-        let list: Vec<String> = b.iter().map(f64::to_string).collect();
-        parts.push(format!("breaks={}", list.join(",")));
-    }
-    parts.push(format!("classes={}", r.classes));
-    if let Some(p) = &r.palette {
-        parts.push(format!("palette={p}"));
-    }
-    if let Some(z) = r.zoom {
-        parts.push(format!("zoom={z}"));
-    }
-    if let Some(t) = r.tolerance {
-        parts.push(format!("tolerance={t}"));
-    }
-    if let Some(m) = r.min_island_km2 {
-        parts.push(format!("minIslandKm2={m}"));
-    }
-    if let Some(p) = r.precision {
-        parts.push(format!("precision={p}"));
-    }
-    parts.join("&")
+pub fn query_string(r: &ChoroplethRequest) -> Result<String, serde_urlencoded::ser::Error> {
+    serde_urlencoded::to_string(r)
 }
 
 /// File name stem of a download, e.g. `dx-atlas_R5_cio.appointed_municipality`.
@@ -98,7 +41,7 @@ pub fn file_stem(c: &Choropleth) -> String {
 
 /// Links to the same choropleth on the download endpoints.
 pub fn downloads(c: &Choropleth) -> Value {
-    let q = query_string(&c.request);
+    let q = &c.query;
     json!({
         "geojson": format!("/choropleth.geojson?{q}"),
         "topojson": format!("/choropleth.topojson?{q}"),
@@ -169,7 +112,7 @@ pub fn metadata(c: &Choropleth) -> Map<String, Value> {
         "edition".into(),
         json!({
             "code": c.edition.code, "referenceDate": c.edition.reference_date,
-            "provenance": c.edition.provenance, "provenanceNote": c.edition.provenance_note,
+            "provenance": c.edition.provenance.as_str(), "provenanceNote": c.edition.provenance_note,
         }),
     );
     m.insert("credit".into(), json!(CREDIT));
@@ -333,6 +276,8 @@ impl Serialize for TopoJsonDocument<'_> {
             })
             .collect();
         // As many quantization steps per axis as the precision distinguishes across Japan (~31°).
+        // Clamped to 1e4..=1e8 first, well inside u32.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let quantization =
             (31.0 * 10f64.powi(i32::from(c.request.decimals()))).clamp(1e4, 1e8) as u32;
         let topology = encode(&simplified.arcs, &shapes, quantization);

@@ -10,6 +10,7 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// Why a string is not a valid authority code.
@@ -73,7 +74,10 @@ fn digits<const N: usize>(input: &str) -> Result<[u8; N], CodeError> {
 }
 
 /// A prefecture code, 01 to 47 (JIS X 0401).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// Its serde form is the two-digit text, read with [`PrefectureCode::parse`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct PrefectureCode(u8);
 
 impl PrefectureCode {
@@ -124,6 +128,20 @@ impl PrefectureCode {
     /// The prefecture's own six-digit 全国地方公共団体コード, e.g. `130001`.
     pub fn authority_code(self) -> String {
         AuthorityCode([self.0 / 10, self.0 % 10, 0, 0, 0]).six_digit()
+    }
+}
+
+impl TryFrom<String> for PrefectureCode {
+    type Error = CodeError;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        Self::parse(&text)
+    }
+}
+
+impl From<PrefectureCode> for String {
+    fn from(code: PrefectureCode) -> Self {
+        code.to_string()
     }
 }
 
@@ -251,8 +269,14 @@ mod tests {
 
     #[test]
     fn prefecture_codes() {
-        assert_eq!(PrefectureCode::parse("13").map(|p| p.number()), Ok(13));
-        assert_eq!(PrefectureCode::parse("130001").map(|p| p.number()), Ok(13));
+        assert_eq!(
+            PrefectureCode::parse("13").map(super::PrefectureCode::number),
+            Ok(13)
+        );
+        assert_eq!(
+            PrefectureCode::parse("130001").map(super::PrefectureCode::number),
+            Ok(13)
+        );
         assert_eq!(
             PrefectureCode::parse("13").map(PrefectureCode::authority_code),
             Ok("130001".into())

@@ -1,9 +1,11 @@
 //! Pure domain types with their rules: authority codes and check digits, prefectures,
-//! kinds of municipality. Nothing here knows of databases, GraphQL or HTTP.
+//! kinds of municipality, the survey's vocabulary. Nothing here knows of GraphQL or HTTP; the
+//! survey's vocabulary says how it is stored, so that an unknown stored text is an error.
 
 pub mod codes;
 pub mod kind;
 pub mod prefectures;
+pub mod survey;
 
 pub use codes::{AuthorityCode, CodeError, PrefectureCode};
 pub use kind::MunicipalityKind;

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::survey::Subject;
+
 /// One per-authority answer row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "answer")]
@@ -13,8 +15,8 @@ pub struct Model {
     pub edition_code: String,
     /// Question.
     pub question_code: String,
-    /// PREFECTURE or MUNICIPALITY.
-    pub subject: String,
+    /// Who answered: a prefecture or a municipality.
+    pub subject: Subject,
     /// Prefecture (2 digits) or municipality (5 digits).
     pub respondent_code: String,
     /// Chosen option.

@@ -17,18 +17,9 @@ pub struct Model {
     pub name_en: String,
 }
 
-/// Relations of a prefecture.
+/// No relations are navigated from a prefecture; its municipalities name it (see
+/// `municipality::Relation`).
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    /// Its municipalities.
-    #[sea_orm(has_many = "super::municipality::Entity")]
-    Municipality,
-}
-
-impl Related<super::municipality::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Municipality.def()
-    }
-}
+pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::survey::{Measure, Subject};
+
 /// A number written in the survey summary.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "published_figure")]
@@ -15,10 +17,10 @@ pub struct Model {
     pub position: i32,
     /// Question.
     pub question_code: String,
-    /// PREFECTURE or MUNICIPALITY.
-    pub subject: String,
-    /// COUNT, SUM or RESPONDENTS.
-    pub measure: String,
+    /// Prefectures or municipalities.
+    pub subject: Subject,
+    /// What the number counts.
+    pub measure: Measure,
     /// Option counted.
     pub option_code: Option<String>,
     /// Breakdown by kind of municipality.

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::survey::{Asked, QuestionType};
+
 /// A question of the catalogue (an indicator).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "question")]
@@ -17,10 +19,10 @@ pub struct Model {
     pub label_ja: String,
     /// English label.
     pub label_en: String,
-    /// Answer shape: YES_NO, SINGLE_CHOICE, MULTIPLE_CHOICE, COUNT, PLANNING_STATUS.
-    pub kind: String,
-    /// BOTH, PREFECTURES or MUNICIPALITIES.
-    pub asked: String,
+    /// Answer shape.
+    pub kind: QuestionType,
+    /// Who is asked.
+    pub asked: Asked,
     /// 1733 or 1741.
     pub municipal_universe: Option<i32>,
     /// Follow-ups: the parent question.

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::survey::SourceKind;
+
 /// A source of answers.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "source")]
@@ -9,8 +11,8 @@ pub struct Model {
     /// Code, e.g. `digital-agency-dashboard`.
     #[sea_orm(primary_key, auto_increment = false)]
     pub code: String,
-    /// `OFFICIAL` or `CALIBRATED_SYNTHETIC`.
-    pub kind: String,
+    /// Official or synthetic.
+    pub kind: SourceKind,
     /// Title.
     #[sea_orm(column_type = "Text")]
     pub title: String,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::survey::Provenance;
+
 /// A survey edition (one year of the survey).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "survey_edition")]
@@ -16,8 +18,8 @@ pub struct Model {
     /// Where the survey and its summary come from.
     #[sea_orm(column_type = "Text")]
     pub source: String,
-    /// `OFFICIAL`, `CALIBRATED_SYNTHETIC` or `MIXED` (`OFFICIAL_MICRODATA` in databases written before sources were records).
-    pub provenance: String,
+    /// Official, calibrated synthetic or mixed.
+    pub provenance: Provenance,
     /// What the provenance means for the per-authority values.
     #[sea_orm(column_type = "Text")]
     pub provenance_note: String,

@@ -4,13 +4,12 @@ use std::sync::Arc;
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, Enum, InputObject, Json, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, InputObject, Json, MergedObject, Object, Result, SimpleObject};
 use base64::Engine;
 use sea_orm::DatabaseConnection;
 use serde_json::{json, Map, Value};
 
-use super::choropleth::BBoxInput;
-use super::geometry::{self, BBox, LonLat};
+use super::geometry::{self, BBox, BBoxInput, LonLat};
 use super::loaders::{AreaLoader, PrefectureKey};
 use super::survey::{self, AnswerValue};
 use crate::domain::{self, AuthorityCode, PrefectureCode};
@@ -26,6 +25,7 @@ pub const MAX_PAGE: usize = 1000;
 
 /// Kind of municipality, as the survey groups them.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "crate::domain::MunicipalityKind")]
 pub enum MunicipalityKind {
     /// 政令指定都市: the 20 designated cities.
     DesignatedCity,
@@ -39,34 +39,6 @@ pub enum MunicipalityKind {
     Town,
     /// Village (村).
     Village,
-}
-
-impl From<domain::MunicipalityKind> for MunicipalityKind {
-    fn from(k: domain::MunicipalityKind) -> Self {
-        use domain::MunicipalityKind as D;
-        match k {
-            D::DesignatedCity => Self::DesignatedCity,
-            D::CoreCity => Self::CoreCity,
-            D::SpecialWard => Self::SpecialWard,
-            D::City => Self::City,
-            D::Town => Self::Town,
-            D::Village => Self::Village,
-        }
-    }
-}
-
-impl From<MunicipalityKind> for domain::MunicipalityKind {
-    fn from(k: MunicipalityKind) -> Self {
-        use MunicipalityKind as G;
-        match k {
-            G::DesignatedCity => Self::DesignatedCity,
-            G::CoreCity => Self::CoreCity,
-            G::SpecialWard => Self::SpecialWard,
-            G::City => Self::City,
-            G::Town => Self::Town,
-            G::Village => Self::Village,
-        }
-    }
 }
 
 /// Which municipalities to list.
@@ -124,14 +96,17 @@ impl AreaQuery {
             .await
             .gql()?
             .into_iter()
-            .map(Prefecture)
+            .map(Prefecture::from)
             .collect())
     }
 
     /// A prefecture by its two-digit code ("13"), or its authority code ("130001"); null if none.
     async fn prefecture(&self, ctx: &Context<'_>, code: String) -> Result<Option<Prefecture>> {
         let code = PrefectureCode::parse(&code).map_err(AppError::from).gql()?;
-        Ok(repo::prefecture(db(ctx), code).await.gql()?.map(Prefecture))
+        Ok(repo::prefecture(db(ctx), code)
+            .await
+            .gql()?
+            .map(Prefecture::from))
     }
 
     /// A municipality by its five-digit code ("13104") or six-digit 全国地方公共団体コード
@@ -141,7 +116,7 @@ impl AreaQuery {
         Ok(repo::municipality(db(ctx), code)
             .await
             .gql()?
-            .map(Municipality))
+            .map(Municipality::from))
     }
 
     /// Municipalities in code order, a page at a time (`first` at most 1000; default 100).
@@ -209,17 +184,74 @@ impl AreaQuery {
         );
         connection.edges.extend(
             rows.into_iter()
-                .map(|m| Edge::new(encode_cursor(&m.code), Municipality(m))),
+                .map(|m| Edge::new(encode_cursor(&m.code), Municipality::from(m))),
         );
         Ok(connection)
     }
 }
 
-/// A prefecture (都道府県).
-pub struct Prefecture(pub prefecture::Model);
+/// Fields every area has, whatever its level: its boundary's measures and its answers.
+pub struct AreaFields {
+    code: String,
+}
 
 #[Object]
-impl Prefecture {
+impl AreaFields {
+    /// Geodesic area of the boundary, km².
+    async fn area_km2(&self, ctx: &Context<'_>) -> Result<Option<f64>> {
+        Ok(geometry::boundary(ctx, &self.code)
+            .await?
+            .map(|b| b.area_km2))
+    }
+    /// Bounding box of the boundary.
+    async fn bbox(&self, ctx: &Context<'_>) -> Result<Option<BBox>> {
+        Ok(geometry::boundary(ctx, &self.code)
+            .await?
+            .map(|b| geometry::bbox(&b)))
+    }
+    /// Centroid of the boundary.
+    async fn centroid(&self, ctx: &Context<'_>) -> Result<Option<LonLat>> {
+        Ok(geometry::boundary(ctx, &self.code)
+            .await?
+            .map(|b| geometry::centroid(&b)))
+    }
+    /// The area's own answers in an edition (default: the newest). Where the edition is
+    /// CALIBRATED_SYNTHETIC these values are synthetic; only published totals are real.
+    async fn answers(
+        &self,
+        ctx: &Context<'_>,
+        edition: Option<String>,
+    ) -> Result<Vec<AnswerValue>> {
+        survey::answers_of(ctx, &self.code, edition.as_deref()).await
+    }
+    /// The area's own answer to one indicator; null when outside the question's universe
+    /// (not asked) or unanswered, never "no".
+    async fn value(
+        &self,
+        ctx: &Context<'_>,
+        indicator: String,
+        edition: Option<String>,
+    ) -> Result<Option<AnswerValue>> {
+        survey::value_of(ctx, &self.code, &indicator, edition.as_deref()).await
+    }
+}
+
+/// A prefecture (都道府県).
+#[derive(MergedObject)]
+pub struct Prefecture(PrefectureFields, AreaFields);
+
+impl From<prefecture::Model> for Prefecture {
+    fn from(row: prefecture::Model) -> Self {
+        let code = row.code.clone();
+        Self(PrefectureFields(row), AreaFields { code })
+    }
+}
+
+/// A prefecture's own fields.
+pub struct PrefectureFields(prefecture::Model);
+
+#[Object]
+impl PrefectureFields {
     /// Two-digit code (JIS X 0401), e.g. "13".
     async fn code(&self) -> &str {
         &self.0.code
@@ -235,24 +267,6 @@ impl Prefecture {
     /// English name, e.g. Tokyo.
     async fn name_en(&self) -> &str {
         &self.0.name_en
-    }
-    /// Geodesic area of the boundary, km².
-    async fn area_km2(&self, ctx: &Context<'_>) -> Result<Option<f64>> {
-        Ok(geometry::boundary(ctx, &self.0.code)
-            .await?
-            .map(|b| b.area_km2))
-    }
-    /// Bounding box of the boundary.
-    async fn bbox(&self, ctx: &Context<'_>) -> Result<Option<BBox>> {
-        Ok(geometry::boundary(ctx, &self.0.code)
-            .await?
-            .map(|b| geometry::bbox(&b)))
-    }
-    /// Centroid of the boundary.
-    async fn centroid(&self, ctx: &Context<'_>) -> Result<Option<LonLat>> {
-        Ok(geometry::boundary(ctx, &self.0.code)
-            .await?
-            .map(|b| geometry::centroid(&b)))
     }
     /// The boundary as an RFC 7946 geometry (lon/lat, right-hand rule) carrying the credit line;
     /// `precision` rounds coordinates to that many decimals (omit for full precision).
@@ -281,24 +295,6 @@ impl Prefecture {
             precision,
         )
     }
-    /// The prefecture's own answers in an edition (default: the newest). Where the edition is
-    /// CALIBRATED_SYNTHETIC these values are synthetic; only published totals are real.
-    async fn answers(
-        &self,
-        ctx: &Context<'_>,
-        edition: Option<String>,
-    ) -> Result<Vec<AnswerValue>> {
-        survey::answers_of(ctx, &self.0.code, edition.as_deref()).await
-    }
-    /// The prefecture's own answer to one indicator; null when it was not asked or did not answer.
-    async fn value(
-        &self,
-        ctx: &Context<'_>,
-        indicator: String,
-        edition: Option<String>,
-    ) -> Result<Option<AnswerValue>> {
-        survey::value_of(ctx, &self.0.code, &indicator, edition.as_deref()).await
-    }
     /// The prefecture's municipalities, in code order.
     #[graphql(
         complexity = "crate::graphql::cost::MUNICIPALITIES_PER_PREFECTURE * child_complexity"
@@ -320,7 +316,7 @@ impl Prefecture {
             .await
             .gql()?
             .into_iter()
-            .map(Municipality)
+            .map(Municipality::from)
             .collect())
     }
 }
@@ -335,9 +331,20 @@ fn prefecture_properties(p: &prefecture::Model) -> Map<String, Value> {
 }
 
 /// A municipality (市区町村): city, special ward, town or village.
-pub struct Municipality(pub municipality::Model);
+#[derive(MergedObject)]
+pub struct Municipality(MunicipalityFields, AreaFields);
 
-impl Municipality {
+impl From<municipality::Model> for Municipality {
+    fn from(row: municipality::Model) -> Self {
+        let code = row.code.clone();
+        Self(MunicipalityFields(row), AreaFields { code })
+    }
+}
+
+/// A municipality's own fields.
+pub struct MunicipalityFields(municipality::Model);
+
+impl MunicipalityFields {
     fn properties(&self) -> Map<String, Value> {
         let m = &self.0;
         let Value::Object(map) = json!({
@@ -351,7 +358,7 @@ impl Municipality {
 }
 
 #[Object]
-impl Municipality {
+impl MunicipalityFields {
     /// Five-digit code (JIS X 0402, N03's N03_007), e.g. "13104".
     async fn code(&self) -> &str {
         &self.0.code
@@ -368,7 +375,7 @@ impl Municipality {
     async fn kind(&self) -> Result<MunicipalityKind> {
         domain::MunicipalityKind::parse(&self.0.kind)
             .map(Into::into)
-            .ok_or_else(|| AppError::Internal(format!("unknown kind `{}` stored", self.0.kind)))
+            .ok_or_else(|| AppError::invariant(format!("unknown kind `{}` stored", self.0.kind)))
             .gql()
     }
     /// False only for the six Northern Territories villages (01695-01700).
@@ -389,29 +396,11 @@ impl Municipality {
             .data_unchecked::<DataLoader<AreaLoader>>()
             .load_one(PrefectureKey(self.0.prefecture_code.clone()))
             .await?;
-        p.map(|p| Prefecture((*p).clone()))
+        p.map(|p| Prefecture::from((*p).clone()))
             .ok_or_else(|| {
-                AppError::Internal(format!("prefecture {} missing", self.0.prefecture_code))
+                AppError::invariant(format!("prefecture {} missing", self.0.prefecture_code))
             })
             .gql()
-    }
-    /// Geodesic area of the boundary, km².
-    async fn area_km2(&self, ctx: &Context<'_>) -> Result<Option<f64>> {
-        Ok(geometry::boundary(ctx, &self.0.code)
-            .await?
-            .map(|b| b.area_km2))
-    }
-    /// Bounding box of the boundary.
-    async fn bbox(&self, ctx: &Context<'_>) -> Result<Option<BBox>> {
-        Ok(geometry::boundary(ctx, &self.0.code)
-            .await?
-            .map(|b| geometry::bbox(&b)))
-    }
-    /// Centroid of the boundary.
-    async fn centroid(&self, ctx: &Context<'_>) -> Result<Option<LonLat>> {
-        Ok(geometry::boundary(ctx, &self.0.code)
-            .await?
-            .map(|b| geometry::centroid(&b)))
     }
     /// The boundary as an RFC 7946 geometry (lon/lat, right-hand rule) carrying the credit line;
     /// `precision` rounds coordinates to that many decimals (omit for full precision).
@@ -423,25 +412,6 @@ impl Municipality {
     ) -> Result<Option<Json<Value>>> {
         let b = geometry::boundary(ctx, &self.0.code).await?;
         geometry::geometry_field(ctx, b.as_deref(), precision)
-    }
-    /// The municipality's answers in an edition (default: the newest). Where the edition is
-    /// CALIBRATED_SYNTHETIC these values are synthetic; only published totals are real.
-    async fn answers(
-        &self,
-        ctx: &Context<'_>,
-        edition: Option<String>,
-    ) -> Result<Vec<AnswerValue>> {
-        survey::answers_of(ctx, &self.0.code, edition.as_deref()).await
-    }
-    /// The municipality's answer to one indicator; null when outside the question's universe
-    /// (not asked) or unanswered, never "no".
-    async fn value(
-        &self,
-        ctx: &Context<'_>,
-        indicator: String,
-        edition: Option<String>,
-    ) -> Result<Option<AnswerValue>> {
-        survey::value_of(ctx, &self.0.code, &indicator, edition.as_deref()).await
     }
     /// Municipalities sharing a border with this one (from the boundaries' topology; a point
     /// contact is not a border). Islands have none.
@@ -466,7 +436,7 @@ impl Municipality {
             .await
             .gql()?
             .into_iter()
-            .map(Municipality)
+            .map(Municipality::from)
             .collect())
     }
     /// The municipality as an RFC 7946 Feature with its properties and the credit line.

@@ -2,16 +2,15 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, InputObject, Json, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, Json, Object, Result, SimpleObject};
 use sea_orm::DatabaseConnection;
 use serde_json::Value;
 
 use super::areas::Municipality;
 use super::budget;
 use super::survey::Provenance;
-use crate::choropleth::{
-    self, render, ChoroplethRequest, Classification, Format, MapLevel, PrefectureValue,
-};
+use crate::choropleth::autocorrelation::{self as ac, Analysis};
+use crate::choropleth::{self, render, ChoroplethRequest};
 use crate::domain::PrefectureCode;
 use crate::error::{AppError, GraphqlResultExt};
 use crate::readmodel::ReadModel;
@@ -20,7 +19,8 @@ use crate::spatial::CREDIT;
 
 /// Municipalities or prefectures.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-pub enum MapLevelArg {
+#[graphql(name = "MapLevelArg", remote = "crate::choropleth::MapLevel")]
+pub enum MapLevel {
     /// Each municipality's own answer.
     Municipality,
     /// Prefectures: their own answer, or their municipalities' share (see `prefectureValue`).
@@ -29,7 +29,11 @@ pub enum MapLevelArg {
 
 /// What a prefecture's value is on a prefecture map.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-pub enum PrefectureValueArg {
+#[graphql(
+    name = "PrefectureValueArg",
+    remote = "crate::choropleth::PrefectureValue"
+)]
+pub enum PrefectureValue {
     /// The prefecture's own answer (都道府県の回答).
     OwnAnswer,
     /// The share of the prefecture's municipalities giving `option` (for count indicators, their mean).
@@ -38,26 +42,32 @@ pub enum PrefectureValueArg {
 
 /// How numeric values are classified (mapclassify's methods of the same names).
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "crate::stats::classify::Method")]
 pub enum ClassificationMethod {
     /// Equal counts per class (mapclassify Quantiles).
     Quantiles,
     /// Equal widths (EqualInterval).
     EqualInterval,
     /// Fisher-Jenks natural breaks (FisherJenks).
-    NaturalBreaks,
+    #[graphql(name = "NATURAL_BREAKS")]
+    FisherJenks,
     /// Standard deviations around the mean (StdMean).
-    StandardDeviation,
+    #[graphql(name = "STANDARD_DEVIATION")]
+    StdMean,
     /// Upper bounds given in `breaks` (UserDefined).
     Manual,
 }
 
 /// Output geometry format.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-pub enum MapFormat {
+#[graphql(name = "MapFormat", remote = "crate::choropleth::Format")]
+pub enum Format {
     /// RFC 7946 FeatureCollection.
-    Geojson,
+    #[graphql(name = "GEOJSON")]
+    GeoJson,
     /// TopoJSON with shared, quantized, delta-encoded arcs.
-    Topojson,
+    #[graphql(name = "TOPOJSON")]
+    TopoJson,
 }
 
 /// A class of the legend.
@@ -134,13 +144,13 @@ pub struct Choropleth {
 
 fn entry(c: &choropleth::LegendClass) -> LegendEntry {
     LegendEntry {
-        index: c.index as i32,
+        index: count(c.index),
         lower: c.lower,
         upper: c.upper,
         category: c.category.clone(),
         label: c.label.clone(),
         colour: c.colour.clone(),
-        count: c.count as i32,
+        count: count(c.count),
     }
 }
 
@@ -153,7 +163,11 @@ fn to_u8(name: &str, v: Option<i32>) -> Result<Option<u8>, AppError> {
 
 /// Which areas count as neighbours.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-pub enum WeightsType {
+#[graphql(
+    name = "WeightsType",
+    remote = "crate::choropleth::autocorrelation::WeightsKind"
+)]
+pub enum WeightsKind {
     /// Sharing a border or a corner (from the topology).
     Queen,
     /// Sharing a border (from the topology).
@@ -164,7 +178,8 @@ pub enum WeightsType {
 
 /// Local cluster class of a LISA map.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-pub enum ClusterClass {
+#[graphql(name = "ClusterClass", remote = "crate::stats::moran::Cluster")]
+pub enum Cluster {
     /// High value among high neighbours.
     HighHigh,
     /// Low value among low neighbours.
@@ -193,7 +208,7 @@ pub struct LocalMoranEntry {
     /// Pseudo p-value from conditional permutations.
     pub p_sim: f64,
     /// Cluster class at the chosen significance.
-    pub cluster: ClusterClass,
+    pub cluster: Cluster,
     /// Codes of its neighbours among the municipalities analysed.
     pub neighbors: Vec<String>,
 }
@@ -260,9 +275,56 @@ fn charge_document(
     atlas: &crate::spatial::atlas::Atlas,
 ) -> Result<()> {
     let bytes = render::document_len(map, atlas)
-        .map_err(|e| AppError::Internal(format!("measuring a map document: {e}")))
+        .map_err(|e| AppError::internal("measuring a map document", e))
         .gql()?;
     budget::charge(ctx, bytes)
+}
+
+/// A count as GraphQL's Int (counts here are of areas and permutations, far below its bound).
+fn count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// The code of an analysed area, by its position among those observed.
+fn observed_code(result: &ac::Autocorrelation, observed: usize) -> String {
+    result.values.areas[result.observed[observed]].code.clone()
+}
+
+/// Each analysed municipality's local statistic, cluster and neighbours.
+fn local_entries(result: &ac::Autocorrelation) -> Vec<LocalMoranEntry> {
+    let local = &result.local;
+    result
+        .observed
+        .iter()
+        .enumerate()
+        .map(|(o, &i)| {
+            let area = &result.values.areas[i];
+            LocalMoranEntry {
+                code: area.code.clone(),
+                name: area.name.clone(),
+                value: match &area.value {
+                    choropleth::MapValue::Number(n) => *n,
+                    choropleth::MapValue::Category(c) => f64::from(u8::from(c == "yes")),
+                    choropleth::MapValue::Missing => f64::NAN,
+                },
+                i: local.i.get(o).copied().unwrap_or(0.0),
+                quadrant: i32::from(local.quadrant.get(o).copied().unwrap_or(0)),
+                p_sim: local.p_sim.get(o).copied().unwrap_or(1.0),
+                cluster: local
+                    .cluster
+                    .get(o)
+                    .copied()
+                    .unwrap_or(crate::stats::moran::Cluster::NotSignificant)
+                    .into(),
+                neighbors: result
+                    .weights
+                    .neighbours()
+                    .get(o)
+                    .map(|n| n.iter().map(|j| observed_code(result, *j)).collect())
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
 }
 
 /// Queries for maps and spatial analysis.
@@ -272,6 +334,8 @@ pub struct MapQuery;
 #[Object]
 impl MapQuery {
     /// An indicator as a map-ready choropleth.
+    // A GraphQL field's arguments are its resolver's parameters: the length is the argument
+    // list, and the body only turns it into a `ChoroplethRequest`.
     #[allow(clippy::too_many_arguments)]
     async fn choropleth(
         &self,
@@ -282,9 +346,8 @@ impl MapQuery {
         )]
         option: Option<String>,
         edition: Option<String>,
-        #[graphql(default_with = "MapLevelArg::Municipality")] level: MapLevelArg,
-        #[graphql(default_with = "PrefectureValueArg::OwnAnswer")]
-        prefecture_value: PrefectureValueArg,
+        #[graphql(default_with = "MapLevel::Municipality")] level: MapLevel,
+        #[graphql(default_with = "PrefectureValue::OwnAnswer")] prefecture_value: PrefectureValue,
         #[graphql(desc = "Only this prefecture's municipalities (two-digit code)")]
         prefecture: Option<String>,
         #[graphql(default_with = "ClassificationMethod::Quantiles")]
@@ -301,40 +364,15 @@ impl MapQuery {
         #[graphql(desc = "Decimals of coordinates (default from the tolerance)")] precision: Option<
             i32,
         >,
-        #[graphql(default_with = "MapFormat::Geojson")] format: MapFormat,
+        #[graphql(default_with = "Format::GeoJson")] format: Format,
     ) -> Result<Choropleth> {
-        let zoom = to_u8("zoom", zoom).gql()?;
-        let precision = to_u8("precision", precision).gql()?;
-        let classes = usize::try_from(classes)
-            .map_err(|_| {
-                AppError::BadInput(format!("classes: {classes} is out of range; give 2 to 12"))
-            })
-            .gql()?;
-        let classification = match classification {
-            ClassificationMethod::Quantiles => Classification::Quantiles,
-            ClassificationMethod::EqualInterval => Classification::EqualInterval,
-            ClassificationMethod::NaturalBreaks => Classification::NaturalBreaks,
-            ClassificationMethod::StandardDeviation => Classification::StandardDeviation,
-            ClassificationMethod::Manual => Classification::Manual(
-                breaks
-                    .ok_or_else(|| {
-                        AppError::BadInput("breaks: MANUAL classification needs breaks".into())
-                    })
-                    .gql()?,
-            ),
-        };
+        let classification: crate::stats::classify::Method = classification.into();
         let request = ChoroplethRequest {
             indicator,
             option,
             edition,
-            level: match level {
-                MapLevelArg::Municipality => MapLevel::Municipality,
-                MapLevelArg::Prefecture => MapLevel::Prefecture,
-            },
-            prefecture_value: match prefecture_value {
-                PrefectureValueArg::OwnAnswer => PrefectureValue::OwnAnswer,
-                PrefectureValueArg::MunicipalShare => PrefectureValue::MunicipalShare,
-            },
+            level: level.into(),
+            prefecture_value: prefecture_value.into(),
             prefecture: prefecture
                 .as_deref()
                 .map(PrefectureCode::parse)
@@ -342,16 +380,19 @@ impl MapQuery {
                 .map_err(AppError::from)
                 .gql()?,
             classification,
-            classes,
+            // Breaks belong to a manual classification only: other methods ignore them.
+            breaks: breaks.filter(|_| classification == crate::stats::classify::Method::Manual),
+            classes: usize::try_from(classes)
+                .map_err(|_| {
+                    AppError::BadInput(format!("classes: {classes} is out of range; give 2 to 12"))
+                })
+                .gql()?,
             palette,
-            zoom,
+            zoom: to_u8("zoom", zoom).gql()?,
             tolerance,
             min_island_km2,
-            precision,
-            format: match format {
-                MapFormat::Geojson => Format::GeoJson,
-                MapFormat::Topojson => Format::TopoJson,
-            },
+            precision: to_u8("precision", precision).gql()?,
+            format: format.into(),
         };
         request.validate().gql()?;
         let atlas = ctx.data_unchecked::<Arc<ReadModel>>().atlas();
@@ -378,8 +419,8 @@ impl MapQuery {
             legend: built.legend.iter().map(entry).collect(),
             missing: entry(&built.missing),
             statistics: MapStatistics {
-                n: s.n as i32,
-                missing: s.missing as i32,
+                n: count(s.n),
+                missing: count(s.missing),
                 min: s.min,
                 max: s.max,
                 mean: s.mean,
@@ -387,15 +428,13 @@ impl MapQuery {
             },
             // The map's own values decide, not the edition's: a map of official answers is
             // official in an edition that also holds synthetic ones.
-            provenance: match built
+            provenance: built
                 .areas
                 .iter()
                 .filter_map(|a| a.provenance)
                 .reduce(crate::survey::source::Provenance::with)
-            {
-                Some(p) => p.into(),
-                None => super::survey::edition_provenance(&built.edition.provenance).gql()?,
-            },
+                .unwrap_or(built.edition.provenance)
+                .into(),
             provenance_note: built.edition.provenance_note.clone(),
             credit: CREDIT.to_owned(),
             downloads: Downloads {
@@ -407,6 +446,7 @@ impl MapQuery {
     }
 
     /// Global Moran's I and local Moran (LISA) of an indicator over municipalities.
+    // A GraphQL field's arguments are its resolver's parameters.
     #[allow(clippy::too_many_arguments)]
     #[graphql(
         complexity = "crate::graphql::cost::ANALYSIS + permutations.clamp(0, 99_999) as usize / 4 + child_complexity"
@@ -418,41 +458,22 @@ impl MapQuery {
         #[graphql(desc = "For choice indicators: the option counted as 1 (others 0)")]
         option: Option<String>,
         edition: Option<String>,
-        #[graphql(default_with = "WeightsType::Queen")] weights: WeightsType,
+        #[graphql(default_with = "WeightsKind::Queen")] weights: WeightsKind,
         #[graphql(desc = "Neighbours for KNN weights", default = 5)] k: i32,
         #[graphql(default = 999)] permutations: i32,
         #[graphql(default = 0.05)] significance: f64,
         #[graphql(desc = "Seed of the permutations", default = 12345)] seed: i32,
     ) -> Result<SpatialAutocorrelation> {
-        use crate::choropleth::autocorrelation::{self as ac, WeightsKind};
-        let permutations = usize::try_from(permutations)
-            .ok()
-            .filter(|p| *p <= 99_999)
-            .ok_or_else(|| {
-                AppError::BadInput(format!(
-                    "permutations: {permutations} is out of range; give 0 to 99999"
-                ))
-            })
-            .gql()?;
-        if !(0.0..=1.0).contains(&significance) {
-            return Err(AppError::BadInput(format!(
-                "significance: {significance} is not a probability"
-            )))
-            .gql();
-        }
-        let kind = match weights {
-            WeightsType::Queen => WeightsKind::Queen,
-            WeightsType::Rook => WeightsKind::Rook,
-            WeightsType::Knn => WeightsKind::Knn(
-                usize::try_from(k)
-                    .ok()
-                    .filter(|k| (1..=50).contains(k))
-                    .ok_or_else(|| {
-                        AppError::BadInput(format!("k: {k} is out of range; give 1 to 50"))
-                    })
-                    .gql()?,
-            ),
-        };
+        // The seed is taken as the 32 bits given, whatever their sign.
+        let seed = u64::from(u32::from_ne_bytes(seed.to_ne_bytes()));
+        let analysis = Analysis::new(
+            weights.into(),
+            i64::from(k),
+            i64::from(permutations),
+            significance,
+            seed,
+        )
+        .gql()?;
         let request = ChoroplethRequest {
             option: option.clone(),
             edition,
@@ -460,64 +481,16 @@ impl MapQuery {
         };
         let atlas = ctx.data_unchecked::<Arc<ReadModel>>().atlas();
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        let result = ac::analyse(
-            db,
-            &atlas,
-            request,
-            kind,
-            permutations,
-            significance,
-            seed as u32 as u64,
-        )
-        .await
-        .gql()?;
-        let code_of = |o: usize| result.values.areas[result.observed[o]].code.clone();
-        let local = result
-            .observed
-            .iter()
-            .enumerate()
-            .map(|(o, &i)| {
-                let area = &result.values.areas[i];
-                let cluster = result
-                    .local
-                    .cluster
-                    .get(o)
-                    .copied()
-                    .unwrap_or(crate::stats::moran::Cluster::NotSignificant);
-                LocalMoranEntry {
-                    code: area.code.clone(),
-                    name: area.name.clone(),
-                    value: match &area.value {
-                        choropleth::MapValue::Number(n) => *n,
-                        choropleth::MapValue::Category(c) => f64::from(u8::from(c == "yes")),
-                        choropleth::MapValue::Missing => f64::NAN,
-                    },
-                    i: result.local.i.get(o).copied().unwrap_or(0.0),
-                    quadrant: i32::from(result.local.quadrant.get(o).copied().unwrap_or(0)),
-                    p_sim: result.local.p_sim.get(o).copied().unwrap_or(1.0),
-                    cluster: match cluster {
-                        crate::stats::moran::Cluster::HighHigh => ClusterClass::HighHigh,
-                        crate::stats::moran::Cluster::LowLow => ClusterClass::LowLow,
-                        crate::stats::moran::Cluster::HighLow => ClusterClass::HighLow,
-                        crate::stats::moran::Cluster::LowHigh => ClusterClass::LowHigh,
-                        crate::stats::moran::Cluster::NotSignificant => {
-                            ClusterClass::NotSignificant
-                        }
-                    },
-                    neighbors: result
-                        .weights
-                        .neighbours()
-                        .get(o)
-                        .map(|n| n.iter().map(|j| code_of(*j)).collect())
-                        .unwrap_or_default(),
-                }
-            })
-            .collect();
+        let result = ac::analyse(db, &atlas, request, analysis).await.gql()?;
+        let local = local_entries(&result);
         let g = result.global.clone();
-        let islands = result.islands.iter().map(|o| code_of(*o)).collect();
-        let n = result.observed.len() as i32;
-        let provenance =
-            super::survey::edition_provenance(&result.values.edition.provenance).gql()?;
+        let islands = result
+            .islands
+            .iter()
+            .map(|o| observed_code(&result, *o))
+            .collect();
+        let n = count(result.observed.len());
+        let provenance = result.values.edition.provenance.into();
         let map = ac::cluster_map(result);
         if ctx.look_ahead().field("clusterMap").exists() {
             charge_document(ctx, &map, &atlas)?;
@@ -526,11 +499,7 @@ impl MapQuery {
             indicator,
             option,
             provenance,
-            weights: match kind {
-                WeightsKind::Queen => "QUEEN".into(),
-                WeightsKind::Rook => "ROOK".into(),
-                WeightsKind::Knn(k) => format!("KNN({k})"),
-            },
+            weights: analysis.weights_name(),
             n,
             islands,
             moran_i: g.i,
@@ -542,7 +511,7 @@ impl MapQuery {
             z_rand: g.z_rand,
             p_rand: g.p_rand,
             p_sim: g.p_sim,
-            permutations: g.permutations as i32,
+            permutations: count(g.permutations),
             local,
             cluster_map: Json(render::OwnedDocument {
                 choropleth: Arc::new(map),
@@ -564,8 +533,8 @@ impl MapQuery {
                     SchemeKind::Qualitative => "QUALITATIVE",
                 }
                 .to_owned(),
-                min_classes: *s.class_counts().start() as i32,
-                max_classes: *s.class_counts().end() as i32,
+                min_classes: count(*s.class_counts().start()),
+                max_classes: count(*s.class_counts().end()),
             })
             .collect()
     }
@@ -595,40 +564,6 @@ impl MapQuery {
         Ok(repo::areas::municipality(db, code)
             .await
             .gql()?
-            .map(Municipality))
-    }
-}
-
-/// A bounding box argument in WGS 84 degrees.
-#[derive(InputObject, Clone, Copy, Debug)]
-pub struct BBoxInput {
-    /// West.
-    pub min_lon: f64,
-    /// South.
-    pub min_lat: f64,
-    /// East.
-    pub max_lon: f64,
-    /// North.
-    pub max_lat: f64,
-}
-
-impl BBoxInput {
-    /// The box as a rectangle, checked.
-    pub fn rect(&self) -> Result<geo::Rect<f64>, AppError> {
-        let ok = self.min_lon <= self.max_lon
-            && self.min_lat <= self.max_lat
-            && (-180.0..=180.0).contains(&self.min_lon)
-            && (-180.0..=180.0).contains(&self.max_lon)
-            && (-90.0..=90.0).contains(&self.min_lat)
-            && (-90.0..=90.0).contains(&self.max_lat);
-        if !ok {
-            return Err(AppError::BadInput(format!(
-                "bbox: {self:?} is not a west-south-east-north box in WGS 84 degrees"
-            )));
-        }
-        Ok(geo::Rect::new(
-            geo::coord! { x: self.min_lon, y: self.min_lat },
-            geo::coord! { x: self.max_lon, y: self.max_lat },
-        ))
+            .map(Municipality::from))
     }
 }

@@ -1,10 +1,11 @@
-//! Geometry fields shared by prefectures and municipalities: area, bounding box, centroid,
-//! GeoJSON geometry and feature, each read from the area's boundary row.
+//! Geometry fields shared by prefectures and municipalities (area, bounding box, centroid,
+//! GeoJSON geometry and feature, each read from the area's boundary row), and the bounding
+//! box argument of spatial filters.
 
 use std::sync::Arc;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, Json, SimpleObject};
+use async_graphql::{Context, InputObject, Json, SimpleObject};
 use serde_json::{Map, Value};
 
 use super::budget;
@@ -85,12 +86,12 @@ pub fn centroid(b: &boundary::Model) -> LonLat {
 
 /// The RFC 7946 geometry at the requested precision, without the credit member.
 pub fn geometry_value(b: &boundary::Model, decimals: Option<u8>) -> Result<Value, AppError> {
-    let internal =
-        |e: String| AppError::Internal(format!("boundary {}: stored geometry: {e}", b.code));
+    let context = || format!("reading the stored boundary of {}", b.code);
     if decimals.is_none() {
-        return serde_json::from_str(&b.geometry).map_err(|e| internal(e.to_string()));
+        return serde_json::from_str(&b.geometry).map_err(|e| AppError::internal(context(), e));
     }
-    let polygons = geojson::parse_stored(&b.geometry).map_err(internal)?;
+    let polygons =
+        geojson::parse_stored(&b.geometry).map_err(|e| AppError::internal(context(), e))?;
     Ok(geojson::with_precision(&polygons, decimals))
 }
 
@@ -126,4 +127,38 @@ pub fn feature_field(
         None => Value::Null,
     };
     Ok(Some(Json(geojson::feature(id, geometry, properties))))
+}
+
+/// A bounding box argument in WGS 84 degrees.
+#[derive(InputObject, Clone, Copy, Debug)]
+pub struct BBoxInput {
+    /// West.
+    pub min_lon: f64,
+    /// South.
+    pub min_lat: f64,
+    /// East.
+    pub max_lon: f64,
+    /// North.
+    pub max_lat: f64,
+}
+
+impl BBoxInput {
+    /// The box as a rectangle, checked.
+    pub fn rect(&self) -> Result<geo::Rect<f64>, AppError> {
+        let ok = self.min_lon <= self.max_lon
+            && self.min_lat <= self.max_lat
+            && (-180.0..=180.0).contains(&self.min_lon)
+            && (-180.0..=180.0).contains(&self.max_lon)
+            && (-90.0..=90.0).contains(&self.min_lat)
+            && (-90.0..=90.0).contains(&self.max_lat);
+        if !ok {
+            return Err(AppError::BadInput(format!(
+                "bbox: {self:?} is not a west-south-east-north box in WGS 84 degrees"
+            )));
+        }
+        Ok(geo::Rect::new(
+            geo::coord! { x: self.min_lon, y: self.min_lat },
+            geo::coord! { x: self.max_lon, y: self.max_lat },
+        ))
+    }
 }

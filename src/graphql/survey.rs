@@ -2,16 +2,16 @@
 //! published figures and their reconciliation.
 
 use async_graphql::{Context, Enum, Object, Result, SimpleObject};
-use sea_orm::DatabaseConnection;
+use sea_orm::{ActiveEnum, DatabaseConnection};
 
+use crate::domain::survey::Subject as DomainSubject;
 use crate::entity::{
     answer, published_figure, question, question_option, source as source_row, survey_edition,
     survey_section,
 };
 use crate::error::{AppError, GraphqlResultExt};
-use crate::repo::survey::{self as repo, GroupBy as RepoGroupBy};
+use crate::repo::survey as repo;
 use crate::survey::aggregate;
-use crate::survey::catalogue::Subject as DomainSubject;
 use crate::survey::source;
 
 fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
@@ -37,7 +37,7 @@ async fn resolve_indicator(db: &DatabaseConnection, code: &str) -> Result<questi
 /// Where per-authority answers come from: for one value its source's kind, for an edition or
 /// an aggregate the kinds of all the answers it holds.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(remote = "crate::survey::source::Provenance")]
+#[graphql(remote = "crate::domain::survey::Provenance")]
 pub enum Provenance {
     /// Published per-authority data (the dashboard table, the ministry's 個別データ).
     Official,
@@ -47,22 +47,16 @@ pub enum Provenance {
     Mixed,
 }
 
-/// A stored edition provenance, as GraphQL shows it.
-pub fn edition_provenance(text: &str) -> Result<Provenance, AppError> {
-    source::Provenance::parse(text)
-        .map(Into::into)
-        .map_err(|e| AppError::Internal(e.to_string()))
-}
-
 /// The provenance of one value of the source stored as `code`.
 pub fn value_provenance(code: &str) -> Result<Provenance, AppError> {
-    source::Provenance::of_source(code)
+    source::provenance_of(code)
         .map(Into::into)
-        .map_err(|e| AppError::Internal(e.to_string()))
+        .map_err(|e| AppError::internal("reading an answer's source", e))
 }
 
 /// Prefectures or municipalities.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "crate::domain::survey::Subject")]
 pub enum Subject {
     /// 都道府県.
     Prefecture,
@@ -70,17 +64,9 @@ pub enum Subject {
     Municipality,
 }
 
-impl From<Subject> for DomainSubject {
-    fn from(s: Subject) -> Self {
-        match s {
-            Subject::Prefecture => Self::Prefecture,
-            Subject::Municipality => Self::Municipality,
-        }
-    }
-}
-
 /// How an aggregate is grouped.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "crate::repo::survey::GroupBy")]
 pub enum GroupBy {
     /// The whole country.
     Nation,
@@ -168,7 +154,7 @@ impl SurveyEdition {
     /// Where the per-authority answers come from: OFFICIAL, CALIBRATED_SYNTHETIC, or MIXED
     /// (see `sources`).
     async fn provenance(&self) -> Result<Provenance> {
-        edition_provenance(&self.0.provenance).gql()
+        Ok(self.0.provenance.into())
     }
     /// The sources of the edition's answers, with how many answer rows each gave.
     async fn sources(&self, ctx: &Context<'_>) -> Result<Vec<EditionSource>> {
@@ -179,7 +165,9 @@ impl SurveyEdition {
                 .await
                 .gql()?
                 .ok_or_else(|| {
-                    AppError::Internal(format!("answers name source `{code}`, which has no record"))
+                    AppError::invariant(format!(
+                        "answers name source `{code}`, which has no record"
+                    ))
                 })
                 .gql()?;
             out.push(EditionSource {
@@ -274,12 +262,12 @@ impl Indicator {
     }
     /// YES_NO, SINGLE_CHOICE, MULTIPLE_CHOICE, COUNT or PLANNING_STATUS.
     #[graphql(name = "type")]
-    async fn kind(&self) -> &str {
-        &self.0.kind
+    async fn kind(&self) -> String {
+        self.0.kind.to_value()
     }
     /// BOTH, PREFECTURES or MUNICIPALITIES.
-    async fn asked(&self) -> &str {
-        &self.0.asked
+    async fn asked(&self) -> String {
+        self.0.asked.to_value()
     }
     /// 1733 or 1741 municipalities (the summary's percentages tell which).
     async fn municipal_universe(&self) -> Option<i32> {
@@ -350,7 +338,7 @@ fn answer_values(rows: Vec<answer::Model>) -> Result<Vec<AnswerValue>, AppError>
             }
             _ => {
                 let source = row.source_code.ok_or_else(|| {
-                    AppError::Internal(format!("answer {} has no source", row.id))
+                    AppError::invariant(format!("answer {} has no source", row.id))
                 })?;
                 out.push(AnswerValue {
                     indicator: row.question_code,
@@ -450,11 +438,11 @@ impl PublishedFigure {
     }
     /// PREFECTURE or MUNICIPALITY.
     async fn subject(&self) -> &str {
-        &self.0.subject
+        self.0.subject.as_str()
     }
     /// COUNT (respondents choosing `option`), SUM (of a count indicator) or RESPONDENTS (how many were asked).
-    async fn measure(&self) -> &str {
-        &self.0.measure
+    async fn measure(&self) -> String {
+        self.0.measure.to_value()
     }
     /// The option counted.
     async fn option(&self) -> Option<&str> {
@@ -514,15 +502,12 @@ async fn computed_from(
 ) -> Result<Provenance> {
     let sources = repo::question_sources(db, &edition.code).await.gql()?;
     let from = sources
-        .get(&(question.to_owned(), subject.as_str().to_owned()))
+        .get(&(question.to_owned(), subject))
         .into_iter()
         .flatten()
-        .filter_map(|(code, _)| source::Provenance::of_source(code).ok())
+        .filter_map(|(code, _)| source::provenance_of(code).ok())
         .reduce(source::Provenance::with);
-    match from {
-        Some(p) => Ok(p.into()),
-        None => edition_provenance(&edition.provenance).gql(),
-    }
+    Ok(from.unwrap_or(edition.provenance).into())
 }
 
 /// Why a figure and its recomputation from `sources` (source, reference date) differ, when
@@ -531,7 +516,7 @@ fn mismatch_note(figure_date: &str, sources: &[(String, Option<String>)]) -> Opt
     sources
         .iter()
         .filter(|(code, _)| {
-            source::Provenance::of_source(code).is_ok_and(|p| p == source::Provenance::Official)
+            source::provenance_of(code).is_ok_and(|p| p == source::Provenance::Official)
         })
         .find(|(_, date)| date.as_deref() != Some(figure_date))
         .map(|(code, date)| {
@@ -628,11 +613,7 @@ impl SurveyQuery {
     ) -> Result<Vec<Indicator>> {
         let mut questions = repo::questions(db(ctx), section.as_deref()).await.gql()?;
         if let Some(subject) = subject {
-            let wanted = match subject {
-                Subject::Prefecture => "PREFECTURES",
-                Subject::Municipality => "MUNICIPALITIES",
-            };
-            questions.retain(|q| q.asked == "BOTH" || q.asked == wanted);
+            questions.retain(|q| q.asked.includes(subject.into()));
         }
         Ok(questions.into_iter().map(Indicator).collect())
     }
@@ -654,15 +635,15 @@ impl SurveyQuery {
         let db = db(ctx);
         let edition = resolve_edition(db, edition.as_deref()).await?;
         let question = resolve_indicator(db, &indicator).await?;
-        let group_by_repo = match group_by {
-            GroupBy::Nation => RepoGroupBy::Nation,
-            GroupBy::Prefecture => RepoGroupBy::Prefecture,
-            GroupBy::Kind => RepoGroupBy::Kind,
-        };
-        let groups =
-            aggregate::aggregate(db, &edition.code, &question, subject.into(), group_by_repo)
-                .await
-                .gql()?;
+        let groups = aggregate::aggregate(
+            db,
+            &edition.code,
+            &question,
+            subject.into(),
+            group_by.into(),
+        )
+        .await
+        .gql()?;
         let domain_subject: DomainSubject = subject.into();
         let provenance = computed_from(db, &edition, &question.code, domain_subject).await?;
         Ok(Aggregate {
@@ -722,8 +703,9 @@ impl SurveyQuery {
         let (figures, national) = aggregate::reconcile(db, &edition.code).await.gql()?;
         let sources = repo::question_sources(db, &edition.code).await.gql()?;
         let dates = repo::question_dates(db).await.gql()?;
-        let matched = figures.iter().filter(|f| f.matched).count() as i64;
-        let total = figures.len() as i64;
+        let matched =
+            i64::try_from(figures.iter().filter(|f| f.matched).count()).unwrap_or(i64::MAX);
+        let total = i64::try_from(figures.len()).unwrap_or(i64::MAX);
         let national: Vec<ReconciledNationalFigure> = national
             .into_iter()
             .map(|n| ReconciledNationalFigure {
@@ -735,7 +717,7 @@ impl SurveyQuery {
             .collect();
         Ok(Reconciliation {
             edition: edition.code,
-            provenance: edition_provenance(&edition.provenance).gql()?,
+            provenance: edition.provenance.into(),
             total,
             matched,
             all_matched: matched == total && national.iter().all(|n| n.matched),
@@ -743,12 +725,12 @@ impl SurveyQuery {
                 .into_iter()
                 .map(|f| {
                     let from = sources
-                        .get(&(f.figure.question_code.clone(), f.figure.subject.clone()))
+                        .get(&(f.figure.question_code.clone(), f.figure.subject))
                         .map(Vec::as_slice)
                         .unwrap_or_default();
                     let computed_from = from
                         .iter()
-                        .filter_map(|(code, _)| source::Provenance::of_source(code).ok())
+                        .filter_map(|(code, _)| source::provenance_of(code).ok())
                         .reduce(source::Provenance::with)
                         .map(Into::into);
                     let figure_date = dates

@@ -3,12 +3,13 @@
 //! complexity, aliases, the size of a query and of its answer) are in `graphql::extensions`
 //! and `graphql::budget`.
 
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::BoxError;
 
-/// Answers a refusal of the tower layers.
-pub async fn refusal(error: BoxError) -> Response {
+/// Answers a refusal of the tower layers: GraphQL-shaped on `/graphql`, JSON with a code
+/// elsewhere.
+pub async fn refusal(uri: Uri, error: BoxError) -> Response {
     let (status, code, message) = if error.is::<tower::load_shed::error::Overloaded>() {
         (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -29,12 +30,16 @@ pub async fn refusal(error: BoxError) -> Response {
             "internal error".to_owned(),
         )
     };
-    metrics::counter!("dx_atlas_refusals_total", "code" => code).increment(1);
-    let mut response = (
-        status,
-        axum::Json(serde_json::json!({"error": {"code": code, "message": message}})),
-    )
-        .into_response();
+    let mut response = if uri.path() == "/graphql" {
+        super::graphql::refusal(status, code, message)
+    } else {
+        metrics::counter!("dx_atlas_refusals_total", "code" => code).increment(1);
+        (
+            status,
+            axum::Json(serde_json::json!({"error": {"code": code, "message": message}})),
+        )
+            .into_response()
+    };
     if status == StatusCode::SERVICE_UNAVAILABLE {
         response.headers_mut().insert(
             axum::http::header::RETRY_AFTER,

@@ -6,13 +6,10 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use async_graphql::ParseRequestError;
-use async_graphql_axum::rejection::GraphQLRejection;
-use async_graphql_axum::GraphQLRequest;
 use axum::body::Body;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -27,19 +24,18 @@ use tower_http::request_id::{
 };
 use tower_http::trace::TraceLayer;
 
-use crate::cache::CachedDocument;
 use crate::cli::ServeConfig;
-use crate::error::AppError;
 use crate::telemetry;
 
 use std::sync::Arc;
 
-use crate::graphql::budget::{self, AnswerBudget};
 use crate::graphql::AtlasSchema;
 use crate::readmodel::ReadModel;
 
 pub mod assets;
+pub mod conditional;
 pub mod downloads;
+pub mod graphql;
 pub mod limits;
 pub mod server;
 
@@ -74,8 +70,8 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
     Router::new()
         .route("/", get(assets::index))
         .route("/assets/{*path}", get(assets::asset))
-        .route("/graphql", get(graphql_get).post(graphql_post))
-        .route("/schema.graphql", get(sdl))
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/schema.graphql", get(graphql::sdl))
         .route("/choropleth.geojson", get(downloads::geojson))
         .route("/choropleth.topojson", get(downloads::topojson))
         .route("/choropleth.csv", get(downloads::csv))
@@ -134,7 +130,7 @@ async fn refuse_declared_large_bodies(
         Some(n) if n > u64::try_from(limit).unwrap_or(u64::MAX) => {
             let message = format!("the request body has {n} bytes; at most {limit} are accepted");
             if request.uri().path() == "/graphql" {
-                graphql_refusal(StatusCode::PAYLOAD_TOO_LARGE, "REQUEST_TOO_LARGE", message)
+                graphql::refusal(StatusCode::PAYLOAD_TOO_LARGE, "REQUEST_TOO_LARGE", message)
             } else {
                 let body =
                     serde_json::json!({"error": {"code": "REQUEST_TOO_LARGE", "message": message}});
@@ -190,187 +186,6 @@ async fn metrics() -> Response {
     }
 }
 
-async fn execute(state: &AppState, request: async_graphql::Request) -> async_graphql::Response {
-    let operation = request
-        .operation_name
-        .clone()
-        .unwrap_or_else(|| "anonymous".to_owned());
-    let started = Instant::now();
-    let budget = Arc::new(AnswerBudget::new(state.max_answer_bytes));
-    let mut response = state
-        .schema
-        .execute(request.data(Arc::clone(&budget)))
-        .await;
-    if budget.exceeded() {
-        metrics::counter!("dx_atlas_refusals_total", "code" => budget::RESPONSE_TOO_LARGE)
-            .increment(1);
-        response = budget.refusal();
-    }
-    let outcome = if response.is_ok() { "ok" } else { "error" };
-    metrics::counter!("dx_atlas_graphql_requests_total", "operation" => operation.clone(), "outcome" => outcome)
-        .increment(1);
-    metrics::histogram!("dx_atlas_graphql_duration_seconds", "operation" => operation)
-        .record(started.elapsed().as_secs_f64());
-    response
-}
-
-/// The key of a GraphQL request in the document cache: everything its answer depends on.
-/// Queries cannot change data (there are no mutations), and the data changes only with the
-/// dataset version, which the key includes.
-fn graphql_key(version: i64, request: &async_graphql::Request, media_type: &str) -> String {
-    let persisted = request
-        .extensions
-        .get("persistedQuery")
-        .map(ToString::to_string);
-    let identity = serde_json::json!([
-        request.query,
-        request.operation_name,
-        request.variables,
-        persisted,
-        media_type,
-    ]);
-    format!(
-        "{version}|graphql|{}",
-        downloads::digest(identity.to_string().as_bytes())
-    )
-}
-
-/// Answers a GraphQL request. Answers without errors are kept in the document cache, so a
-/// repeated query (a map page's, a newsroom's embed) costs a lookup, many clients asking at
-/// once share one execution, and the answer goes out with an `ETag` (`304` when it matches)
-/// and compressed when the client accepts it. Answers with errors are never kept.
-async fn answer(
-    state: &AppState,
-    headers: &HeaderMap,
-    request: async_graphql::Request,
-) -> Response {
-    // The GraphQL-over-HTTP media type for clients that ask for it, JSON for the rest.
-    let media_type = if headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("application/graphql-response+json"))
-    {
-        "application/graphql-response+json"
-    } else {
-        "application/json"
-    };
-    let key = graphql_key(state.model.current().version, &request, media_type);
-    let built = state
-        .model
-        .cache
-        .get_or_build(&key, || async {
-            let response = execute(state, request).await;
-            let mut body = serde_json::to_vec(&response).map_err(|e| {
-                AppError::Internal(format!("serialising a GraphQL answer: {e}")).into_response()
-            })?;
-            // What the budget did not charge (lists of small fields) still counts in the end.
-            if body.len() > state.max_answer_bytes {
-                let refusal = AnswerBudget::new(state.max_answer_bytes).refusal();
-                body = serde_json::to_vec(&refusal).unwrap_or_default();
-                return Err(([(header::CONTENT_TYPE, media_type)], body).into_response());
-            }
-            if response.is_ok() {
-                Ok(CachedDocument::new(body, media_type).max_age(60))
-            } else {
-                Err(([(header::CONTENT_TYPE, media_type)], body).into_response())
-            }
-        })
-        .await;
-    match built {
-        Ok(document) => downloads::respond_cached(headers, document)
-            .await
-            .unwrap_or_else(IntoResponse::into_response),
-        Err(uncached) => uncached,
-    }
-}
-
-async fn graphql_post(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    request: Result<GraphQLRequest, GraphQLRejection>,
-) -> Response {
-    match request {
-        Ok(request) => answer(&state, &headers, request.into_inner()).await,
-        Err(rejection) => unreadable_request(&rejection.0),
-    }
-}
-
-/// A refusal in GraphQL's shape (`errors` with `extensions.code`), for requests that never
-/// reached the engine.
-fn graphql_refusal(status: StatusCode, code: &'static str, message: String) -> Response {
-    metrics::counter!("dx_atlas_refusals_total", "code" => code).increment(1);
-    let body = serde_json::json!({"errors": [{"message": message, "extensions": {"code": code}}]});
-    (status, axum::Json(body)).into_response()
-}
-
-/// Whether a body failed because it passed the size limit (chunked bodies fail while read).
-/// The GraphQL extractor keeps only the text of the body's error, so the text is compared
-/// with the limit's own.
-fn is_length_limit(error: &std::io::Error) -> bool {
-    error.to_string() == LENGTH_LIMIT_MESSAGE
-}
-
-/// What `http_body_util::LengthLimitError` says.
-const LENGTH_LIMIT_MESSAGE: &str = "length limit exceeded";
-
-/// The refusal of a body that is not one GraphQL request.
-fn unreadable_request(error: &ParseRequestError) -> Response {
-    match error {
-        ParseRequestError::PayloadTooLarge => graphql_refusal(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "REQUEST_TOO_LARGE",
-            "the request body is larger than this server accepts (--max-body-bytes)".to_owned(),
-        ),
-        ParseRequestError::Io(e) if is_length_limit(e) => graphql_refusal(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "REQUEST_TOO_LARGE",
-            "the request body is larger than this server accepts (--max-body-bytes)".to_owned(),
-        ),
-        ParseRequestError::UnsupportedBatch => graphql_refusal(
-            StatusCode::BAD_REQUEST,
-            "BATCH_NOT_SUPPORTED",
-            "batched requests are not supported; send one operation per request".to_owned(),
-        ),
-        ParseRequestError::InvalidRequest(e) => graphql_refusal(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            format!("the body is not a GraphQL request (a JSON object with `query`): {e}"),
-        ),
-        other => graphql_refusal(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            format!("the request could not be read: {other}"),
-        ),
-    }
-}
-
-/// GET /graphql: a query in the URL (`?query=…`, or a persisted query's hash in
-/// `extensions`) is answered as a POST is; without one, a browser gets GraphiQL.
-async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let Some(query) = uri
-        .query()
-        .filter(|q| q.contains("query=") || q.contains("extensions="))
-    else {
-        return assets::graphiql().await;
-    };
-    match async_graphql::http::parse_query_string(query) {
-        Ok(request) => answer(&state, &headers, request).await,
-        Err(e) => graphql_refusal(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            format!("not a GraphQL GET request (`?query=…`): {e}"),
-        ),
-    }
-}
-
-async fn sdl(State(state): State<AppState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        state.schema.sdl(),
-    )
-        .into_response()
-}
-
 /// The process is up.
 async fn healthz() -> &'static str {
     "ok"
@@ -384,18 +199,5 @@ async fn readyz(State(state): State<AppState>) -> Response {
             tracing::warn!(error = %e, "readiness check failed");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::LENGTH_LIMIT_MESSAGE;
-    use http_body_util::{BodyExt, Limited};
-
-    #[tokio::test]
-    async fn the_length_limit_says_what_is_compared() {
-        let body = Limited::new(http_body_util::Full::new(bytes::Bytes::from("too long")), 2);
-        let error = body.collect().await.err().map(|e| e.to_string());
-        assert_eq!(error.as_deref(), Some(LENGTH_LIMIT_MESSAGE));
     }
 }

@@ -61,14 +61,15 @@ pub async fn serve(
         };
         let (permit, header_timeout) = match Arc::clone(&open).try_acquire_owned() {
             Ok(permit) => (permit, limits.header_timeout),
-            Err(_) => match Arc::clone(&overflow).try_acquire_owned() {
-                Ok(permit) => (permit, OVERFLOW_HEADER_TIMEOUT),
-                Err(_) => {
+            Err(_) => {
+                if let Ok(permit) = Arc::clone(&overflow).try_acquire_owned() {
+                    (permit, OVERFLOW_HEADER_TIMEOUT)
+                } else {
                     metrics::counter!("dx_atlas_refusals_total", "code" => "TOO_MANY_CONNECTIONS")
                         .increment(1);
                     continue;
                 }
-            },
+            }
         };
         let _ = stream.set_nodelay(true);
         let connection = http1::Builder::new()

@@ -2,7 +2,8 @@
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, TransactionTrait,
 };
 
 use crate::entity::{boundary, municipality, prefecture};
@@ -87,6 +88,20 @@ pub async fn replace(
     }
 
     let prefecture_codes: Vec<String> = rows.prefectures.iter().map(|p| p.code.clone()).collect();
+    upsert_prefectures(&txn, &rows).await?;
+    replace_municipalities(&txn, &rows).await?;
+    prefecture::Entity::delete_many()
+        .filter(prefecture::Column::Code.is_not_in(prefecture_codes))
+        .exec(&txn)
+        .await?;
+    replace_boundaries(&txn, &rows).await?;
+    super::version::bump(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Prefectures are upserted by code, so that what refers to them keeps its references.
+async fn upsert_prefectures(txn: &DatabaseTransaction, rows: &AreaRows) -> AppResult<()> {
     for chunk in rows.prefectures.chunks(CHUNK) {
         prefecture::Entity::insert_many(chunk.iter().cloned().map(|m| prefecture::ActiveModel {
             code: Set(m.code),
@@ -103,15 +118,19 @@ pub async fn replace(
                 ])
                 .to_owned(),
         )
-        .exec(&txn)
+        .exec(txn)
         .await?;
     }
+    Ok(())
+}
 
+/// Municipalities absent from `rows` go; the others are upserted by code.
+async fn replace_municipalities(txn: &DatabaseTransaction, rows: &AreaRows) -> AppResult<()> {
     let municipality_codes: Vec<String> =
         rows.municipalities.iter().map(|m| m.code.clone()).collect();
     municipality::Entity::delete_many()
         .filter(municipality::Column::Code.is_not_in(municipality_codes))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     for chunk in rows.municipalities.chunks(CHUNK) {
         municipality::Entity::insert_many(chunk.iter().cloned().map(|m| {
@@ -139,16 +158,16 @@ pub async fn replace(
                 ])
                 .to_owned(),
         )
-        .exec(&txn)
+        .exec(txn)
         .await?;
     }
-    prefecture::Entity::delete_many()
-        .filter(prefecture::Column::Code.is_not_in(prefecture_codes))
-        .exec(&txn)
-        .await?;
+    Ok(())
+}
 
+/// Boundaries are owned by the import alone: replaced whole, in chunks, with progress logged.
+async fn replace_boundaries(txn: &DatabaseTransaction, rows: &AreaRows) -> AppResult<()> {
     // Boundaries are owned by the import alone: replaced whole.
-    boundary::Entity::delete_many().exec(&txn).await?;
+    boundary::Entity::delete_many().exec(txn).await?;
     let total = rows.boundaries.len();
     let mut written = 0;
     for chunk in rows.boundaries.chunks(CHUNK / 5) {
@@ -165,13 +184,10 @@ pub async fn replace(
             centroid_lat: Set(b.centroid_lat),
             source: Set(b.source),
         }))
-        .exec(&txn)
+        .exec(txn)
         .await?;
         written += chunk.len();
         tracing::info!(written, total, "boundaries written, not yet committed");
     }
-
-    super::version::bump(&txn).await?;
-    txn.commit().await?;
     Ok(())
 }

@@ -3,23 +3,14 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sea_orm::sea_query::{Alias, Expr, Func, Query, SelectStatement};
-use sea_orm::{
-    ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Statement,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Statement};
 
+use crate::domain::survey::Subject;
 use crate::entity::{
     answer, municipality, national_figure, online_procedure, published_figure, question,
     question_option, source, survey_edition, survey_section,
 };
 use crate::error::{AppError, AppResult};
-use crate::survey::calibrate::Answer;
-use crate::survey::catalogue::{Catalogue, Subject};
-use crate::survey::seed::EditionInfo;
-use crate::survey::source::{SourceInfo, Sourced};
-
-/// Rows per INSERT, well under SQLite's bound-variable limit.
-const CHUNK: usize = 1000;
 
 /// One edition.
 pub async fn edition(
@@ -56,276 +47,8 @@ pub async fn edition_or_newest(
     }
 }
 
-/// Writes an edition's row.
-pub async fn insert_edition(
-    db: &impl ConnectionTrait,
-    info: &EditionInfo,
-    provenance: &str,
-    note: &str,
-) -> AppResult<()> {
-    survey_edition::Entity::insert(survey_edition::ActiveModel {
-        code: Set(info.code.to_owned()),
-        title: Set(info.title.to_owned()),
-        reference_date: Set(info.reference_date.to_owned()),
-        source: Set(info.source.to_owned()),
-        provenance: Set(provenance.to_owned()),
-        provenance_note: Set(note.to_owned()),
-        data_version: Set(1),
-    })
-    .exec(db)
-    .await?;
-    Ok(())
-}
-
-/// Sets an edition's provenance and bumps its data version.
-pub async fn set_provenance(
-    db: &impl ConnectionTrait,
-    edition: &survey_edition::Model,
-    provenance: &str,
-    note: &str,
-) -> AppResult<()> {
-    survey_edition::Entity::update(survey_edition::ActiveModel {
-        code: Set(edition.code.clone()),
-        provenance: Set(provenance.to_owned()),
-        provenance_note: Set(note.to_owned()),
-        data_version: Set(edition.data_version + 1),
-        ..Default::default()
-    })
-    .exec(db)
-    .await?;
-    Ok(())
-}
-
-/// Writes the catalogue (sections, questions, options) and the edition's published figures.
-pub async fn insert_catalogue(
-    db: &impl ConnectionTrait,
-    edition: &str,
-    catalogue: &Catalogue,
-) -> AppResult<()> {
-    let known: HashSet<String> = survey_section::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| s.code)
-        .collect();
-    let sections: Vec<_> = catalogue
-        .sections
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| !known.contains(&s.code))
-        .map(|(i, s)| survey_section::ActiveModel {
-            code: Set(s.code.clone()),
-            position: Set(i as i32),
-            label_ja: Set(s.label_ja.clone()),
-            label_en: Set(s.label_en.clone()),
-        })
-        .collect();
-    if !sections.is_empty() {
-        survey_section::Entity::insert_many(sections)
-            .exec(db)
-            .await?;
-    }
-    let known: HashSet<String> = question::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|q| q.code)
-        .collect();
-    let fresh: Vec<_> = catalogue
-        .questions
-        .iter()
-        .enumerate()
-        .filter(|(_, q)| !known.contains(&q.code))
-        .collect();
-    for chunk in fresh.chunks(CHUNK / 20) {
-        question::Entity::insert_many(chunk.iter().map(|(i, q)| {
-            question::ActiveModel {
-                code: Set(q.code.clone()),
-                section_code: Set(q.section.clone()),
-                position: Set(*i as i32),
-                label_ja: Set(q.label_ja.clone()),
-                label_en: Set(q.label_en.clone()),
-                kind: Set(q.kind.as_str().to_owned()),
-                asked: Set(match q.asked {
-                    crate::survey::catalogue::Asked::Both => "BOTH",
-                    crate::survey::catalogue::Asked::Prefectures => "PREFECTURES",
-                    crate::survey::catalogue::Asked::Municipalities => "MUNICIPALITIES",
-                }
-                .to_owned()),
-                municipal_universe: Set(q.municipal_universe.map(|u| u as i32)),
-                condition_question: Set(q.condition.as_ref().map(|c| c.question.clone())),
-                condition_option: Set(q.condition.as_ref().map(|c| c.option.clone())),
-                reference_date: Set(q.reference_date.clone()),
-                source: Set(q.source.clone()),
-                has_data: Set(q.has_data),
-                note: Set(q.note.clone()),
-            }
-        }))
-        .exec(db)
-        .await?;
-    }
-    let options: Vec<_> = fresh
-        .iter()
-        .flat_map(|(_, q)| {
-            q.options
-                .iter()
-                .enumerate()
-                .map(|(i, o)| question_option::ActiveModel {
-                    question_code: Set(q.code.clone()),
-                    code: Set(o.code.clone()),
-                    position: Set(i as i32),
-                    label_ja: Set(o.label_ja.clone()),
-                    label_en: Set(o.label_en.clone()),
-                })
-        })
-        .collect();
-    for chunk in options.chunks(CHUNK / 10) {
-        question_option::Entity::insert_many(chunk.to_vec())
-            .exec(db)
-            .await?;
-    }
-    let figures: Vec<_> = catalogue
-        .figures
-        .iter()
-        .enumerate()
-        .map(|(i, f)| published_figure::ActiveModel {
-            id: NotSet,
-            edition_code: Set(edition.to_owned()),
-            position: Set(i as i32),
-            question_code: Set(f.question.clone()),
-            subject: Set(f.subject.as_str().to_owned()),
-            measure: Set(f.measure.as_str().to_owned()),
-            option_code: Set(f.option.clone()),
-            group_code: Set(f.group.clone()),
-            value: Set(f.value),
-            denominator: Set(f.denominator),
-            percent: Set(f.percent),
-            quote: Set(f.quote.clone()),
-            derived: Set(f.derived),
-        })
-        .collect();
-    for chunk in figures.chunks(CHUNK / 20) {
-        published_figure::Entity::insert_many(chunk.to_vec())
-            .exec(db)
-            .await?;
-    }
-    let procedures: Vec<_> = catalogue
-        .online_procedures
-        .iter()
-        .map(|p| online_procedure::ActiveModel {
-            id: NotSet,
-            edition_code: Set(edition.to_owned()),
-            category: Set(p.category.clone()),
-            number: Set(p.number),
-            name_ja: Set(p.name_ja.clone()),
-            scope: Set(p.scope.clone()),
-            annual_total: Set(p.annual_total),
-            online_rate_percent: Set(p.online_rate_percent),
-            note: Set(p.note.clone()),
-        })
-        .collect();
-    online_procedure::Entity::insert_many(procedures)
-        .exec(db)
-        .await?;
-    let national: Vec<_> = catalogue
-        .national_figures
-        .iter()
-        .map(|n| national_figure::ActiveModel {
-            edition_code: Set(edition.to_owned()),
-            code: Set(n.code.clone()),
-            label_ja: Set(n.label_ja.clone()),
-            value: Set(n.value),
-            unit: Set(n.unit.clone()),
-            quote: Set(n.quote.clone()),
-        })
-        .collect();
-    national_figure::Entity::insert_many(national)
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-/// The level of a respondent code: two digits a prefecture, five a municipality.
-pub fn subject_of(code: &str) -> Subject {
-    Subject::of_respondent(code)
-}
-
-/// Replaces all answers of an edition, each with its source and reference date.
-pub async fn replace_answers(
-    db: &impl ConnectionTrait,
-    edition: &str,
-    answers: &[Sourced],
-) -> AppResult<()> {
-    answer::Entity::delete_many()
-        .filter(answer::Column::EditionCode.eq(edition))
-        .exec(db)
-        .await?;
-    // Eight columns a row: 1000 rows stay under SQLite's 32,766 bound variables.
-    for chunk in answers.chunks(CHUNK) {
-        answer::Entity::insert_many(chunk.iter().map(|s| {
-            let a = &s.answer;
-            answer::ActiveModel {
-                id: NotSet,
-                edition_code: Set(edition.to_owned()),
-                question_code: Set(a.question.clone()),
-                subject: Set(subject_of(&a.respondent).as_str().to_owned()),
-                respondent_code: Set(a.respondent.clone()),
-                option_code: Set(a.option.clone()),
-                amount: Set(a.amount),
-                source_code: Set(Some(s.source.code.to_owned())),
-                reference_date: Set(s.reference_date.clone()),
-            }
-        }))
-        .exec(db)
-        .await?;
-    }
-    Ok(())
-}
-
-/// Writes a source's record (replacing an earlier one of the same code) with the files read.
-pub async fn upsert_source(
-    db: &impl ConnectionTrait,
-    info: &SourceInfo,
-    files: &[(String, String)],
-) -> AppResult<()> {
-    use sea_orm::sea_query::OnConflict;
-    let files = files
-        .iter()
-        .map(|(name, sha)| format!("{sha}  {name}"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    source::Entity::insert(source::ActiveModel {
-        code: Set(info.code.to_owned()),
-        kind: Set(info.kind.as_str().to_owned()),
-        title: Set(info.title.to_owned()),
-        publisher: Set(info.publisher.to_owned()),
-        url: Set(info.url.map(str::to_owned)),
-        credit: Set(info.credit.map(str::to_owned)),
-        licence: Set(info.licence.map(str::to_owned)),
-        published: Set(info.published.map(str::to_owned)),
-        files: Set(files),
-    })
-    .on_conflict(
-        OnConflict::column(source::Column::Code)
-            .update_columns([
-                source::Column::Kind,
-                source::Column::Title,
-                source::Column::Publisher,
-                source::Column::Url,
-                source::Column::Credit,
-                source::Column::Licence,
-                source::Column::Published,
-                source::Column::Files,
-            ])
-            .to_owned(),
-    )
-    .exec(db)
-    .await?;
-    Ok(())
-}
-
 /// The sources, each with a reference date, that answered each (question, subject).
-pub type QuestionSources = HashMap<(String, String), Vec<(String, Option<String>)>>;
+pub type QuestionSources = HashMap<(String, Subject), Vec<(String, Option<String>)>>;
 
 /// Which sources, with which reference dates, answered each question of an edition, by
 /// subject.
@@ -352,7 +75,7 @@ pub async fn question_sources(
     let mut out = QuestionSources::new();
     for row in rows {
         let question: String = row.try_get("", "question_code")?;
-        let subject: String = row.try_get("", "subject")?;
+        let subject: Subject = row.try_get("", "subject")?;
         let source: Option<String> = row.try_get("", "source_code")?;
         let date: Option<String> = row.try_get("", "reference_date")?;
         out.entry((question, subject))
@@ -408,24 +131,6 @@ pub async fn source_counts(
             Ok((code.unwrap_or_default(), n))
         })
         .collect()
-}
-
-/// All answers of an edition, ordered (for export and hashing).
-pub async fn all_answers(db: &impl ConnectionTrait, edition: &str) -> AppResult<Vec<Answer>> {
-    let mut out: Vec<Answer> = answer::Entity::find()
-        .filter(answer::Column::EditionCode.eq(edition))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| Answer {
-            question: a.question_code,
-            respondent: a.respondent_code,
-            option: a.option_code,
-            amount: a.amount,
-        })
-        .collect();
-    out.sort();
-    Ok(out)
 }
 
 /// Sections in the summary's order.
@@ -710,7 +415,7 @@ pub async fn weighted_online_rate(
             [edition.into()],
         ))
         .await?
-        .ok_or_else(|| AppError::Internal("no row from an aggregate".into()))?;
+        .ok_or_else(|| AppError::invariant("no row from an aggregate"))?;
     Ok(row.try_get("", "rate")?)
 }
 

@@ -1,5 +1,5 @@
 //! The in-memory spatial model: every boundary with its topology, simplification levels,
-//! contiguity and a spatial index, built from the database at start-up. The boundaries are a
+//! contiguity and a spatial index, built from the rows `readmodel` loads. The boundaries are a
 //! few megabytes and change only on import, so map requests never touch the database for them.
 
 use std::collections::HashMap;
@@ -8,14 +8,9 @@ use std::sync::{Arc, Mutex};
 use geo::{BoundingRect, Intersects, MultiPolygon, Point, Rect};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
-use sea_orm::ConnectionTrait;
 
-use super::geojson::parse_stored;
 use super::simplify::{simplify, Level, Simplified};
 use super::topology::Topology;
-use crate::entity::boundary;
-use crate::error::{AppError, AppResult};
-use crate::repo;
 
 /// One area of a layer.
 #[derive(Debug, Clone)]
@@ -157,68 +152,18 @@ pub struct Atlas {
     pub prefectures: Layer,
 }
 
-fn geometry(b: Option<&boundary::Model>) -> AppResult<MultiPolygon<f64>> {
-    let Some(b) = b else {
-        return Ok(MultiPolygon::new(vec![]));
-    };
-    parse_stored(&b.geometry)
-        .map_err(|e| AppError::Internal(format!("boundary {}: stored geometry: {e}", b.code)))
-}
-
 impl Atlas {
-    /// Builds the model from the database.
-    pub async fn load(db: &impl ConnectionTrait) -> AppResult<Self> {
-        let filter = repo::areas::MunicipalityFilter {
-            include_not_administered: true,
-            ..Default::default()
+    /// Builds the model of both layers: their topology, neighbours and index, and the
+    /// simplifications of [`PRECOMPUTED_ZOOMS`]. CPU work of a few hundred milliseconds.
+    pub fn build(municipalities: Vec<Area>, prefectures: Vec<Area>) -> Self {
+        let atlas = Atlas {
+            municipalities: Layer::new(municipalities),
+            prefectures: Layer::new(prefectures),
         };
-        let municipalities = repo::areas::municipalities(db, &filter, None, None).await?;
-        let prefectures = repo::areas::prefectures(db).await?;
-        let codes: Vec<String> = municipalities
-            .iter()
-            .map(|m| m.code.clone())
-            .chain(prefectures.iter().map(|p| p.code.clone()))
-            .collect();
-        let boundaries = repo::areas::boundaries(db, &codes).await?;
-        let municipal = municipalities
-            .into_iter()
-            .map(|m| {
-                Ok(Area {
-                    geometry: geometry(boundaries.get(&m.code))?,
-                    code: m.code,
-                    name: m.name,
-                    prefecture: m.prefecture_code,
-                    kind: Some(m.kind),
-                    administered: m.administered,
-                })
-            })
-            .collect::<AppResult<Vec<_>>>()?;
-        let prefectural = prefectures
-            .into_iter()
-            .map(|p| {
-                Ok(Area {
-                    geometry: geometry(boundaries.get(&p.code))?,
-                    prefecture: p.code.clone(),
-                    code: p.code,
-                    name: p.name,
-                    kind: None,
-                    administered: true,
-                })
-            })
-            .collect::<AppResult<Vec<_>>>()?;
-        // Topology building is CPU work of a few hundred milliseconds: off the async workers.
-        tokio::task::spawn_blocking(move || {
-            let atlas = Atlas {
-                municipalities: Layer::new(municipal),
-                prefectures: Layer::new(prefectural),
-            };
-            for zoom in PRECOMPUTED_ZOOMS {
-                atlas.municipalities.simplified(Level::for_zoom(zoom));
-                atlas.prefectures.simplified(Level::for_zoom(zoom));
-            }
-            atlas
-        })
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))
+        for zoom in PRECOMPUTED_ZOOMS {
+            atlas.municipalities.simplified(Level::for_zoom(zoom));
+            atlas.prefectures.simplified(Level::for_zoom(zoom));
+        }
+        atlas
     }
 }

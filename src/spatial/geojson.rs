@@ -5,6 +5,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
+use thiserror::Error;
 
 use super::CREDIT;
 
@@ -37,17 +38,31 @@ struct Stored<'a> {
     coordinates: &'a RawValue,
 }
 
+/// Why a stored geometry could not be read back.
+#[derive(Debug, Error)]
+pub enum StoredGeometryError {
+    /// Not the JSON DX Atlas writes.
+    #[error("not GeoJSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// Another type of geometry.
+    #[error("`{0}` is not Polygon or MultiPolygon")]
+    Kind(String),
+    /// A polygon without its exterior ring.
+    #[error("a polygon without rings")]
+    NoRings,
+}
+
 /// Reads a stored geometry (as [`geometry_value`] wrote it) back into polygons, straight into
 /// typed coordinates. Going through a JSON tree would allocate some 140 bytes a position in
 /// small pieces: tens of megabytes for the whole country each time the read model is built,
 /// which the allocator then keeps.
-pub fn parse_stored(text: &str) -> Result<MultiPolygon<f64>, String> {
-    let stored: Stored<'_> = serde_json::from_str(text).map_err(|e| e.to_string())?;
+pub fn parse_stored(text: &str) -> Result<MultiPolygon<f64>, StoredGeometryError> {
+    let stored: Stored<'_> = serde_json::from_str(text)?;
     let coordinates = stored.coordinates.get();
     let polygons: Vec<Vec<Vec<[f64; 2]>>> = match stored.kind {
-        "Polygon" => vec![serde_json::from_str(coordinates).map_err(|e| e.to_string())?],
-        "MultiPolygon" => serde_json::from_str(coordinates).map_err(|e| e.to_string())?,
-        other => return Err(format!("`{other}` is not Polygon or MultiPolygon")),
+        "Polygon" => vec![serde_json::from_str(coordinates)?],
+        "MultiPolygon" => serde_json::from_str(coordinates)?,
+        other => return Err(StoredGeometryError::Kind(other.to_owned())),
     };
     polygons
         .into_iter()
@@ -59,10 +74,10 @@ pub fn parse_stored(text: &str) -> Result<MultiPolygon<f64>, String> {
                         .collect::<Vec<_>>(),
                 )
             });
-            let exterior = rings.next().ok_or("a polygon without rings")?;
+            let exterior = rings.next().ok_or(StoredGeometryError::NoRings)?;
             Ok(Polygon::new(exterior, rings.collect()))
         })
-        .collect::<Result<Vec<_>, String>>()
+        .collect::<Result<Vec<_>, _>>()
         .map(MultiPolygon::new)
 }
 

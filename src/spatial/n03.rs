@@ -16,6 +16,7 @@ use super::topojson::Topology;
 use crate::domain::kind::{is_not_administered, DESIGNATED_CITIES};
 use crate::domain::{prefectures, AuthorityCode, MunicipalityKind, PrefectureCode};
 use crate::error::ImportError;
+use crate::files;
 
 /// One feature as read from a file.
 #[derive(Debug)]
@@ -28,16 +29,23 @@ pub struct SourceFeature {
     pub geometry: Option<RawGeometry>,
 }
 
+/// A document's type alone: read before the document is parsed once, by its own reader.
+#[derive(serde::Deserialize)]
+struct Head {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
 /// Reads every feature of a TopoJSON topology (its only object, or the first whose name starts
 /// with `N03`/`prefectures`) or of a GeoJSON FeatureCollection.
 pub fn read_features(path: &Path) -> Result<Vec<SourceFeature>, ImportError> {
     let fail = |index: Option<usize>, reason: String| ImportError::new(path, index, reason);
-    let bytes = std::fs::read(path).map_err(|e| fail(None, format!("cannot read: {e}")))?;
-    let head: Value =
+    let bytes = files::read(path, files::BOUNDARY_FILE).map_err(|e| fail(None, e.to_string()))?;
+    let head: Head =
         serde_json::from_slice(&bytes).map_err(|e| fail(None, format!("not valid JSON: {e}")))?;
-    match head.get("type").and_then(Value::as_str) {
+    match head.kind.as_deref() {
         Some("Topology") => {
-            let topology = Topology::parse(&bytes).map_err(|e| fail(None, e))?;
+            let topology = Topology::parse(&bytes).map_err(|e| fail(None, e.to_string()))?;
             let object = topology
                 .single_object()
                 .map(str::to_owned)
@@ -56,7 +64,7 @@ pub fn read_features(path: &Path) -> Result<Vec<SourceFeature>, ImportError> {
                 .collect())
         }
         Some("FeatureCollection") => {
-            let collection: geojson::FeatureCollection = serde_json::from_value(head)
+            let collection: geojson::FeatureCollection = serde_json::from_slice(&bytes)
                 .map_err(|e| fail(None, format!("not a GeoJSON FeatureCollection: {e}")))?;
             collection
                 .features
@@ -152,6 +160,8 @@ pub struct ReadReport {
     pub unassigned_areas: Vec<usize>,
     /// Features whose rings were turned round to RFC 7946 winding.
     pub reoriented: usize,
+    /// Codes of the features whose self-crossing rings were repaired.
+    pub repaired: Vec<String>,
     /// Codes that had no geometry in the file.
     pub without_geometry: Vec<String>,
     /// Ward features gathered into their designated city.
@@ -159,6 +169,8 @@ pub struct ReadReport {
 }
 
 /// Reads municipalities from N03 features; several features with one code become one boundary.
+// Longer than most: each branch is one of N03's rules for a feature (所属未定地, the code's
+// prefecture, a designated city's wards), read in the order the file states them.
 pub fn municipalities(
     path: &Path,
     features: Vec<SourceFeature>,
@@ -190,34 +202,36 @@ pub fn municipalities(
             )));
         }
         let name = name.ok_or_else(|| fail("N03_004 (name) is missing".into()))?;
-        let (code, name, kind) = match MunicipalityKind::classify(code, name) {
-            Some(kind) => (code, name.to_owned(), kind),
-            None => {
-                // A ward of a designated city (行政区): the survey answers for the city.
-                let city = n03_003
-                    .and_then(|city| {
-                        DESIGNATED_CITIES.iter().find(|(c, n)| {
-                            *n == city && c.starts_with(&prefecture.code.to_string())
-                        })
-                    })
-                    .ok_or_else(|| {
-                        fail(format!(
-                            "N03_004 `{name}` is neither a city, ward, town nor village"
-                        ))
-                    })?;
-                report.wards_merged += 1;
-                let city_code = AuthorityCode::parse(city.0).map_err(|e| fail(e.to_string()))?;
-                (
-                    city_code,
-                    city.1.to_owned(),
-                    MunicipalityKind::DesignatedCity,
-                )
-            }
+        let (code, name, kind) = if let Some(kind) = MunicipalityKind::classify(code, name) {
+            (code, name.to_owned(), kind)
+        } else {
+            // A ward of a designated city (行政区): the survey answers for the city.
+            let city = n03_003
+                .and_then(|city| {
+                    DESIGNATED_CITIES
+                        .iter()
+                        .find(|(c, n)| *n == city && c.starts_with(&prefecture.code.to_string()))
+                })
+                .ok_or_else(|| {
+                    fail(format!(
+                        "N03_004 `{name}` is neither a city, ward, town nor village"
+                    ))
+                })?;
+            report.wards_merged += 1;
+            let city_code = AuthorityCode::parse(city.0).map_err(|e| fail(e.to_string()))?;
+            (
+                city_code,
+                city.1.to_owned(),
+                MunicipalityKind::DesignatedCity,
+            )
         };
         let polygons = match feature.geometry {
             Some(raw) => {
-                let valid = rings::validate(raw).map_err(fail)?;
+                let valid = rings::validate(raw).map_err(|e| fail(e.to_string()))?;
                 report.reoriented += usize::from(valid.reoriented);
+                if valid.repaired {
+                    report.repaired.push(code.to_string());
+                }
                 valid.geometry.0
             }
             None => Vec::new(),
@@ -268,8 +282,11 @@ pub fn prefectures(
             .ok_or_else(|| fail(format!("N03_001 `{name}` is not a prefecture")))?;
         let polygons = match feature.geometry {
             Some(raw) => {
-                let valid = rings::validate(raw).map_err(fail)?;
+                let valid = rings::validate(raw).map_err(|e| fail(e.to_string()))?;
                 report.reoriented += usize::from(valid.reoriented);
+                if valid.repaired {
+                    report.repaired.push(prefecture.code.to_string());
+                }
                 valid.geometry.0
             }
             None => Vec::new(),

@@ -1,26 +1,61 @@
 //! Polygon validation: closed rings, finite WGS 84 positions, RFC 7946 orientation.
 
 use geo::orient::{Direction, Orient};
-use geo::{Coord, LineString, MultiPolygon, Polygon};
+use geo::{Area, BooleanOps, Coord, LineString, MultiPolygon, Polygon, Validation};
+use rstar::RTree;
+use thiserror::Error;
 
 /// Polygons as read from a file, before validation: polygons → rings → positions (lon, lat).
 pub type RawGeometry = Vec<Vec<Vec<Coord<f64>>>>;
 
-/// A validated boundary, and whether any ring had to be turned round.
+/// A validated boundary, and what had to be corrected.
 #[derive(Debug, Clone)]
 pub struct ValidBoundary {
-    /// The geometry, exteriors counter-clockwise and holes clockwise (RFC 7946 §3.1.6).
+    /// The geometry, valid in the OGC sense, exteriors counter-clockwise and holes clockwise
+    /// (RFC 7946 §3.1.6).
     pub geometry: MultiPolygon<f64>,
     /// True when the source's winding differed from RFC 7946 and was corrected.
     pub reoriented: bool,
+    /// True when a ring crossed itself and was repaired (see [`REPAIR_TOLERANCE`]).
+    pub repaired: bool,
 }
 
+/// A ring that crosses itself is repaired (split at its crossings, as GEOS's `make_valid`
+/// does) only when that keeps its area within this share: a sliver folded over by an earlier
+/// simplification, not a shape whose parts cancel out (a bow-tie has no area to keep).
+pub const REPAIR_TOLERANCE: f64 = 1e-3;
+
+/// How far a repaired vertex may lie from a vertex of the source to be put back on it:
+/// the repair works on a fixed grid, and borders are shared only where neighbours' vertices
+/// are equal.
+const SNAP_DEGREES: f64 = 1e-6;
+
+/// Why polygons are not a boundary: which polygon and ring, and what is wrong with it.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("{0}")]
+pub struct RingError(String);
+
 /// Validates polygons: every ring closed, at least four positions, longitudes in
-/// [-180, 180] and latitudes in [-90, 90]; then orients them as RFC 7946 requires.
-/// The error names the polygon and ring.
-pub fn validate(raw: RawGeometry) -> Result<ValidBoundary, String> {
+/// [-180, 180] and latitudes in [-90, 90]; then orients them as RFC 7946 requires, and checks
+/// OGC validity with geo's `Validation`, repairing slight self-crossings and refusing the rest.
+/// The error names the polygon and ring, or the fault.
+pub fn validate(raw: RawGeometry) -> Result<ValidBoundary, RingError> {
+    checked(raw).map_err(RingError)
+}
+
+/// Most positions one boundary may have: far above any municipality of N03 at full
+/// resolution, and a bound on the work its validation and topology take.
+pub const MAX_POSITIONS: usize = 1_000_000;
+
+fn checked(raw: RawGeometry) -> Result<ValidBoundary, String> {
     if raw.is_empty() {
         return Err("geometry has no polygons".into());
+    }
+    let positions: usize = raw.iter().flatten().map(Vec::len).sum();
+    if positions > MAX_POSITIONS {
+        return Err(format!(
+            "geometry has {positions} positions, more than a boundary may have ({MAX_POSITIONS})"
+        ));
     }
     let mut polygons = Vec::with_capacity(raw.len());
     for (p, rings) in raw.into_iter().enumerate() {
@@ -37,10 +72,63 @@ pub fn validate(raw: RawGeometry) -> Result<ValidBoundary, String> {
     let geometry = MultiPolygon::new(polygons);
     let oriented = geometry.orient(Direction::Default);
     let reoriented = oriented != geometry;
+    let (geometry, repaired) = valid_or_repaired(oriented)?;
     Ok(ValidBoundary {
-        geometry: oriented,
+        geometry,
         reoriented,
+        repaired,
     })
+}
+
+/// The geometry if it is valid; else its repair, when the repair is valid and keeps the area
+/// within [`REPAIR_TOLERANCE`]; else the validity fault.
+fn valid_or_repaired(geometry: MultiPolygon<f64>) -> Result<(MultiPolygon<f64>, bool), String> {
+    let Err(fault) = geometry.check_validation() else {
+        return Ok((geometry, false));
+    };
+    // Oriented exteriors count positive and holes negative: the area the rings enclose as
+    // drawn, where a bow-tie's two halves cancel out.
+    let drawn: f64 = geometry.0.iter().map(Area::signed_area).sum();
+    let repaired = geometry.union(&MultiPolygon::<f64>::new(Vec::new()));
+    let area = repaired.unsigned_area();
+    let kept = area > 0.0 && (area - drawn).abs() <= REPAIR_TOLERANCE * area;
+    if !kept || !repaired.is_valid() {
+        return Err(format!(
+            "the geometry is not valid ({fault}), and repairing it would change its area from {drawn:.3e} to {area:.3e} square degrees"
+        ));
+    }
+    let snapped = snap_to_source(&repaired, &geometry).orient(Direction::Default);
+    let geometry = if snapped.is_valid() {
+        snapped
+    } else {
+        repaired.orient(Direction::Default)
+    };
+    Ok((geometry, true))
+}
+
+/// Puts each vertex of `repaired` back on the nearest vertex of `source` within
+/// [`SNAP_DEGREES`]; vertices the repair added at crossings stay where they are.
+fn snap_to_source(repaired: &MultiPolygon<f64>, source: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    let points: Vec<[f64; 2]> = source
+        .0
+        .iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .flat_map(|ring| ring.0.iter().map(|c| [c.x, c.y]))
+        .collect();
+    let tree = RTree::bulk_load(points);
+    let snap = |c: &Coord<f64>| {
+        tree.nearest_neighbor(&[c.x, c.y])
+            .filter(|n| (n[0] - c.x).hypot(n[1] - c.y) <= SNAP_DEGREES)
+            .map_or(*c, |n| Coord { x: n[0], y: n[1] })
+    };
+    let ring = |r: &LineString<f64>| LineString::from(r.0.iter().map(snap).collect::<Vec<_>>());
+    MultiPolygon::new(
+        repaired
+            .0
+            .iter()
+            .map(|p| Polygon::new(ring(p.exterior()), p.interiors().iter().map(ring).collect()))
+            .collect(),
+    )
 }
 
 fn check_ring(ring: &[Coord<f64>]) -> Result<(), String> {
@@ -76,6 +164,41 @@ mod tests {
     }
 
     #[test]
+    fn a_bow_tie_is_refused_for_its_missing_area() {
+        let bow_tie = ring(&[(0.0, 0.0), (1.0, 1.0), (1.0, 0.0), (0.0, 1.0), (0.0, 0.0)]);
+        let err = validate(vec![vec![bow_tie]]).unwrap_err().to_string();
+        assert!(err.contains("self-intersection"), "{err}");
+        assert!(err.contains("repairing it would change its area"), "{err}");
+    }
+
+    #[test]
+    fn a_small_fold_is_repaired_to_a_valid_polygon() {
+        // A square whose top edge folds over itself in a loop of a thousandth of its area.
+        let folded = ring(&[
+            (0.0, 0.0),
+            (10.0, 0.0),
+            (10.0, 10.0),
+            (5.1, 10.0),
+            (4.9, 10.1),
+            (4.9, 9.9),
+            (5.1, 10.1),
+            (5.0, 10.0),
+            (0.0, 10.0),
+            (0.0, 0.0),
+        ]);
+        let valid = validate(vec![vec![folded]]).unwrap();
+        assert!(valid.repaired);
+        assert!(valid.geometry.is_valid());
+        assert!((valid.geometry.unsigned_area() - 100.0).abs() < 0.1);
+        // Vertices the fold did not touch are the source's own.
+        assert!(valid
+            .geometry
+            .0
+            .iter()
+            .any(|p| p.exterior().0.contains(&Coord { x: 10.0, y: 10.0 })));
+    }
+
+    #[test]
     fn clockwise_exteriors_are_turned_round() {
         let clockwise = ring(&[(0.0, 0.0), (0.0, 1.0), (1.0, 1.0), (1.0, 0.0), (0.0, 0.0)]);
         let valid = validate(vec![vec![clockwise]]).unwrap();
@@ -89,7 +212,7 @@ mod tests {
         let open = ring(&[(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)]);
         let err = validate(vec![vec![open]]).unwrap_err();
         assert!(
-            err.contains("polygon 0, ring 0") && err.contains("not closed"),
+            err.to_string().contains("polygon 0, ring 0") && err.to_string().contains("not closed"),
             "{err}"
         );
     }
@@ -99,6 +222,7 @@ mod tests {
         let far = ring(&[(0.0, 0.0), (1.0, 0.0), (1.0, 95.0), (0.0, 0.0)]);
         assert!(validate(vec![vec![far]])
             .unwrap_err()
+            .to_string()
             .contains("position 2"));
     }
 }

@@ -192,9 +192,9 @@ mod tests {
             .filter(on_border)
             .map(|c| (c.x.to_bits(), c.y.to_bits()))
             .collect();
-        ab.sort();
+        ab.sort_unstable();
         ab.dedup();
-        bb.sort();
+        bb.sort_unstable();
         bb.dedup();
         assert_eq!(ab, bb);
         assert!(ab.len() < border.len(), "the border was simplified");

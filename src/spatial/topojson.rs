@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use geo::Coord;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use thiserror::Error;
 
 use super::rings::RawGeometry;
 
@@ -62,9 +63,18 @@ pub struct DecodedFeature {
     pub geometry: Option<RawGeometry>,
 }
 
+/// Why a TopoJSON document could not be read: what is wrong, and where in the document.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("{0}")]
+pub struct TopoJsonError(String);
+
 impl Topology {
     /// Parses a TopoJSON document and decodes its arcs.
-    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
+    pub fn parse(bytes: &[u8]) -> Result<Self, TopoJsonError> {
+        Self::decode(bytes).map_err(TopoJsonError)
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self, String> {
         let raw: RawTopology =
             serde_json::from_slice(bytes).map_err(|e| format!("not TopoJSON: {e}"))?;
         if raw.kind != "Topology" {
@@ -232,6 +242,8 @@ pub struct EncodedTransform {
 /// Encodes arcs and geometries (each: polygons → rings → arc references into `arcs`) as a
 /// quantized, delta-encoded topology, keeping only the arcs the geometries use.
 /// `quantization` is the number of distinguishable positions per axis (e.g. 1e5).
+// Longer than most: the used arcs, their quantization and the re-indexed geometries are one
+// pass of the encoding, each step reading the one before.
 pub fn encode(
     arcs: &[Vec<Coord<f64>>],
     geometries: &[&[Vec<Vec<i64>>]],
@@ -266,8 +278,12 @@ pub fn encode(
             let (mut px, mut py) = (0i64, 0i64);
             let last = arcs[*i].len().saturating_sub(1);
             for (j, c) in arcs[*i].iter().enumerate() {
-                let qx = ((c.x - x0) / kx).round() as i64;
-                let qy = ((c.y - y0) / ky).round() as i64;
+                // Positions lie within the box, so each quantizes to 0..quantization.
+                #[allow(clippy::cast_possible_truncation)]
+                let (qx, qy) = (
+                    ((c.x - x0) / kx).round() as i64,
+                    ((c.y - y0) / ky).round() as i64,
+                );
                 // Positions that quantize onto the previous one are dropped, but an arc keeps
                 // both ends so that its rings still join.
                 if j > 0 && j < last && qx == px && qy == py {
@@ -286,7 +302,12 @@ pub fn encode(
         .collect();
     let remap = |r: i64| -> i64 {
         let (i, reversed) = resolve(r);
-        let n = new_index.get(i).copied().flatten().unwrap_or(0) as i64;
+        let n = new_index
+            .get(i)
+            .copied()
+            .flatten()
+            .and_then(|n| i64::try_from(n).ok())
+            .unwrap_or(0);
         if reversed {
             !n
         } else {

@@ -30,6 +30,9 @@ pub struct Topology {
 }
 
 /// Resolves an arc reference to its index and direction.
+// Arc indices are far below 2^31 (a country has a few hundred thousand arcs), and a reference
+// or its complement is never negative here, so the conversions are exact.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 pub fn resolve(r: ArcRef) -> (usize, bool) {
     if r < 0 {
         ((!r) as usize, true)
@@ -124,6 +127,8 @@ impl Topology {
     }
 
     /// Finds an arc with the same positions (either way round) or adds a new one.
+    // Arc indices are far below 2^31, so they convert to references exactly.
+    #[allow(clippy::cast_possible_wrap)]
     fn intern(&mut self, chain: Vec<Coord<f64>>, index: &mut HashMap<Vec<Key>, usize>) -> ArcRef {
         let forward: Vec<Key> = chain.iter().map(key).collect();
         if let Some(&i) = index.get(&forward) {

@@ -13,6 +13,7 @@
 //! class, the last one being the largest value. A value belongs to the first
 //! class whose upper bound is at least the value (see [`class_of`]).
 
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// Fewest classes a map may have.
@@ -25,11 +26,14 @@ pub const MAX_CLASSES: usize = 12;
 /// the outer classes are empty for almost any real variable.
 pub const STD_MEAN_MAX_CLASSES: usize = 7;
 
-/// How class breaks are chosen.
-#[derive(Debug, Clone, PartialEq)]
+/// How class breaks are chosen. Written in GraphQL and in download links with the names
+/// maps use (`NATURAL_BREAKS` for Fisher-Jenks, `STANDARD_DEVIATION` for StdMean).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Method {
     /// Classes holding (nearly) equal numbers of values, as `mapclassify.Quantiles`.
     /// Tied quantiles collapse, so fewer than `k` classes may come back.
+    #[default]
     Quantiles,
     /// Classes of equal width between the minimum and the maximum, as
     /// `mapclassify.EqualInterval`.
@@ -38,25 +42,38 @@ pub enum Method {
     /// as `mapclassify.FisherJenks` finds them; where mapclassify's single
     /// precision misses the optimum by more than 0.1% of the total sum of
     /// squares, the exact optimum instead.
+    #[serde(rename = "NATURAL_BREAKS")]
     FisherJenks,
     /// Breaks at the mean plus multiples of the standard deviation, as
     /// `mapclassify.StdMean` with the multiples given by [`std_mean_multiples`].
+    #[serde(rename = "STANDARD_DEVIATION")]
     StdMean,
     /// Upper bounds chosen by the user, as `mapclassify.UserDefined`: when the
     /// last bound is below the largest value, the largest value is appended
     /// as a final bound. The class count argument is not used.
-    Manual(Vec<f64>),
+    Manual,
 }
 
 impl Method {
     /// The name of the matching mapclassify classifier.
-    pub fn name(&self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Method::Quantiles => "Quantiles",
             Method::EqualInterval => "EqualInterval",
             Method::FisherJenks => "FisherJenks",
             Method::StdMean => "StdMean",
-            Method::Manual(_) => "UserDefined",
+            Method::Manual => "UserDefined",
+        }
+    }
+
+    /// The name maps report for the method used (`natural_breaks`, …).
+    pub fn map_name(self) -> &'static str {
+        match self {
+            Method::Quantiles => "quantiles",
+            Method::EqualInterval => "equal_interval",
+            Method::FisherJenks => "natural_breaks",
+            Method::StdMean => "standard_deviation",
+            Method::Manual => "manual",
         }
     }
 }
@@ -121,7 +138,8 @@ pub enum ClassifyError {
     },
 }
 
-/// Classifies `values` into `k` classes with `method`.
+/// Classifies `values` into `k` classes with `method`; `breaks` are the upper bounds of
+/// [`Method::Manual`] and are not used by the other methods.
 ///
 /// `k` must lie in [`MIN_CLASSES`]`..=`[`MAX_CLASSES`] (up to
 /// [`STD_MEAN_MAX_CLASSES`] for [`Method::StdMean`]); it is ignored for
@@ -136,8 +154,9 @@ pub enum ClassifyError {
 /// identical bounds from a zero standard deviation).
 pub fn classify(
     values: &[f64],
-    method: &Method,
+    method: Method,
     k: usize,
+    breaks: &[f64],
 ) -> Result<Classification, ClassifyError> {
     if values.is_empty() {
         return Err(ClassifyError::NoValues);
@@ -147,9 +166,8 @@ pub fn classify(
     }
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
-    let (min, max) = match (sorted.first(), sorted.last()) {
-        (Some(&min), Some(&max)) => (min, max),
-        _ => return Err(ClassifyError::NoValues),
+    let (Some(&min), Some(&max)) = (sorted.first(), sorted.last()) else {
+        return Err(ClassifyError::NoValues);
     };
 
     let bounds = match method {
@@ -172,7 +190,7 @@ pub fn classify(
             check_distinct(method, &sorted, 2)?;
             std_mean_bounds(values, max, &std_mean_multiples(k))
         }
-        Method::Manual(breaks) => user_defined_bounds(breaks, max)?,
+        Method::Manual => user_defined_bounds(breaks, max)?,
     };
 
     let mut counts = vec![0; bounds.len()];
@@ -222,7 +240,7 @@ pub fn std_mean_multiples(k: usize) -> Vec<f64> {
         .collect()
 }
 
-fn check_class_count(method: &Method, k: usize, max: usize) -> Result<(), ClassifyError> {
+fn check_class_count(method: Method, k: usize, max: usize) -> Result<(), ClassifyError> {
     if (MIN_CLASSES..=max).contains(&k) {
         Ok(())
     } else {
@@ -235,7 +253,7 @@ fn check_class_count(method: &Method, k: usize, max: usize) -> Result<(), Classi
     }
 }
 
-fn check_distinct(method: &Method, sorted: &[f64], needed: usize) -> Result<(), ClassifyError> {
+fn check_distinct(method: Method, sorted: &[f64], needed: usize) -> Result<(), ClassifyError> {
     let distinct = 1 + sorted.windows(2).filter(|pair| pair[0] != pair[1]).count();
     if distinct >= needed {
         Ok(())
@@ -258,6 +276,7 @@ fn arange(start: f64, stop: f64, step: f64) -> Vec<f64> {
         return Vec::new();
     }
     // `len` is a small positive integer here: at most MAX_CLASSES + 1 in practice.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let len = len as usize;
     // NumPy stores start and start + step, then fills the rest from their difference.
     let delta = (start + step) - start;
@@ -293,6 +312,7 @@ fn score_at_percentile(sorted: &[f64], percentile: f64) -> f64 {
     let last = sorted.len().saturating_sub(1);
     let idx = percentile / 100.0 * last as f64;
     // idx lies in 0..=last, so truncation gives a valid index.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let i = (idx as usize).min(last);
     let lower = sorted.get(i).copied().unwrap_or(f64::NAN);
     if i as f64 == idx {
@@ -439,8 +459,9 @@ impl JenksPass {
     /// on single-precision operands to single precision gives exactly the
     /// single-precision result, because a double has more than twice the
     /// bits of a single.
+    // The narrowing is the point: it reproduces mapclassify's float32.
+    #[allow(clippy::cast_possible_truncation)]
     fn single(x: f64) -> f64 {
-        // The narrowing is the point: it reproduces mapclassify's float32.
         f64::from(x as f32)
     }
 }
@@ -563,13 +584,13 @@ mod tests {
     use super::*;
 
     fn bounds(values: &[f64], method: Method, k: usize) -> Vec<f64> {
-        classify(values, &method, k).unwrap().bounds
+        classify(values, method, k, &[]).unwrap().bounds
     }
 
     #[test]
     fn equal_interval_on_zero_to_ten() {
         let values: Vec<f64> = (0..=10).map(f64::from).collect();
-        let c = classify(&values, &Method::EqualInterval, 5).unwrap();
+        let c = classify(&values, Method::EqualInterval, 5, &[]).unwrap();
         assert_eq!(c.bounds, vec![2.0, 4.0, 6.0, 8.0, 10.0]);
         // 0,1,2 | 3,4 | 5,6 | 7,8 | 9,10
         assert_eq!(c.counts, vec![3, 2, 2, 2, 2]);
@@ -579,7 +600,7 @@ mod tests {
     fn equal_interval_last_bound_is_the_maximum() {
         // 0.1 * 3 is not exactly 0.3: the last bound must still be the maximum.
         let values = [0.0, 0.1, 0.3];
-        let c = classify(&values, &Method::EqualInterval, 3).unwrap();
+        let c = classify(&values, Method::EqualInterval, 3, &[]).unwrap();
         assert_eq!(c.bounds.len(), 3);
         assert_eq!(c.bounds[2], 0.3);
         assert_eq!(c.counts.iter().sum::<usize>(), 3);
@@ -603,18 +624,18 @@ mod tests {
     fn quantiles_with_ties_collapse() {
         let values = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 3.0];
         // Percentiles 25, 50 and 75 all fall on 1.0; only 1.0 and 3.0 remain.
-        let c = classify(&values, &Method::Quantiles, 4).unwrap();
+        let c = classify(&values, Method::Quantiles, 4, &[]).unwrap();
         assert_eq!(c.bounds, vec![1.0, 3.0]);
         assert_eq!(c.counts, vec![8, 2]);
         // The 75th percentile of eight values interpolates between 1 and 2.
-        let c = classify(&values[2..], &Method::Quantiles, 4).unwrap();
+        let c = classify(&values[2..], Method::Quantiles, 4, &[]).unwrap();
         assert_eq!(c.bounds, vec![1.0, 1.25, 3.0]);
         assert_eq!(c.counts, vec![6, 0, 2]);
     }
 
     #[test]
     fn quantiles_of_constant_values_give_one_class() {
-        let c = classify(&[4.0; 5], &Method::Quantiles, 5).unwrap();
+        let c = classify(&[4.0; 5], Method::Quantiles, 5, &[]).unwrap();
         assert_eq!(c.bounds, vec![4.0]);
         assert_eq!(c.counts, vec![5]);
     }
@@ -624,7 +645,7 @@ mod tests {
         let values = [
             1.0, 2.0, 1.5, 10.0, 11.0, 10.5, 30.0, 31.0, 29.0, 1.2, 10.2, 30.5,
         ];
-        let c = classify(&values, &Method::FisherJenks, 3).unwrap();
+        let c = classify(&values, Method::FisherJenks, 3, &[]).unwrap();
         assert_eq!(c.bounds, vec![2.0, 11.0, 31.0]);
         assert_eq!(c.counts, vec![4, 4, 4]);
     }
@@ -633,7 +654,7 @@ mod tests {
     fn fisher_jenks_matches_mapclassify_on_tied_integers() {
         // {0}{1,1,2} and {0,1,1}{2} both cost 2/3; in single precision the
         // first is cheaper, and mapclassify.FisherJenks gives bins [0, 2].
-        let c = classify(&[0.0, 1.0, 1.0, 2.0], &Method::FisherJenks, 2).unwrap();
+        let c = classify(&[0.0, 1.0, 1.0, 2.0], Method::FisherJenks, 2, &[]).unwrap();
         assert_eq!(c.bounds, vec![0.0, 2.0]);
         assert_eq!(c.counts, vec![1, 3]);
     }
@@ -694,14 +715,14 @@ mod tests {
             .iter()
             .map(|v| 1e6 + v)
             .collect();
-        let c = classify(&values, &Method::FisherJenks, 3).unwrap();
+        let c = classify(&values, Method::FisherJenks, 3, &[]).unwrap();
         assert_eq!(c.bounds, vec![1_000_002.0, 1_000_012.0, 1_000_022.0]);
         assert_eq!(c.counts, vec![3, 3, 3]);
     }
 
     #[test]
     fn fisher_jenks_needs_k_distinct_values() {
-        let err = classify(&[1.0, 1.0, 2.0, 2.0], &Method::FisherJenks, 3).unwrap_err();
+        let err = classify(&[1.0, 1.0, 2.0, 2.0], Method::FisherJenks, 3, &[]).unwrap_err();
         assert_eq!(
             err,
             ClassifyError::TooFewDistinct {
@@ -727,7 +748,7 @@ mod tests {
         // 1..=9: mean 5, squared deviations sum to 60, sample sd = sqrt(60 / 8).
         let values: Vec<f64> = (1..=9).map(f64::from).collect();
         let sd = (60.0_f64 / 8.0).sqrt();
-        let c = classify(&values, &Method::StdMean, 3).unwrap();
+        let c = classify(&values, Method::StdMean, 3, &[]).unwrap();
         assert_eq!(c.bounds, vec![5.0 - sd, 5.0 + sd, 9.0]);
         assert_eq!(c.counts, vec![2, 5, 2]);
     }
@@ -736,7 +757,7 @@ mod tests {
     fn std_mean_drops_top_class_when_maximum_is_below_it() {
         let values = [0.0, 0.0, 0.0, 1.0];
         // mean 0.25, sd 0.5: the top multiple gives 1.25, above the maximum 1.
-        let c = classify(&values, &Method::StdMean, 5).unwrap();
+        let c = classify(&values, Method::StdMean, 5, &[]).unwrap();
         assert_eq!(c.bounds.len(), 4);
         assert_eq!(c.counts, vec![0, 0, 3, 1]);
     }
@@ -744,16 +765,16 @@ mod tests {
     #[test]
     fn manual_breaks_append_the_maximum() {
         let values = [1.0, 5.0, 25.0, 40.0];
-        let c = classify(&values, &Method::Manual(vec![20.0, 30.0]), 0).unwrap();
+        let c = classify(&values, Method::Manual, 0, &[20.0, 30.0]).unwrap();
         assert_eq!(c.bounds, vec![20.0, 30.0, 40.0]);
         assert_eq!(c.counts, vec![2, 1, 1]);
-        let c = classify(&values, &Method::Manual(vec![10.0, 40.0]), 0).unwrap();
+        let c = classify(&values, Method::Manual, 0, &[10.0, 40.0]).unwrap();
         assert_eq!(c.bounds, vec![10.0, 40.0]);
     }
 
     #[test]
     fn manual_breaks_must_increase() {
-        let err = classify(&[1.0], &Method::Manual(vec![2.0, 2.0]), 0).unwrap_err();
+        let err = classify(&[1.0], Method::Manual, 0, &[2.0, 2.0]).unwrap_err();
         assert_eq!(
             err,
             ClassifyError::BreaksNotIncreasing {
@@ -761,9 +782,9 @@ mod tests {
                 value: 2.0
             }
         );
-        let err = classify(&[1.0], &Method::Manual(vec![]), 0).unwrap_err();
+        let err = classify(&[1.0], Method::Manual, 0, &[]).unwrap_err();
         assert_eq!(err, ClassifyError::NoBreaks);
-        let err = classify(&[1.0], &Method::Manual(vec![f64::NAN]), 0).unwrap_err();
+        let err = classify(&[1.0], Method::Manual, 0, &[f64::NAN]).unwrap_err();
         assert!(matches!(
             err,
             ClassifyError::BreaksNotIncreasing { index: 0, .. }
@@ -773,31 +794,31 @@ mod tests {
     #[test]
     fn rejects_bad_input() {
         assert_eq!(
-            classify(&[], &Method::Quantiles, 5),
+            classify(&[], Method::Quantiles, 5, &[]),
             Err(ClassifyError::NoValues)
         );
         assert!(matches!(
-            classify(&[1.0, f64::INFINITY], &Method::Quantiles, 5),
+            classify(&[1.0, f64::INFINITY], Method::Quantiles, 5, &[]),
             Err(ClassifyError::NonFinite { index: 1, .. })
         ));
         assert!(matches!(
-            classify(&[1.0, 2.0], &Method::Quantiles, 1),
+            classify(&[1.0, 2.0], Method::Quantiles, 1, &[]),
             Err(ClassifyError::ClassCount { k: 1, .. })
         ));
         assert!(matches!(
-            classify(&[1.0, 2.0], &Method::EqualInterval, 13),
+            classify(&[1.0, 2.0], Method::EqualInterval, 13, &[]),
             Err(ClassifyError::ClassCount { k: 13, max: 12, .. })
         ));
         assert!(matches!(
-            classify(&[1.0, 2.0], &Method::StdMean, 8),
+            classify(&[1.0, 2.0], Method::StdMean, 8, &[]),
             Err(ClassifyError::ClassCount { k: 8, max: 7, .. })
         ));
         assert!(matches!(
-            classify(&[3.0, 3.0], &Method::EqualInterval, 2),
+            classify(&[3.0, 3.0], Method::EqualInterval, 2, &[]),
             Err(ClassifyError::TooFewDistinct { distinct: 1, .. })
         ));
         assert!(matches!(
-            classify(&[3.0], &Method::StdMean, 3),
+            classify(&[3.0], Method::StdMean, 3, &[]),
             Err(ClassifyError::TooFewDistinct { distinct: 1, .. })
         ));
     }

@@ -16,6 +16,9 @@
 //! islands, whose local I is always zero, from being reported as
 //! significant.
 
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+use std::sync::Arc;
+
 use thiserror::Error;
 
 /// Which observations neighbour which: binary contiguity or k-nearest
@@ -113,6 +116,36 @@ pub enum MoranError {
     /// The significance level is not a probability.
     #[error("significance level {0} is not between 0 and 1")]
     BadSignificance(f64),
+    /// The caller stopped waiting: the permutations were abandoned.
+    #[error("the permutations were stopped before they finished")]
+    Stopped,
+}
+
+/// Asks long permutation runs to stop: set when whoever waits for them gives up (a request
+/// past its deadline), read every [`STOP_CHECK`] permutations.
+#[derive(Debug, Clone, Default)]
+pub struct Stop(Arc<AtomicBool>);
+
+/// Permutations between two looks at [`Stop`]: a few milliseconds of work at most.
+pub const STOP_CHECK: usize = 64;
+
+impl Stop {
+    /// Asks the run to stop.
+    pub fn stop(&self) {
+        self.0.store(true, AtomicOrdering::Relaxed);
+    }
+
+    fn requested(&self) -> bool {
+        self.0.load(AtomicOrdering::Relaxed)
+    }
+
+    fn check(&self, permutation: usize) -> Result<(), MoranError> {
+        if permutation % STOP_CHECK == 0 && self.requested() {
+            Err(MoranError::Stopped)
+        } else {
+            Ok(())
+        }
+    }
 }
 
 impl Weights {
@@ -355,6 +388,17 @@ pub fn global(
     permutations: usize,
     seed: u64,
 ) -> Result<GlobalMoran, MoranError> {
+    global_until(values, w, permutations, seed, &Stop::default())
+}
+
+/// As [`global`], abandoning the permutations with [`MoranError::Stopped`] once `stop` is set.
+pub fn global_until(
+    values: &[f64],
+    w: &Weights,
+    permutations: usize,
+    seed: u64,
+    stop: &Stop,
+) -> Result<GlobalMoran, MoranError> {
     check_inputs(values, w, 4)?;
     let (s0, s1, s2) = w.sums();
     if s0 <= 0.0 {
@@ -392,17 +436,20 @@ pub fn global(
     let z_norm = (i - expected) / variance_norm.sqrt();
     let z_rand = (i - expected) / variance_rand.sqrt();
 
-    let p_sim = (permutations > 0).then(|| {
+    let p_sim = if permutations > 0 {
         let mut rng = SplitMix64::new(seed);
         let mut shuffled = z.clone();
         // I is scale-free (|I| is at most about 1), so an absolute tolerance works.
         let mut pseudo = PseudoP::new(i, 1e-9);
-        for _ in 0..permutations {
+        for permutation in 0..permutations {
+            stop.check(permutation)?;
             rng.shuffle(&mut shuffled);
             pseudo.add(statistic(&shuffled));
         }
-        pseudo.value()
-    });
+        Some(pseudo.value())
+    } else {
+        None
+    };
 
     Ok(GlobalMoran {
         i,
@@ -439,6 +486,25 @@ pub fn local(
     permutations: usize,
     seed: u64,
     significance: f64,
+) -> Result<LocalMoran, MoranError> {
+    local_until(
+        values,
+        w,
+        permutations,
+        seed,
+        significance,
+        &Stop::default(),
+    )
+}
+
+/// As [`local`], abandoning the permutations with [`MoranError::Stopped`] once `stop` is set.
+pub fn local_until(
+    values: &[f64],
+    w: &Weights,
+    permutations: usize,
+    seed: u64,
+    significance: f64,
+    stop: &Stop,
 ) -> Result<LocalMoran, MoranError> {
     check_inputs(values, w, 3)?;
     if !(0.0..=1.0).contains(&significance) {
@@ -478,7 +544,8 @@ pub fn local(
     let max_links = w.neighbours.iter().map(Vec::len).max().unwrap_or(0);
     let mut rng = SplitMix64::new(seed);
     let mut pool: Vec<usize> = (0..n - 1).collect();
-    for _ in 0..permutations {
+    for permutation in 0..permutations {
+        stop.check(permutation)?;
         rng.partial_shuffle(&mut pool, max_links);
         for (obs, (list, tally)) in w.neighbours.iter().zip(&mut pseudo).enumerate() {
             let weight = w.row_weight(obs);
@@ -645,6 +712,9 @@ impl SplitMix64 {
         let Some(threshold) = bound.wrapping_neg().checked_rem(bound) else {
             return 0;
         };
+        // Lemire's method: the low 64 bits decide rejection, the high 64 bits (below
+        // `bound`, itself a usize) are the draw. Both truncations are the algorithm's.
+        #[allow(clippy::cast_possible_truncation)]
         loop {
             let product = u128::from(self.next_u64()) * u128::from(bound);
             if (product as u64) >= threshold {
@@ -699,6 +769,23 @@ mod tests {
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-12
+    }
+
+    #[test]
+    fn a_stopped_run_gives_up() {
+        let w = Weights::new(vec![vec![1], vec![0, 2], vec![1, 3], vec![2]]).unwrap();
+        let values = [1.0, 2.0, 4.0, 8.0];
+        let stop = Stop::default();
+        stop.stop();
+        assert_eq!(
+            global_until(&values, &w, 999, 1, &stop).unwrap_err(),
+            MoranError::Stopped
+        );
+        assert_eq!(
+            local_until(&values, &w, 999, 1, 0.05, &stop).unwrap_err(),
+            MoranError::Stopped
+        );
+        assert!(global_until(&values, &w, 0, 1, &stop).is_ok());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sea_orm::ConnectionTrait;
 
-use super::catalogue::Subject;
+use super::catalogue::{Measure, Subject};
 use super::universe;
 use crate::domain::MunicipalityKind;
 use crate::entity::{published_figure, question};
@@ -78,15 +78,6 @@ async fn members(db: &impl ConnectionTrait, subject: Subject) -> AppResult<Vec<M
     })
 }
 
-fn asks(question: &question::Model, subject: Subject) -> bool {
-    matches!(
-        (question.asked.as_str(), subject),
-        ("BOTH", _)
-            | ("PREFECTURES", Subject::Prefecture)
-            | ("MUNICIPALITIES", Subject::Municipality)
-    )
-}
-
 /// Codes of who is asked `question` among `subject` in an edition.
 pub async fn asked_codes(
     db: &impl ConnectionTrait,
@@ -109,12 +100,15 @@ async fn asked_members(
     question: &question::Model,
     subject: Subject,
 ) -> AppResult<Vec<Member>> {
-    if !asks(question, subject) {
+    if !question.asked.includes(subject) {
         return Ok(Vec::new());
     }
     let mut all = members(db, subject).await?;
     if subject == Subject::Municipality {
-        let size = question.municipal_universe.unwrap_or(1741) as u32;
+        let size = question
+            .municipal_universe
+            .and_then(|u| u32::try_from(u).ok())
+            .unwrap_or(1741);
         all.retain(|m| universe::includes(size, &m.code));
     }
     if let (Some(parent), Some(option)) = (&question.condition_question, &question.condition_option)
@@ -224,15 +218,10 @@ pub async fn reconcile(
     let mut tallies: HashMap<(String, Subject), Tally> = HashMap::new();
     let mut out = Vec::with_capacity(figures.len());
     for figure in figures {
-        let subject = Subject::parse(&figure.subject).ok_or_else(|| {
-            AppError::Internal(format!(
-                "figure {}: subject `{}`",
-                figure.id, figure.subject
-            ))
-        })?;
+        let subject = figure.subject;
         let question = repo::question(db, &figure.question_code)
             .await?
-            .ok_or_else(|| AppError::Internal(format!("figure {}: no question", figure.id)))?;
+            .ok_or_else(|| AppError::invariant(format!("figure {}: no question", figure.id)))?;
         let key = (question.code.clone(), subject);
         if !tallies.contains_key(&key) {
             let t = repo::tally(db, edition, &question.code, subject, GroupBy::Nation)
@@ -242,16 +231,16 @@ pub async fn reconcile(
             tallies.insert(key.clone(), t);
         }
         let tally = tallies.get(&key).cloned().unwrap_or_default();
-        let (computed, computed_denominator) = match figure.measure.as_str() {
-            "COUNT" => (
+        let (computed, computed_denominator) = match figure.measure {
+            Measure::Count => (
                 figure
                     .option_code
                     .as_ref()
                     .map(|o| tally.by_option.get(o).copied().unwrap_or(0)),
                 Some(tally.respondents),
             ),
-            "SUM" => (tally.sum, None),
-            _ => {
+            Measure::Sum => (tally.sum, None),
+            Measure::Respondents => {
                 let asked = asked_members(db, edition, &question, subject).await?;
                 let n = asked
                     .iter()
@@ -261,8 +250,8 @@ pub async fn reconcile(
                             .as_deref()
                             .is_none_or(|g| group_matches(g, &m.kind))
                     })
-                    .count() as i64;
-                (Some(n), None)
+                    .count();
+                (i64::try_from(n).ok(), None)
             }
         };
         let matched = computed == Some(figure.value)

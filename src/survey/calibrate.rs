@@ -12,7 +12,10 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 
-use super::catalogue::{Catalogue, Measure, Question, QuestionType, Subject};
+use thiserror::Error;
+
+use super::answer::Answer;
+use super::catalogue::{Catalogue, Figure, Measure, Question, QuestionType, Subject};
 use super::universe;
 use crate::domain::MunicipalityKind;
 
@@ -30,20 +33,6 @@ pub struct Respondent {
     pub kind: Option<MunicipalityKind>,
     /// Prefecture number (1-47).
     pub prefecture: u8,
-}
-
-/// One stored answer: an option chosen, a number, or (for a multiple-choice question answered
-/// with none of the listed options) neither.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Answer {
-    /// Question code.
-    pub question: String,
-    /// Respondent code.
-    pub respondent: String,
-    /// Option chosen.
-    pub option: Option<String>,
-    /// Number given (count questions).
-    pub amount: Option<i64>,
 }
 
 /// 64-bit FNV-1a: a string hash fixed by its definition, unlike std's `DefaultHasher`,
@@ -94,9 +83,14 @@ pub fn generate(
     catalogue: &Catalogue,
     respondents: &[Respondent],
     seed: u64,
-) -> Result<Vec<Answer>, String> {
+) -> Result<Vec<Answer>, CalibrationError> {
     generate_around(catalogue, respondents, seed, &Fixed::default())
 }
+
+/// Why no dataset could be drawn: the question and the figures or answers that contradict.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("{0}")]
+pub struct CalibrationError(String);
 
 /// Real answers the generator takes as given, by question and respondent.
 #[derive(Debug, Clone, Default)]
@@ -203,38 +197,26 @@ pub fn generate_around(
     respondents: &[Respondent],
     seed: u64,
     fixed: &Fixed,
-) -> Result<Vec<Answer>, String> {
-    let prefecture_effect: HashMap<u8, f64> = (1..=47)
-        .map(|p| (p, 0.35 * normal(seed, &["prefecture", &p.to_string()])))
-        .collect();
-    let latent: HashMap<&str, f64> = respondents
-        .iter()
-        .map(|r| {
-            let effect = prefecture_effect.get(&r.prefecture).copied().unwrap_or(0.0);
-            (
-                r.code.as_str(),
-                kind_effect(r.kind) + effect + 0.5 * normal(seed, &["latent", &r.code]),
-            )
-        })
-        .collect();
+) -> Result<Vec<Answer>, CalibrationError> {
+    draw_all(catalogue, respondents, seed, fixed).map_err(CalibrationError)
+}
 
-    // Answers given so far, by (question, respondent), for follow-ups and bounds.
-    let mut chosen: HashMap<(String, String), Vec<Answer>> = HashMap::new();
-    let given = |chosen: &HashMap<(String, String), Vec<Answer>>,
-                 question: &str,
-                 respondent: &str,
-                 option: &str| {
-        chosen
-            .get(&(question.to_owned(), respondent.to_owned()))
-            .is_some_and(|a| a.iter().any(|a| a.option.as_deref() == Some(option)))
-    };
+/// Every question in dependency order, for each level asked: the real answers where given in
+/// full, else answers drawn to the published figures.
+fn draw_all(
+    catalogue: &Catalogue,
+    respondents: &[Respondent],
+    seed: u64,
+    fixed: &Fixed,
+) -> Result<Vec<Answer>, String> {
+    let mut draw = Draw::new(respondents, seed, fixed);
     let mut out = Vec::new();
     for question in order(catalogue)? {
         for subject in [Subject::Prefecture, Subject::Municipality] {
             if !question.asks(subject) {
                 continue;
             }
-            let figures: Vec<_> = catalogue
+            let figures: Vec<&Figure> = catalogue
                 .figures
                 .iter()
                 .filter(|f| f.question == question.code && f.subject == subject)
@@ -245,199 +227,21 @@ pub fn generate_around(
             {
                 continue;
             }
-            let asked: Vec<&Respondent> = respondents
-                .iter()
-                .filter(|r| r.subject == subject)
-                .filter(|r| {
-                    subject == Subject::Prefecture
-                        || question
-                            .municipal_universe
-                            .is_some_and(|u| universe::includes(u, &r.code))
-                })
-                .filter(|r| {
-                    question
-                        .condition
-                        .as_ref()
-                        .is_none_or(|c| given(&chosen, &c.question, &r.code, &c.option))
-                })
-                .collect();
+            let asked = draw.asked(question, subject, respondents);
             let fail = |why: String| format!("{} ({}): {why}", question.code, subject.as_str());
-            if let Some(real) = fixed.exact(&question.code, subject, &asked).map_err(fail)? {
-                for a in &real {
-                    chosen
-                        .entry((a.question.clone(), a.respondent.clone()))
-                        .or_default()
-                        .push(a.clone());
-                }
-                out.extend(real);
-                continue;
-            }
-            for f in &figures {
-                if let Some(d) = f.denominator {
-                    if d != asked.len() as i64 {
-                        return Err(fail(format!(
-                            "figure `{}` has denominator {d}, but {} were asked",
-                            f.quote,
-                            asked.len()
-                        )));
+            let answers =
+                if let Some(real) = fixed.exact(&question.code, subject, &asked).map_err(fail)? {
+                    real
+                } else {
+                    check_denominators(&figures, asked.len()).map_err(fail)?;
+                    match question.kind {
+                        QuestionType::Count => draw.counts(question, &figures, &asked),
+                        QuestionType::MultipleChoice => draw.multiple(question, &figures, &asked),
+                        _ => draw.single(question, &figures, &asked),
                     }
-                }
-            }
-            let score = |r: &Respondent, salt: &str| {
-                latent.get(r.code.as_str()).copied().unwrap_or(0.0)
-                    + 0.8 * normal(seed, &[&question.code, salt, &r.code])
-            };
-            let answers: Vec<Answer> = match question.kind {
-                QuestionType::Count => {
-                    let total = figures
-                        .iter()
-                        .find(|f| f.measure == Measure::Sum)
-                        .map(|f| f.value)
-                        .ok_or_else(|| fail("a count question needs a SUM figure".into()))?;
-                    let caps: Option<Vec<i64>> = question.bounded_by.as_ref().map(|b| {
-                        asked
-                            .iter()
-                            .map(|r| {
-                                chosen
-                                    .get(&(b.clone(), r.code.clone()))
-                                    .and_then(|a| a.first())
-                                    .and_then(|a| a.amount)
-                                    .unwrap_or(0)
-                            })
-                            .collect()
-                    });
-                    let weights: Vec<f64> =
-                        asked.iter().map(|r| (0.6 * score(r, "")).exp()).collect();
-                    let amounts = apportion(total, &weights, caps.as_deref()).map_err(fail)?;
-                    asked
-                        .iter()
-                        .zip(amounts)
-                        .map(|(r, n)| Answer {
-                            question: question.code.clone(),
-                            respondent: r.code.clone(),
-                            option: None,
-                            amount: Some(n),
-                        })
-                        .collect()
-                }
-                QuestionType::MultipleChoice => {
-                    let mut picks: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-                    for option in &question.options {
-                        let Some(f) = figures.iter().find(|f| {
-                            f.measure == Measure::Count && f.option.as_deref() == Some(&option.code)
-                        }) else {
-                            continue;
-                        };
-                        let k =
-                            usize::try_from(f.value).map_err(|_| fail("negative count".into()))?;
-                        if k > asked.len() {
-                            return Err(fail(format!(
-                                "{k} chose `{}` of {} asked",
-                                option.code,
-                                asked.len()
-                            )));
-                        }
-                        let mut ranked: Vec<(&Respondent, f64)> =
-                            asked.iter().map(|r| (*r, score(r, &option.code))).collect();
-                        ranked.sort_by(|a, b| {
-                            b.1.total_cmp(&a.1).then_with(|| a.0.code.cmp(&b.0.code))
-                        });
-                        for (r, _) in ranked.into_iter().take(k) {
-                            picks
-                                .entry(r.code.as_str())
-                                .or_default()
-                                .push(option.code.clone());
-                        }
-                    }
-                    asked
-                        .iter()
-                        .flat_map(|r| {
-                            let options = picks.get(r.code.as_str()).cloned().unwrap_or_default();
-                            let rows: Vec<Option<String>> = if options.is_empty() {
-                                vec![None]
-                            } else {
-                                options.into_iter().map(Some).collect()
-                            };
-                            rows.into_iter().map(|option| Answer {
-                                question: question.code.clone(),
-                                respondent: r.code.clone(),
-                                option,
-                                amount: None,
-                            })
-                        })
-                        .collect()
-                }
-                _ => {
-                    let counts = single_counts(question, &figures, asked.len()).map_err(fail)?;
-                    // Real answers of the first option (a status given as adopted or not)
-                    // stand for `within`: the first option goes to exactly those.
-                    let within: Option<HashSet<&str>> = match counts.first() {
-                        Some((first, n)) if fixed.choosing(&question.code, first).is_some() => {
-                            let real = fixed.choosing(&question.code, first).unwrap_or_default();
-                            let real: HashSet<&str> = asked
-                                .iter()
-                                .map(|r| r.code.as_str())
-                                .filter(|c| real.contains(c))
-                                .collect();
-                            if real.len() != *n {
-                                return Err(fail(format!(
-                                    "real data gives `{first}` to {}, the summary to {n}",
-                                    real.len()
-                                )));
-                            }
-                            Some(real)
-                        }
-                        _ => question.within.as_ref().map(|w| {
-                            asked
-                                .iter()
-                                .filter(|r| given(&chosen, &w.question, &r.code, &w.option))
-                                .map(|r| r.code.as_str())
-                                .collect()
-                        }),
-                    };
-                    let mut ranked: Vec<(&Respondent, bool, f64)> = asked
-                        .iter()
-                        .map(|r| {
-                            let inside =
-                                within.as_ref().is_none_or(|w| w.contains(r.code.as_str()));
-                            (*r, inside, score(r, ""))
-                        })
-                        .collect();
-                    // Those inside `within` rank first, so the first option is drawn from them.
-                    ranked.sort_by(|a, b| {
-                        b.1.cmp(&a.1)
-                            .then(b.2.total_cmp(&a.2))
-                            .then_with(|| a.0.code.cmp(&b.0.code))
-                    });
-                    if let (Some(w), Some((_, first))) = (&within, counts.first()) {
-                        if *first > w.len() {
-                            return Err(fail(format!(
-                                "{first} must lie within {} respondents",
-                                w.len()
-                            )));
-                        }
-                    }
-                    let mut rows = Vec::with_capacity(asked.len());
-                    let mut ranked = ranked.into_iter();
-                    for (option, n) in counts {
-                        for (r, _, _) in ranked.by_ref().take(n) {
-                            rows.push(Answer {
-                                question: question.code.clone(),
-                                respondent: r.code.clone(),
-                                option: Some(option.to_owned()),
-                                amount: None,
-                            });
-                        }
-                    }
-                    rows
-                }
-            };
-            for a in &answers {
-                chosen
-                    .entry((a.question.clone(), a.respondent.clone()))
-                    .or_default()
-                    .push(a.clone());
-            }
+                    .map_err(fail)?
+                };
+            draw.record(&answers);
             out.extend(answers);
         }
     }
@@ -445,11 +249,282 @@ pub fn generate_around(
     Ok(out)
 }
 
+/// Every published denominator must be the number asked.
+fn check_denominators(figures: &[&Figure], asked: usize) -> Result<(), String> {
+    for f in figures {
+        if let Some(d) = f.denominator {
+            if usize::try_from(d).ok() != Some(asked) {
+                return Err(format!(
+                    "figure `{}` has denominator {d}, but {asked} were asked",
+                    f.quote
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One drawing: what real data fixes, each respondent's latent capacity, and the answers
+/// drawn so far (follow-ups and bounds read them).
+struct Draw<'a> {
+    seed: u64,
+    fixed: &'a Fixed,
+    latent: HashMap<&'a str, f64>,
+    chosen: HashMap<(String, String), Vec<Answer>>,
+}
+
+impl<'a> Draw<'a> {
+    /// Capacities: the kind's effect, the prefecture's, and the respondent's own noise.
+    fn new(respondents: &'a [Respondent], seed: u64, fixed: &'a Fixed) -> Self {
+        let prefecture_effect: HashMap<u8, f64> = (1..=47)
+            .map(|p| (p, 0.35 * normal(seed, &["prefecture", &p.to_string()])))
+            .collect();
+        let latent = respondents
+            .iter()
+            .map(|r| {
+                let effect = prefecture_effect.get(&r.prefecture).copied().unwrap_or(0.0);
+                (
+                    r.code.as_str(),
+                    kind_effect(r.kind) + effect + 0.5 * normal(seed, &["latent", &r.code]),
+                )
+            })
+            .collect();
+        Self {
+            seed,
+            fixed,
+            latent,
+            chosen: HashMap::new(),
+        }
+    }
+
+    /// Whether `respondent` gave `option` to `question`.
+    fn gave(&self, question: &str, respondent: &str, option: &str) -> bool {
+        self.chosen
+            .get(&(question.to_owned(), respondent.to_owned()))
+            .is_some_and(|a| a.iter().any(|a| a.option.as_deref() == Some(option)))
+    }
+
+    /// Who of `subject` is asked `question`: its universe, and for a follow-up those whose
+    /// answer to the parent leads to it.
+    fn asked<'r>(
+        &self,
+        question: &Question,
+        subject: Subject,
+        respondents: &'r [Respondent],
+    ) -> Vec<&'r Respondent> {
+        respondents
+            .iter()
+            .filter(|r| r.subject == subject)
+            .filter(|r| {
+                subject == Subject::Prefecture
+                    || question
+                        .municipal_universe
+                        .is_some_and(|u| universe::includes(u, &r.code))
+            })
+            .filter(|r| {
+                question
+                    .condition
+                    .as_ref()
+                    .is_none_or(|c| self.gave(&c.question, &r.code, &c.option))
+            })
+            .collect()
+    }
+
+    /// A respondent's rank score for one question (and option, as `salt`).
+    fn score(&self, question: &Question, r: &Respondent, salt: &str) -> f64 {
+        self.latent.get(r.code.as_str()).copied().unwrap_or(0.0)
+            + 0.8 * normal(self.seed, &[&question.code, salt, &r.code])
+    }
+
+    /// Keeps answers for the questions that follow.
+    fn record(&mut self, answers: &[Answer]) {
+        for a in answers {
+            self.chosen
+                .entry((a.question.clone(), a.respondent.clone()))
+                .or_default()
+                .push(a.clone());
+        }
+    }
+
+    /// A count question: the published sum apportioned by capacity, within any bound.
+    fn counts(
+        &self,
+        question: &Question,
+        figures: &[&Figure],
+        asked: &[&Respondent],
+    ) -> Result<Vec<Answer>, String> {
+        let total = figures
+            .iter()
+            .find(|f| f.measure == Measure::Sum)
+            .map(|f| f.value)
+            .ok_or_else(|| "a count question needs a SUM figure".to_owned())?;
+        let caps: Option<Vec<i64>> = question.bounded_by.as_ref().map(|b| {
+            asked
+                .iter()
+                .map(|r| {
+                    self.chosen
+                        .get(&(b.clone(), r.code.clone()))
+                        .and_then(|a| a.first())
+                        .and_then(|a| a.amount)
+                        .unwrap_or(0)
+                })
+                .collect()
+        });
+        let weights: Vec<f64> = asked
+            .iter()
+            .map(|r| (0.6 * self.score(question, r, "")).exp())
+            .collect();
+        let amounts = apportion(total, &weights, caps.as_deref())?;
+        Ok(asked
+            .iter()
+            .zip(amounts)
+            .map(|(r, n)| Answer {
+                question: question.code.clone(),
+                respondent: r.code.clone(),
+                option: None,
+                amount: Some(n),
+            })
+            .collect())
+    }
+
+    /// A multiple-choice question: each option's published count goes to the highest
+    /// scores for that option; who picks none answers with no option.
+    fn multiple(
+        &self,
+        question: &Question,
+        figures: &[&Figure],
+        asked: &[&Respondent],
+    ) -> Result<Vec<Answer>, String> {
+        let mut picks: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for option in &question.options {
+            let Some(f) = figures
+                .iter()
+                .find(|f| f.measure == Measure::Count && f.option.as_deref() == Some(&option.code))
+            else {
+                continue;
+            };
+            let k = usize::try_from(f.value).map_err(|_| "negative count".to_owned())?;
+            if k > asked.len() {
+                return Err(format!(
+                    "{k} chose `{}` of {} asked",
+                    option.code,
+                    asked.len()
+                ));
+            }
+            let mut ranked: Vec<(&Respondent, f64)> = asked
+                .iter()
+                .map(|r| (*r, self.score(question, r, &option.code)))
+                .collect();
+            ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.code.cmp(&b.0.code)));
+            for (r, _) in ranked.into_iter().take(k) {
+                picks
+                    .entry(r.code.as_str())
+                    .or_default()
+                    .push(option.code.clone());
+            }
+        }
+        Ok(asked
+            .iter()
+            .flat_map(|r| {
+                let options = picks.get(r.code.as_str()).cloned().unwrap_or_default();
+                let rows: Vec<Option<String>> = if options.is_empty() {
+                    vec![None]
+                } else {
+                    options.into_iter().map(Some).collect()
+                };
+                rows.into_iter().map(|option| Answer {
+                    question: question.code.clone(),
+                    respondent: r.code.clone(),
+                    option,
+                    amount: None,
+                })
+            })
+            .collect())
+    }
+
+    /// A single-answer question: options in order to the highest scores, the first option
+    /// drawn only among those `within` allows (or real data gives it to).
+    fn single(
+        &self,
+        question: &Question,
+        figures: &[&Figure],
+        asked: &[&Respondent],
+    ) -> Result<Vec<Answer>, String> {
+        let counts = single_counts(question, figures, asked.len())?;
+        let within = self.within(question, counts.first(), asked)?;
+        let mut ranked: Vec<(&Respondent, bool, f64)> = asked
+            .iter()
+            .map(|r| {
+                let inside = within.as_ref().is_none_or(|w| w.contains(r.code.as_str()));
+                (*r, inside, self.score(question, r, ""))
+            })
+            .collect();
+        // Those inside `within` rank first, so the first option is drawn from them.
+        ranked.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then(b.2.total_cmp(&a.2))
+                .then_with(|| a.0.code.cmp(&b.0.code))
+        });
+        if let (Some(w), Some((_, first))) = (&within, counts.first()) {
+            if *first > w.len() {
+                return Err(format!("{first} must lie within {} respondents", w.len()));
+            }
+        }
+        let mut rows = Vec::with_capacity(asked.len());
+        let mut ranked = ranked.into_iter();
+        for (option, n) in counts {
+            for (r, _, _) in ranked.by_ref().take(n) {
+                rows.push(Answer {
+                    question: question.code.clone(),
+                    respondent: r.code.clone(),
+                    option: Some(option.to_owned()),
+                    amount: None,
+                });
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Who the first option of a single-answer question may go to: real answers of that
+    /// option (a status given as adopted or not) stand for `within`; else the question's
+    /// own `within` hint; else anyone asked (`None`).
+    fn within<'r>(
+        &'r self,
+        question: &Question,
+        first: Option<&(&str, usize)>,
+        asked: &[&'r Respondent],
+    ) -> Result<Option<HashSet<&'r str>>, String> {
+        if let Some((first, n)) = first {
+            if let Some(real) = self.fixed.choosing(&question.code, first) {
+                let real: HashSet<&str> = asked
+                    .iter()
+                    .map(|r| r.code.as_str())
+                    .filter(|c| real.contains(c))
+                    .collect();
+                if real.len() != *n {
+                    return Err(format!(
+                        "real data gives `{first}` to {}, the summary to {n}",
+                        real.len()
+                    ));
+                }
+                return Ok(Some(real));
+            }
+        }
+        Ok(question.within.as_ref().map(|w| {
+            asked
+                .iter()
+                .filter(|r| self.gave(&w.question, &r.code, &w.option))
+                .map(|r| r.code.as_str())
+                .collect()
+        }))
+    }
+}
+
 /// How many get each option of a single-answer question: the published counts, and what is
 /// left shared evenly among options without a published count (the first ones get any extra).
 fn single_counts<'q>(
     question: &'q Question,
-    figures: &[&super::catalogue::Figure],
+    figures: &[&Figure],
     asked: usize,
 ) -> Result<Vec<(&'q str, usize)>, String> {
     let published: Vec<Option<usize>> = question
@@ -544,7 +619,7 @@ impl Ord for Claim {
 /// Splits `total` into whole numbers, at least one each, in proportion to `weights` by the
 /// D'Hondt rule (each next unit to the highest weight / (allocation + 1)), never above `caps`.
 fn apportion(total: i64, weights: &[f64], caps: Option<&[i64]>) -> Result<Vec<i64>, String> {
-    let n = weights.len() as i64;
+    let n = i64::try_from(weights.len()).map_err(|_| "too many respondents".to_owned())?;
     if total < n {
         return Err(format!(
             "a total of {total} cannot give each of {n} respondents at least one"

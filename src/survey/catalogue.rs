@@ -4,96 +4,12 @@
 use std::collections::{BTreeMap, HashSet};
 
 use serde::Deserialize;
+use thiserror::Error;
 
 /// The catalogue file, compiled into the binary.
 const CATALOGUE: &str = include_str!("catalogue.toml");
 
-/// Who a question is put to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Asked {
-    /// Prefectures and municipalities.
-    Both,
-    /// Prefectures only.
-    Prefectures,
-    /// Municipalities only.
-    Municipalities,
-}
-
-/// A respondent level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Subject {
-    /// 都道府県.
-    Prefecture,
-    /// 市区町村.
-    Municipality,
-}
-
-impl Subject {
-    /// The level of a respondent code: two digits a prefecture, five a municipality.
-    pub fn of_respondent(code: &str) -> Self {
-        if code.len() == 2 {
-            Self::Prefecture
-        } else {
-            Self::Municipality
-        }
-    }
-
-    /// Stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Prefecture => "PREFECTURE",
-            Self::Municipality => "MUNICIPALITY",
-        }
-    }
-
-    /// Reads a stored name.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "PREFECTURE" => Some(Self::Prefecture),
-            "MUNICIPALITY" => Some(Self::Municipality),
-            _ => None,
-        }
-    }
-}
-
-/// The shape of an answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum QuestionType {
-    /// Options `yes` and `no`.
-    YesNo,
-    /// Exactly one option.
-    SingleChoice,
-    /// Any number of options.
-    MultipleChoice,
-    /// A number of people.
-    Count,
-    /// Adopted, planned (this year / later) or undecided.
-    PlanningStatus,
-}
-
-impl QuestionType {
-    /// Stored and GraphQL name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::YesNo => "YES_NO",
-            Self::SingleChoice => "SINGLE_CHOICE",
-            Self::MultipleChoice => "MULTIPLE_CHOICE",
-            Self::Count => "COUNT",
-            Self::PlanningStatus => "PLANNING_STATUS",
-        }
-    }
-
-    /// True for the types whose answer is exactly one option.
-    pub fn is_single(self) -> bool {
-        matches!(
-            self,
-            Self::YesNo | Self::SingleChoice | Self::PlanningStatus
-        )
-    }
-}
+pub use crate::domain::survey::{Asked, Measure, QuestionType, Subject};
 
 /// A section of the summary, numbered as there: (1)①1 is `1-1-1`.
 #[derive(Debug, Clone, Deserialize)]
@@ -167,35 +83,7 @@ pub struct Question {
 impl Question {
     /// Whether `subject` is asked this question.
     pub fn asks(&self, subject: Subject) -> bool {
-        matches!(
-            (self.asked, subject),
-            (Asked::Both, _)
-                | (Asked::Prefectures, Subject::Prefecture)
-                | (Asked::Municipalities, Subject::Municipality)
-        )
-    }
-}
-
-/// What a published number counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Measure {
-    /// Respondents choosing an option.
-    Count,
-    /// Total of a count question's numbers.
-    Sum,
-    /// How many were asked.
-    Respondents,
-}
-
-impl Measure {
-    /// Stored and GraphQL name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Count => "COUNT",
-            Self::Sum => "SUM",
-            Self::Respondents => "RESPONDENTS",
-        }
+        self.asked.includes(subject)
     }
 }
 
@@ -279,12 +167,22 @@ pub struct Catalogue {
     pub national_figures: Vec<NationalFigure>,
 }
 
+/// Why the catalogue cannot be used.
+#[derive(Debug, Error)]
+pub enum CatalogueError {
+    /// The file does not parse into a catalogue.
+    #[error("catalogue.toml: {0}")]
+    Parse(#[from] toml::de::Error),
+    /// It parses, but contradicts itself.
+    #[error("catalogue.toml: {0}")]
+    Inconsistent(String),
+}
+
 impl Catalogue {
     /// The catalogue of the 令和5年度 edition, parsed and checked.
-    pub fn r5() -> Result<Self, String> {
-        let catalogue: Self =
-            toml::from_str(CATALOGUE).map_err(|e| format!("catalogue.toml: {e}"))?;
-        catalogue.check()?;
+    pub fn r5() -> Result<Self, CatalogueError> {
+        let catalogue: Self = toml::from_str(CATALOGUE)?;
+        catalogue.check().map_err(CatalogueError::Inconsistent)?;
         Ok(catalogue)
     }
 

@@ -12,12 +12,13 @@ use std::path::{Path, PathBuf};
 
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
-use super::calibrate::{self, Answer, Fixed, Given};
+use super::answer::Answer;
+use super::calibrate::{self, Fixed, Given};
 use super::catalogue::{Catalogue, Subject};
-use super::source::{self, Sourced};
-use super::{seed, universe};
+use super::source::{self, Provenance, Sourced};
+use super::{seed, store, universe};
 use crate::error::{AppError, AppResult, SurveyFileError};
-use crate::{fetch, repo};
+use crate::{fetch, files, repo};
 
 /// The municipal comparison file.
 pub const MUNICIPAL_FILE: &str = "市区町村毎のDX進捗状況_市区町村比較.csv";
@@ -222,8 +223,8 @@ pub fn read(
     file: &Path,
     expected: &[Expected],
 ) -> Result<(Vec<Reported>, Vec<String>), SurveyFileError> {
-    let bytes = std::fs::read(file)
-        .map_err(|e| error(file, None, None, None, format!("cannot read: {e}")))?;
+    let bytes = files::read(file, files::SURVEY_FILE)
+        .map_err(|e| error(file, None, None, None, e.to_string()))?;
     let text = std::str::from_utf8(&bytes).map_err(|e| {
         error(file, None, None, None, format!("not UTF-8 (the dashboard publishes UTF-8 with a BOM; was it re-saved as Shift_JIS?): {e}"))
     })?;
@@ -388,6 +389,8 @@ impl fmt::Display for DashboardReport {
 /// Imports the table into `edition`: the official answers it gives, and calibrated synthetic
 /// answers drawn anew around them for everything else, in one transaction. The same files
 /// imported again change nothing.
+// Longer than most: the steps of one import (read, check, draw around, write, verify) in
+// order, each a call, with the transaction held across the writes.
 pub async fn import(
     db: &DatabaseConnection,
     edition: &str,
@@ -404,8 +407,8 @@ pub async fn import(
         .ok_or_else(|| AppError::BadInput(format!("edition: no survey edition `{edition}`")))?;
     let mut report = DashboardReport::default();
     for file in [&municipal, &prefectural] {
-        let bytes = std::fs::read(file)
-            .map_err(|e| error(file, None, None, None, format!("cannot read: {e}")))?;
+        let bytes = files::read(file, files::SURVEY_FILE)
+            .map_err(|e| error(file, None, None, None, e.to_string()))?;
         let name = file
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
@@ -417,7 +420,7 @@ pub async fn import(
     }
     let (cells, pending) = read_both(db, &municipal, &prefectural).await?;
     report.pending = pending;
-    let catalogue = Catalogue::r5().map_err(AppError::Internal)?;
+    let catalogue = Catalogue::r5().map_err(|e| AppError::internal("reading the catalogue", e))?;
     let fixed = fix(&catalogue, &cells, &municipal)?;
     let respondents = seed::respondents(db).await?;
     let answers = calibrate::generate_around(&catalogue, &respondents, calibrate::SEED, &fixed)
@@ -430,10 +433,7 @@ pub async fn import(
                 format!("the real answers do not fit the catalogue: {e}"),
             )
         })?;
-    let before: HashSet<Answer> = repo::survey::all_answers(db, edition)
-        .await?
-        .into_iter()
-        .collect();
+    let before: HashSet<Answer> = store::all_answers(db, edition).await?.into_iter().collect();
     let dates = repo::survey::question_dates(db).await?;
     let row_dates: HashMap<&str, Option<&str>> = ROWS
         .iter()
@@ -471,10 +471,10 @@ pub async fn import(
     }
     let txn = db.begin().await?;
     repo::version::lock_for_import(&txn).await?;
-    repo::survey::upsert_source(&txn, &source::CALIBRATED, &[]).await?;
-    repo::survey::upsert_source(&txn, &source::DASHBOARD, &report.files).await?;
-    repo::survey::replace_answers(&txn, edition, &sourced).await?;
-    repo::survey::set_provenance(&txn, &edition_row, "MIXED", MIXED_NOTE).await?;
+    store::upsert_source(&txn, &source::CALIBRATED, &[]).await?;
+    store::upsert_source(&txn, &source::DASHBOARD, &report.files).await?;
+    store::replace_answers(&txn, edition, &sourced).await?;
+    store::set_provenance(&txn, &edition_row, Provenance::Mixed, MIXED_NOTE).await?;
     repo::version::bump(&txn).await?;
     txn.commit().await?;
     Ok(report)

@@ -13,14 +13,14 @@ use calamine::{open_workbook_auto, Data, Reader};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use serde::Deserialize;
 
-use super::calibrate::Answer;
-use super::catalogue::Subject;
-use super::source;
-use super::universe;
+use super::answer::Answer;
+use super::catalogue::{QuestionType, Subject};
+use super::source::{self, Provenance};
+use super::{store, universe};
 use crate::domain::{AuthorityCode, PrefectureCode};
 use crate::entity::{question, question_option};
 use crate::error::{AppError, AppResult, SurveyFileError};
-use crate::repo;
+use crate::{files, repo};
 
 /// The provenance note of an imported edition.
 pub const OFFICIAL_NOTE: &str =
@@ -101,10 +101,14 @@ fn file_error(
     }
 }
 
-/// A sheet of text cells: headers and rows with their spreadsheet row numbers.
+/// Rows of text cells with their spreadsheet row numbers, read one at a time.
+type Rows = Box<dyn Iterator<Item = Result<(usize, Vec<String>), SurveyFileError>>>;
+
+/// A sheet of text cells: the header row, and the rows after it (empty ones left out). A CSV
+/// file is read as its rows are checked, so a file of garbage fails at its first bad row.
 struct Table {
     headers: Vec<String>,
-    rows: Vec<(usize, Vec<String>)>,
+    rows: Rows,
 }
 
 fn read_table(path: &Path, sheet: Option<&str>) -> Result<Table, SurveyFileError> {
@@ -114,68 +118,105 @@ fn read_table(path: &Path, sheet: Option<&str>) -> Result<Table, SurveyFileError
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
-    let mut grid: Vec<Vec<String>> = match extension.as_str() {
-        "csv" | "txt" => {
-            let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read: {e}")))?;
-            // A UTF-8 byte order mark, as spreadsheet programs write, is not part of the header.
-            let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
-            let mut reader = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(bytes);
-            reader
-                .records()
-                .enumerate()
-                .map(|(i, r)| {
-                    r.map(|r| r.iter().map(|c| c.trim().to_owned()).collect())
-                        .map_err(|e| {
-                            file_error(
-                                path,
-                                Some(i + 1),
-                                None,
-                                None,
-                                format!("not valid CSV (UTF-8): {e}"),
-                            )
-                        })
-                })
-                .collect::<Result<_, _>>()?
-        }
-        "xlsx" | "xlsm" | "xls" | "ods" => {
-            let mut workbook = open_workbook_auto(path)
-                .map_err(|e| fail(format!("not a readable workbook: {e}")))?;
-            let name = match sheet {
-                Some(s) => s.to_owned(),
-                None => workbook
-                    .sheet_names()
-                    .first()
-                    .cloned()
-                    .ok_or_else(|| fail("the workbook has no sheets".into()))?,
-            };
-            let range = workbook
-                .worksheet_range(&name)
-                .map_err(|e| fail(format!("sheet `{name}`: {e}")))?;
-            range
-                .rows()
-                .map(|row| row.iter().map(cell_text).collect())
-                .collect()
-        }
+    let mut rows: Rows = match extension.as_str() {
+        "csv" | "txt" => csv_rows(path)?,
+        "xlsx" | "xlsm" | "xls" | "ods" => sheet_rows(path, sheet)?,
         other => {
             return Err(fail(format!(
                 "unknown file type `.{other}`: give a .csv (UTF-8) or .xlsx file"
             )))
         }
     };
-    if grid.is_empty() {
-        return Err(fail("the file is empty".into()));
+    let headers = match rows.next() {
+        Some(first) => first?.1,
+        None => return Err(fail("the file is empty".into())),
+    };
+    let rows = rows.filter(|row| {
+        row.as_ref()
+            .map_or(true, |(_, r)| r.iter().any(|c| !c.is_empty()))
+    });
+    Ok(Table {
+        headers,
+        rows: Box::new(rows),
+    })
+}
+
+/// A CSV file's records as they are read (a UTF-8 byte order mark, as spreadsheet programs
+/// write, is not part of the header).
+fn csv_rows(path: &Path) -> Result<Rows, SurveyFileError> {
+    use std::io::{BufReader, Read};
+    let file = files::open(path, files::SURVEY_FILE)
+        .map_err(|e| file_error(path, None, None, None, e.to_string()))?;
+    let mut reader = BufReader::new(file);
+    let mut start = [0u8; 3];
+    let mut read = 0;
+    while read < 3 {
+        match reader.read(&mut start[read..]) {
+            Ok(0) => break,
+            Ok(n) => read += n,
+            Err(e) => {
+                return Err(file_error(
+                    path,
+                    None,
+                    None,
+                    None,
+                    format!("cannot read: {e}"),
+                ))
+            }
+        }
     }
-    let headers = grid.remove(0);
-    let rows = grid
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| (i + 2, r))
-        .filter(|(_, r)| r.iter().any(|c| !c.is_empty()))
+    let kept: &[u8] = if start[..read] == *b"\xef\xbb\xbf" {
+        &[]
+    } else {
+        &start[..read]
+    };
+    let source = std::io::Cursor::new(kept.to_vec()).chain(reader);
+    let records = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(source)
+        .into_records();
+    let path = path.to_owned();
+    Ok(Box::new(records.enumerate().map(move |(i, record)| {
+        record
+            .map(|r| (i + 1, r.iter().map(|c| c.trim().to_owned()).collect()))
+            .map_err(|e| {
+                file_error(
+                    &path,
+                    Some(i + 1),
+                    None,
+                    None,
+                    format!("not valid CSV (UTF-8): {e}"),
+                )
+            })
+    })))
+}
+
+/// A workbook sheet's rows (the named sheet, or the first). Workbooks are read whole: their
+/// size is bounded by [`files::SURVEY_FILE`].
+fn sheet_rows(path: &Path, sheet: Option<&str>) -> Result<Rows, SurveyFileError> {
+    let fail = |reason: String| file_error(path, None, None, None, reason);
+    files::open(path, files::SURVEY_FILE).map_err(|e| fail(e.to_string()))?;
+    let mut workbook =
+        open_workbook_auto(path).map_err(|e| fail(format!("not a readable workbook: {e}")))?;
+    let name = match sheet {
+        Some(s) => s.to_owned(),
+        None => workbook
+            .sheet_names()
+            .first()
+            .cloned()
+            .ok_or_else(|| fail("the workbook has no sheets".into()))?,
+    };
+    let range = workbook
+        .worksheet_range(&name)
+        .map_err(|e| fail(format!("sheet `{name}`: {e}")))?;
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|row| row.iter().map(cell_text).collect())
         .collect();
-    Ok(Table { headers, rows })
+    Ok(Box::new(
+        rows.into_iter().enumerate().map(|(i, r)| Ok((i + 1, r))),
+    ))
 }
 
 fn cell_text(cell: &Data) -> String {
@@ -183,6 +224,8 @@ fn cell_text(cell: &Data) -> String {
         Data::Empty => String::new(),
         Data::String(s) => s.trim().to_owned(),
         // Whole numbers in spreadsheets come as floats: 13104.0 is the code 13104.
+        // A whole number below 1e15 converts to i64 exactly.
+        #[allow(clippy::cast_possible_truncation)]
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
         Data::Float(f) => f.to_string(),
         Data::Int(i) => i.to_string(),
@@ -302,27 +345,7 @@ impl Collected<'_> {
             .questions
             .get(indicator)
             .ok_or_else(|| fail(format!("no indicator `{indicator}` in the catalogue")))?;
-        let subject = repo::survey::subject_of(respondent);
-        let asked = matches!(
-            (question.asked.as_str(), subject),
-            ("BOTH", _)
-                | ("PREFECTURES", Subject::Prefecture)
-                | ("MUNICIPALITIES", Subject::Municipality)
-        );
-        if !asked {
-            return Err(fail(format!(
-                "`{indicator}` is not asked of {}",
-                subject.as_str().to_lowercase()
-            )));
-        }
-        if subject == Subject::Municipality {
-            let size = question.municipal_universe.unwrap_or(1741) as u32;
-            if !universe::includes(size, respondent) {
-                return Err(fail(format!(
-                    "{respondent} is outside the {size} municipalities `{indicator}` counts"
-                )));
-            }
-        }
+        check_asked(question, respondent).map_err(fail)?;
         let entry = self
             .answers
             .entry((indicator.to_owned(), respondent.to_owned()))
@@ -332,7 +355,7 @@ impl Collected<'_> {
                 row: cell.row,
                 column: cell.column.to_owned(),
             });
-        if question.kind == "COUNT" {
+        if question.kind == QuestionType::Count {
             let text = value.unwrap_or_default();
             let n: i64 = text.parse().ok().filter(|n| *n >= 0).ok_or_else(|| {
                 fail(format!(
@@ -349,21 +372,7 @@ impl Collected<'_> {
             .get(indicator)
             .map(Vec::as_slice)
             .unwrap_or_default();
-        let chosen: Vec<&str> = match (ticked, value) {
-            (Some(option), Some("yes")) => vec![option],
-            (Some(_), Some("no")) => Vec::new(),
-            (Some(option), _) => {
-                return Err(fail(format!(
-                    "the column ticks `{option}`: expected a value meaning yes or no"
-                )))
-            }
-            (None, Some(text)) => text
-                .split(';')
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .collect(),
-            (None, None) => Vec::new(),
-        };
+        let chosen = chosen_options(ticked, value).map_err(fail)?;
         for option in &chosen {
             if !options.iter().any(|o| o.code == *option) {
                 let known: Vec<&str> = options.iter().map(|o| o.code.as_str()).collect();
@@ -379,13 +388,58 @@ impl Collected<'_> {
             }
             entry.options.push((*option).to_owned());
         }
-        if question.kind != "MULTIPLE_CHOICE" && entry.options.len() > 1 {
+        if question.kind != QuestionType::MultipleChoice && entry.options.len() > 1 {
             return Err(fail(format!(
                 "`{indicator}` takes one answer; {respondent} gives {}",
                 entry.options.len()
             )));
         }
         Ok(())
+    }
+}
+
+/// Whether the respondent is among those asked: its level, and for a municipality the
+/// question's universe.
+fn check_asked(question: &question::Model, respondent: &str) -> Result<(), String> {
+    let indicator = &question.code;
+    let subject = Subject::of_respondent(respondent);
+    if !question.asked.includes(subject) {
+        return Err(format!(
+            "`{indicator}` is not asked of {}",
+            subject.as_str().to_lowercase()
+        ));
+    }
+    if subject == Subject::Municipality {
+        let size = question
+            .municipal_universe
+            .and_then(|u| u32::try_from(u).ok())
+            .unwrap_or(1741);
+        if !universe::includes(size, respondent) {
+            return Err(format!(
+                "{respondent} is outside the {size} municipalities `{indicator}` counts"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The options a cell gives: a ticked column's option for yes, none for no; else the
+/// `;`-separated option codes it holds.
+fn chosen_options<'a>(
+    ticked: Option<&'a str>,
+    value: Option<&'a str>,
+) -> Result<Vec<&'a str>, String> {
+    match (ticked, value) {
+        (Some(option), Some("yes")) => Ok(vec![option]),
+        (Some(_), Some("no")) | (None, None) => Ok(Vec::new()),
+        (Some(option), _) => Err(format!(
+            "the column ticks `{option}`: expected a value meaning yes or no"
+        )),
+        (None, Some(text)) => Ok(text
+            .split(';')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .collect()),
     }
 }
 
@@ -396,23 +450,16 @@ fn map_value<'a>(mapping: &'a Mapping, column: Option<&'a ColumnMapping>, raw: &
         .map_or(raw, String::as_str)
 }
 
-fn column_index(path: &Path, table: &Table, header: &str) -> Result<usize, SurveyFileError> {
-    table
-        .headers
-        .iter()
-        .position(|h| h == header)
-        .ok_or_else(|| {
-            file_error(
-                path,
-                Some(1),
-                Some(header),
-                None,
-                format!(
-                    "no such column; the header row has: {}",
-                    table.headers.join(", ")
-                ),
-            )
-        })
+fn column_index(path: &Path, headers: &[String], header: &str) -> Result<usize, SurveyFileError> {
+    headers.iter().position(|h| h == header).ok_or_else(|| {
+        file_error(
+            path,
+            Some(1),
+            Some(header),
+            None,
+            format!("no such column; the header row has: {}", headers.join(", ")),
+        )
+    })
 }
 
 fn cell_at(row: &[String], i: usize) -> &str {
@@ -420,98 +467,147 @@ fn cell_at(row: &[String], i: usize) -> &str {
 }
 
 /// Reads and validates a microdata file completely.
+/// Reads a file into answers: every cell checked against the catalogue and the universes,
+/// then the follow-ups against their parents.
 async fn parse(db: &DatabaseConnection, path: &Path, mapping: &Mapping) -> AppResult<Vec<Answer>> {
     let ctx = Context::load(db).await?;
     let table = read_table(path, mapping.sheet.as_deref())?;
-    let respondent_header = mapping.respondent_column.as_deref().unwrap_or("respondent");
-    let respondent_at = column_index(path, &table, respondent_header)?;
     let mut collected = Collected {
         path,
         ctx: &ctx,
         answers: BTreeMap::new(),
     };
     match mapping.format {
-        Layout::Long => {
-            let indicator_header = mapping.indicator_column.as_deref().unwrap_or("indicator");
-            let value_header = mapping.value_column.as_deref().unwrap_or("value");
-            let indicator_at = column_index(path, &table, indicator_header)?;
-            let value_at = column_index(path, &table, value_header)?;
-            for (row, cells) in &table.rows {
-                let respondent = respondent_code(
-                    path,
-                    &ctx,
-                    &Cell {
-                        row: *row,
-                        column: respondent_header,
-                        value: cell_at(cells, respondent_at),
-                    },
-                )?;
-                let indicator = cell_at(cells, indicator_at);
-                let raw = cell_at(cells, value_at);
-                let value = map_value(mapping, None, raw);
-                collected.add(
-                    &respondent,
-                    indicator,
-                    (!value.is_empty()).then_some(value),
-                    None,
-                    &Cell {
-                        row: *row,
-                        column: value_header,
-                        value: raw,
-                    },
-                )?;
+        Layout::Long => collect_long(&mut collected, table, mapping)?,
+        Layout::Wide => collect_wide(&mut collected, table, mapping)?,
+    }
+    check_follow_ups(&collected)?;
+    Ok(collected.into_answers())
+}
+
+/// The respondent of a row, from the mapping's respondent column.
+struct RespondentColumn<'m> {
+    header: &'m str,
+    at: usize,
+}
+
+impl<'m> RespondentColumn<'m> {
+    fn find(
+        path: &Path,
+        headers: &[String],
+        mapping: &'m Mapping,
+    ) -> Result<Self, SurveyFileError> {
+        let header = mapping.respondent_column.as_deref().unwrap_or("respondent");
+        Ok(Self {
+            header,
+            at: column_index(path, headers, header)?,
+        })
+    }
+
+    fn code(
+        &self,
+        collected: &Collected<'_>,
+        row: usize,
+        cells: &[String],
+    ) -> Result<String, SurveyFileError> {
+        respondent_code(
+            collected.path,
+            collected.ctx,
+            &Cell {
+                row,
+                column: self.header,
+                value: cell_at(cells, self.at),
+            },
+        )
+    }
+}
+
+/// A long file: one row per answer (respondent, indicator, value).
+fn collect_long(
+    collected: &mut Collected<'_>,
+    table: Table,
+    mapping: &Mapping,
+) -> Result<(), SurveyFileError> {
+    let path = collected.path;
+    let respondent = RespondentColumn::find(path, &table.headers, mapping)?;
+    let indicator_header = mapping.indicator_column.as_deref().unwrap_or("indicator");
+    let value_header = mapping.value_column.as_deref().unwrap_or("value");
+    let indicator_at = column_index(path, &table.headers, indicator_header)?;
+    let value_at = column_index(path, &table.headers, value_header)?;
+    for row in table.rows {
+        let (row, cells) = row?;
+        let (row, cells) = (&row, &cells);
+        let code = respondent.code(collected, *row, cells)?;
+        let indicator = cell_at(cells, indicator_at);
+        let raw = cell_at(cells, value_at);
+        let value = map_value(mapping, None, raw);
+        collected.add(
+            &code,
+            indicator,
+            (!value.is_empty()).then_some(value),
+            None,
+            &Cell {
+                row: *row,
+                column: value_header,
+                value: raw,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// A wide file: one row per respondent, one column per indicator (or option) as mapped.
+fn collect_wide(
+    collected: &mut Collected<'_>,
+    table: Table,
+    mapping: &Mapping,
+) -> Result<(), SurveyFileError> {
+    let path = collected.path;
+    if mapping.columns.is_empty() {
+        return Err(file_error(
+            path,
+            None,
+            None,
+            None,
+            "a wide file needs [[column]] entries in its mapping",
+        ));
+    }
+    let respondent = RespondentColumn::find(path, &table.headers, mapping)?;
+    let columns: Vec<(usize, &ColumnMapping)> = mapping
+        .columns
+        .iter()
+        .map(|c| Ok((column_index(path, &table.headers, &c.header)?, c)))
+        .collect::<Result<_, SurveyFileError>>()?;
+    for row in table.rows {
+        let (row, cells) = row?;
+        let (row, cells) = (&row, &cells);
+        let code = respondent.code(collected, *row, cells)?;
+        for (i, column) in &columns {
+            let raw = cell_at(cells, *i);
+            if raw.is_empty() {
+                continue; // an empty cell is no answer
             }
-        }
-        Layout::Wide => {
-            if mapping.columns.is_empty() {
-                return Err(file_error(
-                    path,
-                    None,
-                    None,
-                    None,
-                    "a wide file needs [[column]] entries in its mapping",
-                )
-                .into());
-            }
-            let columns: Vec<(usize, &ColumnMapping)> = mapping
-                .columns
-                .iter()
-                .map(|c| Ok((column_index(path, &table, &c.header)?, c)))
-                .collect::<Result<_, SurveyFileError>>()?;
-            for (row, cells) in &table.rows {
-                let respondent = respondent_code(
-                    path,
-                    &ctx,
-                    &Cell {
-                        row: *row,
-                        column: respondent_header,
-                        value: cell_at(cells, respondent_at),
-                    },
-                )?;
-                for (i, column) in &columns {
-                    let raw = cell_at(cells, *i);
-                    if raw.is_empty() {
-                        continue; // an empty cell is no answer
-                    }
-                    let value = map_value(mapping, Some(column), raw);
-                    collected.add(
-                        &respondent,
-                        &column.indicator,
-                        Some(value),
-                        column.option.as_deref(),
-                        &Cell {
-                            row: *row,
-                            column: &column.header,
-                            value: raw,
-                        },
-                    )?;
-                }
-            }
+            let value = map_value(mapping, Some(column), raw);
+            collected.add(
+                &code,
+                &column.indicator,
+                Some(value),
+                column.option.as_deref(),
+                &Cell {
+                    row: *row,
+                    column: &column.header,
+                    value: raw,
+                },
+            )?;
         }
     }
-    // Follow-ups: only those who gave the parent's conditioning answer may answer.
+    Ok(())
+}
+
+/// Follow-ups: only those who gave the parent's conditioning answer may answer.
+fn check_follow_ups(collected: &Collected<'_>) -> Result<(), SurveyFileError> {
     for ((indicator, respondent), given) in &collected.answers {
-        let Some(question) = ctx.questions.get(indicator) else {
+        let Some(question) = collected.ctx.questions.get(indicator) else {
             continue;
         };
         if let (Some(parent), Some(option)) =
@@ -523,36 +619,42 @@ async fn parse(db: &DatabaseConnection, path: &Path, mapping: &Mapping) -> AppRe
                 .is_some_and(|g| g.options.contains(option));
             if !gave {
                 return Err(file_error(
-                    path,
+                    collected.path,
                     Some(given.row),
                     Some(&given.column),
                     None,
                     format!("{respondent} answers the follow-up `{indicator}`, which only those answering `{option}` to `{parent}` are asked"),
-                )
-                .into());
+                ));
             }
         }
     }
-    let mut answers: Vec<Answer> = Vec::new();
-    for ((question, respondent), given) in collected.answers {
-        if given.options.is_empty() {
-            answers.push(Answer {
-                question,
-                respondent,
-                option: None,
-                amount: given.amount,
-            });
-        } else {
-            answers.extend(given.options.into_iter().map(|o| Answer {
-                question: question.clone(),
-                respondent: respondent.clone(),
-                option: Some(o),
-                amount: None,
-            }));
+    Ok(())
+}
+
+impl Collected<'_> {
+    /// One answer row per option chosen (or one without an option), ordered.
+    fn into_answers(self) -> Vec<Answer> {
+        let mut answers: Vec<Answer> = Vec::new();
+        for ((question, respondent), given) in self.answers {
+            if given.options.is_empty() {
+                answers.push(Answer {
+                    question,
+                    respondent,
+                    option: None,
+                    amount: given.amount,
+                });
+            } else {
+                answers.extend(given.options.into_iter().map(|o| Answer {
+                    question: question.clone(),
+                    respondent: respondent.clone(),
+                    option: Some(o),
+                    amount: None,
+                }));
+            }
         }
+        answers.sort();
+        answers
     }
-    answers.sort();
-    Ok(answers)
 }
 
 /// What an import did.
@@ -571,9 +673,11 @@ pub struct SurveyImportReport {
 /// The SHA-256 of a file read, for its source's record.
 fn file_sha256(file: &Path) -> AppResult<String> {
     use sha2::{Digest, Sha256};
-    let bytes = std::fs::read(file)
-        .map_err(|e| file_error(file, None, None, None, format!("cannot read: {e}")))?;
-    Ok(format!("{:x}", Sha256::digest(&bytes)))
+    let fail = |reason: String| file_error(file, None, None, None, reason);
+    let mut reader = files::open(file, files::SURVEY_FILE).map_err(|e| fail(e.to_string()))?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut reader, &mut hasher).map_err(|e| fail(format!("cannot read: {e}")))?;
+    Ok(format!("{:x}", hasher.finalize()))
 }
 
 /// Imports a microdata file into `edition`, replacing its answers, all or nothing.
@@ -617,14 +721,14 @@ pub async fn import(
     );
     let txn = db.begin().await?;
     repo::version::lock_for_import(&txn).await?;
-    repo::survey::upsert_source(
+    store::upsert_source(
         &txn,
         &source::MICRODATA,
         &[(file.display().to_string(), file_sha256(file)?)],
     )
     .await?;
-    repo::survey::replace_answers(&txn, edition, &answers).await?;
-    repo::survey::set_provenance(&txn, &edition_row, "OFFICIAL", OFFICIAL_NOTE).await?;
+    store::replace_answers(&txn, edition, &answers).await?;
+    store::set_provenance(&txn, &edition_row, Provenance::Official, OFFICIAL_NOTE).await?;
     repo::version::bump(&txn).await?;
     txn.commit().await?;
     Ok(report)
@@ -634,9 +738,9 @@ pub async fn import(
 /// chosen option or number; a multiple-choice answer choosing none of the listed options is a
 /// row with an empty value.
 pub async fn export(db: &DatabaseConnection, edition: &str, out: impl Write) -> AppResult<usize> {
-    let answers = repo::survey::all_answers(db, edition).await?;
+    let answers = store::all_answers(db, edition).await?;
     let mut writer = csv::Writer::from_writer(out);
-    let io = |e: csv::Error| AppError::Internal(format!("writing CSV: {e}"));
+    let io = |e: csv::Error| AppError::internal("writing CSV", e);
     writer
         .write_record(["respondent", "indicator", "value"])
         .map_err(io)?;
@@ -652,6 +756,6 @@ pub async fn export(db: &DatabaseConnection, edition: &str, out: impl Write) -> 
     }
     writer
         .flush()
-        .map_err(|e| AppError::Internal(format!("writing CSV: {e}")))?;
+        .map_err(|e| AppError::internal("writing CSV", e))?;
     Ok(answers.len())
 }

@@ -4,7 +4,8 @@ use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use super::calibrate::{self, Respondent};
 use super::catalogue::{Catalogue, Subject};
-use super::source;
+use super::source::{self, Provenance};
+use super::store::{self, EditionInfo};
 use crate::domain::{MunicipalityKind, PrefectureCode};
 use crate::error::{AppError, AppResult};
 use crate::repo;
@@ -17,18 +18,6 @@ pub const SYNTHETIC_NOTE: &str = "Per-authority answers are calibrated synthetic
 they reproduce every figure published in the survey summary exactly, but no individual authority's value is \
 official. Only the published totals are real. Load the ministry's per-authority data with \
 `dx-atlas import-survey` to replace them.";
-
-/// The metadata of the R5 edition.
-pub struct EditionInfo {
-    /// Code.
-    pub code: &'static str,
-    /// Title.
-    pub title: &'static str,
-    /// Status date.
-    pub reference_date: &'static str,
-    /// Source.
-    pub source: &'static str,
-}
 
 /// The R5 edition.
 pub const R5_INFO: EditionInfo = EditionInfo {
@@ -56,7 +45,7 @@ pub async fn respondents(db: &DatabaseConnection) -> AppResult<Vec<Respondent>> 
     let filter = repo::areas::MunicipalityFilter::default();
     for m in repo::areas::municipalities(db, &filter, None, None).await? {
         let prefecture = PrefectureCode::parse(&m.prefecture_code)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::internal(format!("municipality {}", m.code), e))?;
         out.push(Respondent {
             kind: MunicipalityKind::parse(&m.kind),
             code: m.code,
@@ -73,22 +62,28 @@ pub async fn ensure_r5(db: &DatabaseConnection) -> AppResult<bool> {
     if repo::survey::edition(db, R5).await?.is_some() {
         return Ok(false);
     }
-    let catalogue = Catalogue::r5().map_err(AppError::Internal)?;
+    let catalogue = Catalogue::r5().map_err(|e| AppError::internal("reading the catalogue", e))?;
     let respondents = respondents(db).await?;
     let answers = calibrate::generate(&catalogue, &respondents, calibrate::SEED)
-        .map_err(|e| AppError::Internal(format!("calibration failed: {e}")))?;
+        .map_err(|e| AppError::internal("calibrating the answers", e))?;
     let txn = db.begin().await?;
     repo::version::lock_for_import(&txn).await?;
     // Another server sharing the database may have seeded while this one calibrated.
     if repo::survey::edition(&txn, R5).await?.is_some() {
         return Ok(false);
     }
-    repo::survey::insert_edition(&txn, &R5_INFO, "CALIBRATED_SYNTHETIC", SYNTHETIC_NOTE).await?;
-    repo::survey::insert_catalogue(&txn, R5, &catalogue).await?;
+    store::insert_edition(
+        &txn,
+        &R5_INFO,
+        Provenance::CalibratedSynthetic,
+        SYNTHETIC_NOTE,
+    )
+    .await?;
+    store::insert_catalogue(&txn, R5, &catalogue).await?;
     let dates = repo::survey::question_dates(&txn).await?;
     let answers = source::dated(answers, &source::CALIBRATED, &dates, R5_INFO.reference_date);
-    repo::survey::upsert_source(&txn, &source::CALIBRATED, &[]).await?;
-    repo::survey::replace_answers(&txn, R5, &answers).await?;
+    store::upsert_source(&txn, &source::CALIBRATED, &[]).await?;
+    store::replace_answers(&txn, R5, &answers).await?;
     repo::version::bump(&txn).await?;
     txn.commit().await?;
     Ok(true)

@@ -3,24 +3,14 @@
 //! are; DX Atlas's calibrated generator is not.
 
 use std::collections::HashMap;
-use std::fmt;
-use std::str::FromStr;
 
 use thiserror::Error;
 
-use super::calibrate::Answer;
+use super::answer::Answer;
 
-/// Whether a source's values are official.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SourceKind {
-    /// Published per-authority data: each value is the authority's own answer.
-    Official,
-    /// Calibrated synthetic values: they reproduce published totals, and no individual value
-    /// is an authority's answer.
-    CalibratedSynthetic,
-}
+pub use crate::domain::survey::{Provenance, SourceKind};
 
-/// A stored text that names no known kind or source.
+/// A stored text that names no known source.
 #[derive(Debug, Error, PartialEq, Eq)]
 #[error("stored {what} `{text}` is not one DX Atlas knows")]
 pub struct UnknownStored {
@@ -30,96 +20,9 @@ pub struct UnknownStored {
     pub text: String,
 }
 
-impl SourceKind {
-    /// As stored.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Official => "OFFICIAL",
-            Self::CalibratedSynthetic => "CALIBRATED_SYNTHETIC",
-        }
-    }
-}
-
-impl FromStr for SourceKind {
-    type Err = UnknownStored;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text {
-            "OFFICIAL" => Ok(Self::Official),
-            "CALIBRATED_SYNTHETIC" => Ok(Self::CalibratedSynthetic),
-            other => Err(UnknownStored {
-                what: "source kind",
-                text: other.to_owned(),
-            }),
-        }
-    }
-}
-
-impl fmt::Display for SourceKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Where values come from: one value's source kind, or for an edition, an aggregate or a
-/// share the kinds of all the values it is made of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Provenance {
-    /// Official values only.
-    Official,
-    /// Calibrated synthetic values only.
-    CalibratedSynthetic,
-    /// Both.
-    Mixed,
-}
-
-impl Provenance {
-    /// Reads a stored edition provenance. `OFFICIAL_MICRODATA` is what imports of the
-    /// ministry's spreadsheets wrote before sources were records.
-    pub fn parse(text: &str) -> Result<Self, UnknownStored> {
-        match text {
-            "OFFICIAL" | "OFFICIAL_MICRODATA" => Ok(Self::Official),
-            "CALIBRATED_SYNTHETIC" => Ok(Self::CalibratedSynthetic),
-            "MIXED" => Ok(Self::Mixed),
-            other => Err(UnknownStored {
-                what: "edition provenance",
-                text: other.to_owned(),
-            }),
-        }
-    }
-
-    /// The provenance of one value of the source stored as `code`.
-    pub fn of_source(code: &str) -> Result<Self, UnknownStored> {
-        Ok(by_code(code)?.kind.into())
-    }
-
-    /// The provenance of a value made of values of `self` and `other`.
-    #[must_use]
-    pub fn with(self, other: Self) -> Self {
-        if self == other {
-            self
-        } else {
-            Self::Mixed
-        }
-    }
-
-    /// As written in downloads.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Official => "OFFICIAL",
-            Self::CalibratedSynthetic => "CALIBRATED_SYNTHETIC",
-            Self::Mixed => "MIXED",
-        }
-    }
-}
-
-impl From<SourceKind> for Provenance {
-    fn from(kind: SourceKind) -> Self {
-        match kind {
-            SourceKind::Official => Self::Official,
-            SourceKind::CalibratedSynthetic => Self::CalibratedSynthetic,
-        }
-    }
+/// The provenance of one value of the source stored as `code`.
+pub fn provenance_of(code: &str) -> Result<Provenance, UnknownStored> {
+    Ok(by_code(code)?.kind.into())
 }
 
 /// A source DX Atlas writes answers of.
@@ -210,10 +113,10 @@ pub struct Sourced {
 /// Answers of one source, each dated as its question is asked: the question's own reference
 /// date where the catalogue gives one (AI and RPA 2022-12-31, telework 2023-10-01), else the
 /// edition's.
-pub fn dated(
+pub fn dated<S: std::hash::BuildHasher>(
     answers: Vec<Answer>,
     source: &'static SourceInfo,
-    question_dates: &HashMap<String, Option<String>>,
+    question_dates: &HashMap<String, Option<String>, S>,
     edition_date: &str,
 ) -> Vec<Sourced> {
     answers
@@ -238,14 +141,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kinds_and_sources_read_back_what_is_stored_and_refuse_the_rest() {
-        for kind in [SourceKind::Official, SourceKind::CalibratedSynthetic] {
-            assert_eq!(kind.as_str().parse::<SourceKind>(), Ok(kind));
-        }
-        assert!("OFFICIAL_MICRODATA".parse::<SourceKind>().is_err());
+    fn sources_read_back_what_is_stored_and_refuse_the_rest() {
         for source in ALL {
             assert_eq!(by_code(source.code), Ok(source));
         }
+        assert_eq!(provenance_of(DASHBOARD.code), Ok(Provenance::Official));
         assert_eq!(
             by_code("guessed").unwrap_err().to_string(),
             "stored source `guessed` is not one DX Atlas knows"

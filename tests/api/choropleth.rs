@@ -67,7 +67,7 @@ async fn whole_country_numeric_choropleth_is_map_ready(backend: Backend) {
             assert!(p["class"].is_null());
             assert_eq!(p["colour"], c["missing"]["colour"]);
         } else {
-            let class = p["class"].as_u64().unwrap() as usize;
+            let class = usize::try_from(p["class"].as_u64().unwrap()).unwrap();
             assert_eq!(p["colour"], legend[class]["colour"], "{p}");
             let v = p["value"].as_f64().unwrap();
             assert!(v <= legend[class]["upper"].as_f64().unwrap() + 1e-9);
@@ -222,16 +222,16 @@ fn decode_with_topojson_client(topology: &Value) -> Value {
 }
 
 fn positions(geometry: &Value) -> Vec<(f64, f64)> {
-    let mut out = Vec::new();
     fn walk(v: &Value, out: &mut Vec<(f64, f64)>) {
         match v.as_array() {
             Some(a) if a.len() >= 2 && a[0].is_number() => {
-                out.push((a[0].as_f64().unwrap(), a[1].as_f64().unwrap()))
+                out.push((a[0].as_f64().unwrap(), a[1].as_f64().unwrap()));
             }
             Some(a) => a.iter().for_each(|x| walk(x, out)),
             None => {}
         }
     }
+    let mut out = Vec::new();
     walk(&geometry["coordinates"], &mut out);
     out
 }
@@ -317,6 +317,8 @@ fn edges(geometry: &Value) -> HashSet<((i64, i64), (i64, i64))> {
         Some("MultiPolygon") => geometry["coordinates"].as_array().unwrap().iter().collect(),
         _ => vec![],
     };
+    // Degrees times 1e7 stay far inside i64.
+    #[allow(clippy::cast_possible_truncation)]
     let key = |p: &Value| {
         (
             (p[0].as_f64().unwrap() * 1e7).round() as i64,

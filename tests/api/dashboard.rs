@@ -99,6 +99,8 @@ async fn municipal_codes(app: &TestApp) -> Vec<String> {
     codes
 }
 
+// One scenario, read top to bottom: the import, then each way a value is served.
+#[allow(clippy::too_many_lines)]
 async fn the_shared_table_imports_and_every_cell_is_served_with_its_source(backend: Backend) {
     let app = imported(backend).await;
     let codes = municipal_codes(&app).await;
@@ -404,7 +406,7 @@ fn by_cells(text: &str, f: impl Fn(&mut Vec<&str>)) -> Vec<u8> {
 
 async fn broken_tables_are_refused_with_their_place_and_change_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let before = dx_atlas::repo::survey::all_answers(&app.db, "R5")
+    let before = dx_atlas::survey::store::all_answers(&app.db, "R5")
         .await
         .unwrap();
     let version = dx_atlas::repo::version::current(&app.db).await.unwrap();
@@ -462,7 +464,7 @@ async fn broken_tables_are_refused_with_their_place_and_change_nothing(backend: 
         }
     }
     assert_eq!(
-        dx_atlas::repo::survey::all_answers(&app.db, "R5")
+        dx_atlas::survey::store::all_answers(&app.db, "R5")
             .await
             .unwrap(),
         before

@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{config, dx_atlas, first_error, fresh_database, Backend, TestApp};
+use crate::helpers::{
+    config, dx_atlas, first_error, fresh_database, geodata_dir, Backend, TestApp,
+};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -18,6 +20,9 @@ on_both_backends!(
     two_imports_at_once_leave_one_answer_per_key_and_both_versions,
     a_partial_or_empty_boundary_file_is_refused_and_changes_nothing,
     slow_clients_are_dropped_while_health_checks_answer,
+    work_behind_a_timeout_is_stopped,
+    oversized_files_are_refused_before_they_are_read,
+    a_garbage_survey_file_fails_at_its_first_bad_row_in_bounded_memory,
 );
 
 /// A bound no honest refusal comes near, and no expanding one stays under: the queries below
@@ -232,7 +237,7 @@ async fn arguments_out_of_range_or_of_the_wrong_type_are_bad_user_input(backend:
             r#"{ choropleth(indicator: "staff.dx_it_units", minIslandKm2: -1) { method } }"#,
             "minIslandKm2",
         ),
-        (r#"{ choropleth(indicator: 5) { method } }"#, "indicator"),
+        (r"{ choropleth(indicator: 5) { method } }", "indicator"),
         (
             r#"{ choropleth(indicator: "staff.dx_it_units", classes: "many") { method } }"#,
             "classes",
@@ -247,7 +252,7 @@ async fn arguments_out_of_range_or_of_the_wrong_type_are_bad_user_input(backend:
 
 async fn two_imports_at_once_leave_one_answer_per_key_and_both_versions(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let before = dx_atlas::repo::survey::all_answers(&app.db, "R5")
+    let before = dx_atlas::survey::store::all_answers(&app.db, "R5")
         .await
         .unwrap()
         .len();
@@ -279,7 +284,7 @@ async fn two_imports_at_once_leave_one_answer_per_key_and_both_versions(backend:
         assert!(stderr.contains("error:"), "{stderr}");
     }
     assert!(succeeded >= 1, "{a:?}\n{b:?}");
-    let after = dx_atlas::repo::survey::all_answers(&app.db, "R5")
+    let after = dx_atlas::survey::store::all_answers(&app.db, "R5")
         .await
         .unwrap()
         .len();
@@ -382,4 +387,169 @@ async fn slow_clients_are_dropped_while_health_checks_answer(backend: Backend) {
     drop(idle);
     let answer = raw_get(&address, "/healthz").await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+/// CPU seconds a process has used, from `/proc` (user and system time, in the kernel's
+/// USER_HZ of 100 ticks a second).
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    ticks as f64 / 100.0
+}
+
+/// A request past its deadline gets 503 `TIMEOUT`, and the permutations it asked for stop
+/// with it rather than keep a core busy for seconds after the answer.
+async fn work_behind_a_timeout_is_stopped(backend: Backend) {
+    let (database_url, _dir) = fresh_database(backend).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_dx-atlas"))
+        .args(["serve", "--database-url", &database_url])
+        .args([
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--request-timeout-secs",
+            "1",
+        ])
+        .arg("--geodata")
+        .arg(geodata_dir())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    while !client
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success())
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the server never got ready"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let query = r#"{ spatialAutocorrelation(indicator: "cio.appointed", option: "yes", permutations: 99999) { moranI } }"#;
+    let response = client
+        .post(format!("{base}/graphql"))
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap();
+    // Let the permutations see the stop, then watch the process for a second.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = cpu_seconds(server.id());
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let busy = cpu_seconds(server.id()) - before;
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "TIMEOUT", "{body}");
+    assert!(
+        busy < 0.3,
+        "the server used {busy:.2} CPU seconds in the second after its 503"
+    );
+}
+
+/// Runs the binary with `args`, watching its peak resident memory (`VmHWM`) from `/proc`
+/// while it runs: its exit status, its standard error and the peak in kilobytes.
+fn run_watching_memory(args: &[&str]) -> (bool, String, u64) {
+    use std::io::Read;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dx-atlas"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    let status = loop {
+        if let Some(kb) = std::fs::read_to_string(&status_file).ok().and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        }) {
+            peak = peak.max(kb);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    (status.success(), stderr, peak)
+}
+
+/// Files larger than their kind may hold are refused by their size, before a byte is read.
+async fn oversized_files_are_refused_before_they_are_read(backend: Backend) {
+    let (database_url, _db_dir) = fresh_database(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    // Sparse files: their size is what is checked, and nothing is written or read.
+    let csv = dir.path().join("answers.csv");
+    std::fs::File::create(&csv)
+        .unwrap()
+        .set_len(200 << 20)
+        .unwrap();
+    let topology = dir.path().join("municipalities.topojson");
+    std::fs::File::create(&topology)
+        .unwrap()
+        .set_len(200 << 20)
+        .unwrap();
+    let csv = csv.display().to_string();
+    let topology = topology.display().to_string();
+    let (ok, stderr, peak) =
+        run_watching_memory(&["import-survey", "--database-url", &database_url, &csv]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("more than a survey file may hold (64 MiB)"),
+        "{stderr}"
+    );
+    assert!(peak < 150_000, "peak {peak} kB");
+    let (ok, stderr, peak) = run_watching_memory(&[
+        "import",
+        "--database-url",
+        &database_url,
+        "--municipalities",
+        &topology,
+    ]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("more than a boundary file may hold (128 MiB)"),
+        "{stderr}"
+    );
+    assert!(peak < 150_000, "peak {peak} kB");
+}
+
+/// A survey file of garbage fails at its first bad row, read as it is checked: its memory
+/// does not grow with the file.
+async fn a_garbage_survey_file_fails_at_its_first_bad_row_in_bounded_memory(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("answers.csv");
+    let mut text = String::from("respondent,indicator,value\n");
+    // About 40 MB: 1.6 million rows, far more than a whole read would keep in 150 MB.
+    text.push_str(&"garbage,not-an-indicator,x\n".repeat(1_600_000));
+    std::fs::write(&file, text).unwrap();
+    let file = file.display().to_string();
+    let (ok, stderr, peak) =
+        run_watching_memory(&["import-survey", "--database-url", &app.database_url, &file]);
+    assert!(!ok);
+    assert!(stderr.contains("row 2"), "{stderr}");
+    assert!(peak < 150_000, "peak {peak} kB");
 }

@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod architecture;
 mod areas;
 mod autocorrelation;
 mod browser;

@@ -200,8 +200,7 @@ async fn saturation_gives_503_not_collapse(backend: Backend) {
                 .get(url)
                 .send()
                 .await
-                .map(|r| r.status().as_u16())
-                .unwrap_or(0)
+                .map_or(0, |r| r.status().as_u16())
         }
     }))
     .await;

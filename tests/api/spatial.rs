@@ -37,8 +37,8 @@ async fn bounding_box_finds_intersecting_municipalities(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let data = app
         .data(
-            r#"{ municipalities(filter: {bbox: {minLon: 139.69, minLat: 35.68, maxLon: 139.71, maxLat: 35.70}}) {
-                   totalCount edges { node { code } } } }"#,
+            r"{ municipalities(filter: {bbox: {minLon: 139.69, minLat: 35.68, maxLon: 139.71, maxLat: 35.70}}) {
+                   totalCount edges { node { code } } } }",
             json!({}),
         )
         .await;
@@ -51,7 +51,7 @@ async fn bounding_box_finds_intersecting_municipalities(backend: Backend) {
     assert!(codes.contains(&"13104"), "{codes:?}");
     assert!(codes.len() < 8, "{codes:?}");
     let body = app
-        .graphql(r#"{ municipalities(filter: {bbox: {minLon: 140, minLat: 35, maxLon: 139, maxLat: 36}}) { totalCount } }"#, json!({}))
+        .graphql(r"{ municipalities(filter: {bbox: {minLon: 140, minLat: 35, maxLon: 139, maxLat: 36}}) { totalCount } }", json!({}))
         .await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
 }

@@ -120,7 +120,7 @@ async fn aggregates_show_structure_and_respect_universes(backend: Backend) {
     );
 }
 
-fn digest(answers: &[calibrate::Answer]) -> String {
+fn digest(answers: &[dx_atlas::survey::answer::Answer]) -> String {
     let mut hasher = Sha256::new();
     for a in answers {
         hasher.update(format!(
@@ -138,7 +138,7 @@ async fn stored_answers_are_the_deterministic_generator_output(backend: Backend)
     let first = calibrate::generate(&catalogue, &respondents, calibrate::SEED).unwrap();
     let second = calibrate::generate(&catalogue, &respondents, calibrate::SEED).unwrap();
     assert_eq!(digest(&first), digest(&second));
-    let stored = dx_atlas::repo::survey::all_answers(&app.db, seed::R5)
+    let stored = dx_atlas::survey::store::all_answers(&app.db, seed::R5)
         .await
         .unwrap();
     assert_eq!(
@@ -159,7 +159,7 @@ fn run(args: &[&str]) -> std::process::Output {
 
 async fn export_then_import_round_trips_and_still_reconciles(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let before = dx_atlas::repo::survey::all_answers(&app.db, seed::R5)
+    let before = dx_atlas::survey::store::all_answers(&app.db, seed::R5)
         .await
         .unwrap();
     let export = run(&["export-survey", "--database-url", &app.database_url]);
@@ -184,7 +184,7 @@ async fn export_then_import_round_trips_and_still_reconciles(backend: Backend) {
         "{}",
         String::from_utf8_lossy(&import.stderr)
     );
-    let after = dx_atlas::repo::survey::all_answers(&app.db, seed::R5)
+    let after = dx_atlas::survey::store::all_answers(&app.db, seed::R5)
         .await
         .unwrap();
     assert_eq!(digest(&after), digest(&before));
@@ -253,7 +253,7 @@ async fn wide_csv_and_xlsx_import_with_a_mapping(backend: Backend) {
 async fn bad_microdata_files_name_row_and_column_and_change_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let before = digest(
-        &dx_atlas::repo::survey::all_answers(&app.db, seed::R5)
+        &dx_atlas::survey::store::all_answers(&app.db, seed::R5)
             .await
             .unwrap(),
     );
@@ -315,7 +315,7 @@ async fn bad_microdata_files_name_row_and_column_and_change_nothing(backend: Bac
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("row 2"));
     let after = digest(
-        &dx_atlas::repo::survey::all_answers(&app.db, seed::R5)
+        &dx_atlas::survey::store::all_answers(&app.db, seed::R5)
             .await
             .unwrap(),
     );

@@ -1,0 +1,148 @@
+//! Conditional, compressed responses: the best encoding a client accepts, a strong `ETag`
+//! per encoding, and `304 Not Modified` when the client's `If-None-Match` holds it. Used by
+//! the downloads and by cached GraphQL answers alike.
+
+use std::sync::Arc;
+
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use headers::{ETag, HeaderMapExt, IfNoneMatch};
+
+use crate::cache::CachedDocument;
+pub use crate::cache::{compress, digest, Encoding};
+use crate::error::AppError;
+
+/// The best encoding the client accepts (brotli, then gzip).
+pub fn negotiate(headers: &HeaderMap) -> Encoding {
+    let accepted = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let offers = |name: &str| {
+        accepted.split(',').any(|part| {
+            let mut pieces = part.trim().split(';');
+            let coding = pieces.next().unwrap_or("").trim();
+            let refused =
+                pieces.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
+            coding.eq_ignore_ascii_case(name) && !refused
+        })
+    };
+    if offers("br") {
+        Encoding::Brotli
+    } else if offers("gzip") {
+        Encoding::Gzip
+    } else {
+        Encoding::Identity
+    }
+}
+
+/// A strong entity tag, distinct per content coding as RFC 9110 requires.
+pub fn etag(digest: &str, encoding: Encoding) -> String {
+    match encoding {
+        Encoding::Identity => format!("\"{digest}\""),
+        Encoding::Gzip => format!("\"{digest}-gzip\""),
+        Encoding::Brotli => format!("\"{digest}-br\""),
+    }
+}
+
+/// Whether the client already holds the representation tagged `tag` (RFC 9110 §13.1.2:
+/// `If-None-Match` compares weakly, and `*` matches any).
+fn if_none_match(headers: &HeaderMap, tag: &str) -> bool {
+    let (Some(condition), Ok(tag)) = (headers.typed_get::<IfNoneMatch>(), tag.parse::<ETag>())
+    else {
+        return false;
+    };
+    !condition.precondition_passes(&tag)
+}
+
+/// A response carrying `body` (already in `encoding`) with its tag, type and file name, or
+/// `304 Not Modified` when the client has it.
+fn send(
+    headers: &HeaderMap,
+    body: Bytes,
+    encoding: Encoding,
+    digest: &str,
+    content_type: &str,
+    filename: Option<&str>,
+    max_age_secs: u32,
+) -> Response {
+    let tag = etag(digest, encoding);
+    let mut response = if if_none_match(headers, &tag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut r = body.into_response();
+        if let Some(coding) = match encoding {
+            Encoding::Identity => None,
+            Encoding::Gzip => Some("gzip"),
+            Encoding::Brotli => Some("br"),
+        } {
+            r.headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+        }
+        r
+    };
+    let h = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&tag) {
+        h.insert(header::ETAG, v);
+    }
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age_secs}")) {
+        h.insert(header::CACHE_CONTROL, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    // File names are ASCII by construction (codes only).
+    if let Some(Ok(v)) =
+        filename.map(|f| HeaderValue::from_str(&format!("attachment; filename=\"{f}\"")))
+    {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
+}
+
+/// Sends `body`, compressing it for this client.
+pub fn respond(headers: &HeaderMap, body: Vec<u8>, content_type: &str, filename: &str) -> Response {
+    let encoding = negotiate(headers);
+    let tag_base = digest(&body);
+    match compress(&body, encoding) {
+        Ok(bytes) => send(
+            headers,
+            Bytes::from(bytes),
+            encoding,
+            &tag_base,
+            content_type,
+            Some(filename),
+            300,
+        ),
+        Err(e) => AppError::internal("compressing a response", e).into_response(),
+    }
+}
+
+/// Sends a cached document in the encoding this client takes, compressing it off the async
+/// workers if this is the first client to want that encoding.
+pub async fn respond_cached(
+    headers: &HeaderMap,
+    document: Arc<CachedDocument>,
+) -> Result<Response, AppError> {
+    let encoding = negotiate(headers);
+    let body = if let Some(body) = document.ready(encoding) {
+        body
+    } else {
+        let doc = Arc::clone(&document);
+        tokio::task::spawn_blocking(move || doc.encoded(encoding))
+            .await
+            .map_err(|e| AppError::internal("compressing a cached document", e))?
+            .map_err(|e| AppError::internal("compressing a cached document", e))?
+    };
+    Ok(send(
+        headers,
+        body,
+        encoding,
+        &document.digest,
+        document.content_type,
+        document.filename.as_deref(),
+        document.max_age_secs,
+    ))
+}
