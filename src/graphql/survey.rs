@@ -6,8 +6,8 @@ use sea_orm::{ActiveEnum, DatabaseConnection};
 
 use crate::domain::survey::Subject as DomainSubject;
 use crate::entity::{
-    answer, published_figure, question, question_option, source as source_row, survey_edition,
-    survey_section,
+    answer, online_procedure, published_figure, question, question_option, source as source_row,
+    survey_edition, survey_section,
 };
 use crate::error::{AppError, GraphqlResultExt};
 use crate::repo::survey as repo;
@@ -384,34 +384,6 @@ pub async fn value_of(
     Ok(answer_values(rows).gql()?.pop())
 }
 
-/// One option's count in a group.
-#[derive(SimpleObject)]
-pub struct OptionCount {
-    /// Option code.
-    pub option: String,
-    /// Respondents choosing it.
-    pub count: i64,
-    /// count / respondents.
-    pub rate: Option<f64>,
-}
-
-/// One group of an aggregate.
-#[derive(SimpleObject)]
-pub struct AggregateGroup {
-    /// "JP" for the nation, a prefecture code, a kind of municipality, or "PREFECTURE".
-    pub key: String,
-    /// Who was asked: the universe, and for follow-ups those giving the parent's answer.
-    pub asked: i64,
-    /// Who answered: the denominator of every rate.
-    pub respondents: i64,
-    /// Asked but without an answer (never counted as "no").
-    pub missing: i64,
-    /// Count per option.
-    pub counts: Vec<OptionCount>,
-    /// Total of the numbers given, for count questions.
-    pub sum: Option<i64>,
-}
-
 /// An indicator aggregated over respondents. Totals are exact for every provenance.
 #[derive(SimpleObject)]
 pub struct Aggregate {
@@ -424,7 +396,7 @@ pub struct Aggregate {
     /// The kind of the answers it was computed from: OFFICIAL, CALIBRATED_SYNTHETIC or MIXED.
     pub provenance: Provenance,
     /// The groups.
-    pub groups: Vec<AggregateGroup>,
+    pub groups: Vec<aggregate::AggregateGroup>,
 }
 
 /// A number written in the survey summary.
@@ -559,25 +531,6 @@ pub struct Reconciliation {
     pub national: Vec<ReconciledNationalFigure>,
 }
 
-/// A row of the 59 online procedures table (national estimates, not per authority).
-#[derive(SimpleObject)]
-pub struct OnlineProcedure {
-    /// Table and group.
-    pub category: String,
-    /// Number in its group.
-    pub number: i32,
-    /// Name as written.
-    pub name_ja: String,
-    /// BOTH, PREFECTURES or MUNICIPALITIES.
-    pub scope: String,
-    /// Annual procedures (national estimate).
-    pub annual_total: Option<i64>,
-    /// Online rate, percent.
-    pub online_rate_percent: Option<f64>,
-    /// Remarks.
-    pub note: Option<String>,
-}
-
 /// Queries over the survey.
 #[derive(Default)]
 pub struct SurveyQuery;
@@ -651,25 +604,7 @@ impl SurveyQuery {
             edition: edition.code,
             subject,
             provenance,
-            groups: groups
-                .into_iter()
-                .map(|g| AggregateGroup {
-                    key: g.key,
-                    asked: g.asked,
-                    respondents: g.respondents,
-                    missing: g.missing,
-                    counts: g
-                        .counts
-                        .into_iter()
-                        .map(|c| OptionCount {
-                            option: c.option,
-                            count: c.count,
-                            rate: c.rate,
-                        })
-                        .collect(),
-                    sum: g.sum,
-                })
-                .collect(),
+            groups,
         })
     }
 
@@ -759,22 +694,9 @@ impl SurveyQuery {
         &self,
         ctx: &Context<'_>,
         edition: Option<String>,
-    ) -> Result<Vec<OnlineProcedure>> {
+    ) -> Result<Vec<online_procedure::Model>> {
         let db = db(ctx);
         let edition = resolve_edition(db, edition.as_deref()).await?;
-        Ok(repo::online_procedures(db, &edition.code)
-            .await
-            .gql()?
-            .into_iter()
-            .map(|p| OnlineProcedure {
-                category: p.category,
-                number: p.number,
-                name_ja: p.name_ja,
-                scope: p.scope,
-                annual_total: p.annual_total,
-                online_rate_percent: p.online_rate_percent,
-                note: p.note,
-            })
-            .collect())
+        repo::online_procedures(db, &edition.code).await.gql()
     }
 }

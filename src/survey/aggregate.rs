@@ -14,31 +14,34 @@ use crate::error::{AppError, AppResult};
 use crate::repo::survey::{self as repo, GroupBy, Tally};
 use crate::repo::{self as repos};
 
-/// Count of one option.
-#[derive(Debug, Clone, PartialEq)]
+// The aggregates are served as they are: GraphQL output objects by derive, as sea-orm's
+// GraphQL example serves its models, rather than copied field by field into `graphql/`.
+
+/// One option's count in a group.
+#[derive(Debug, Clone, PartialEq, async_graphql::SimpleObject)]
 pub struct OptionCount {
     /// Option code.
     pub option: String,
     /// Respondents choosing it.
     pub count: i64,
-    /// `count / respondents`, if anyone answered.
+    /// count / respondents.
     pub rate: Option<f64>,
 }
 
 /// One group of an aggregate.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, async_graphql::SimpleObject)]
 pub struct AggregateGroup {
-    /// `JP`, a prefecture code, a kind, or `PREFECTURE`.
+    /// "JP" for the nation, a prefecture code, a kind of municipality, or "PREFECTURE".
     pub key: String,
-    /// Who was asked (universe, and the parent's answer for follow-ups).
+    /// Who was asked: the universe, and for follow-ups those giving the parent's answer.
     pub asked: i64,
-    /// Who answered: the denominator of the rates.
+    /// Who answered: the denominator of every rate.
     pub respondents: i64,
-    /// Asked but without an answer.
+    /// Asked but without an answer (never counted as "no").
     pub missing: i64,
-    /// Per option, in the catalogue's order.
+    /// Count per option.
     pub counts: Vec<OptionCount>,
-    /// Total of the numbers given (count questions).
+    /// Total of the numbers given, for count questions.
     pub sum: Option<i64>,
 }
 
