@@ -17,6 +17,9 @@ use crate::cache::CachedDocument;
 use crate::error::AppError;
 use crate::graphql::budget::{self, AnswerBudget};
 
+/// Where GraphQL is served; refusals of requests to it are GraphQL-shaped.
+pub const PATH: &str = "/graphql";
+
 async fn execute(state: &AppState, request: async_graphql::Request) -> async_graphql::Response {
     let operation = request
         .operation_name

@@ -30,7 +30,7 @@ pub async fn refusal(uri: Uri, error: BoxError) -> Response {
             "internal error".to_owned(),
         )
     };
-    let mut response = if uri.path() == "/graphql" {
+    let mut response = if uri.path() == super::graphql::PATH {
         super::graphql::refusal(status, code, message)
     } else {
         metrics::counter!("dx_atlas_refusals_total", "code" => code).increment(1);

@@ -70,7 +70,7 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
     Router::new()
         .route("/", get(assets::index))
         .route("/assets/{*path}", get(assets::asset))
-        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route(graphql::PATH, get(graphql::get).post(graphql::post))
         .route("/schema.graphql", get(graphql::sdl))
         .route("/choropleth.geojson", get(downloads::geojson))
         .route("/choropleth.topojson", get(downloads::topojson))
@@ -129,7 +129,7 @@ async fn refuse_declared_large_bodies(
     match declared {
         Some(n) if n > u64::try_from(limit).unwrap_or(u64::MAX) => {
             let message = format!("the request body has {n} bytes; at most {limit} are accepted");
-            if request.uri().path() == "/graphql" {
+            if request.uri().path() == graphql::PATH {
                 graphql::refusal(StatusCode::PAYLOAD_TOO_LARGE, "REQUEST_TOO_LARGE", message)
             } else {
                 let body =
