@@ -50,10 +50,12 @@ pub enum Command {
     /// Import the ministry's per-authority answers (CSV or XLSX) into an edition, all or
     /// nothing; every answer's source becomes the ministry's 個別データ (OFFICIAL).
     ImportSurvey(ImportSurveyConfig),
-    /// Import the Digital Agency's dashboard table (its folder of CSVs): official answers
-    /// for the indicators it gives, synthetic ones drawn anew around them, all or nothing.
+    /// Import the Digital Agency's dashboard table (its zip, or a folder of its CSVs): official
+    /// answers for the indicators it gives, synthetic ones drawn anew around them, all or
+    /// nothing.
     ImportDashboard(ImportDashboardConfig),
-    /// Write an edition's answers as long-format CSV (respondent, indicator, value) to stdout.
+    /// Write an edition's answers as long-format CSV (respondent, indicator, value, with each
+    /// value's provenance, source and reference date) to stdout.
     ExportSurvey(ExportSurveyConfig),
     /// Print the GraphQL schema (SDL), as committed in schema.graphql.
     Schema,
@@ -191,8 +193,8 @@ pub struct ImportDashboardConfig {
     /// The edition the answers belong to.
     #[arg(long, default_value = "R5")]
     pub edition: String,
-    /// The folder holding the dashboard's CSVs (default: data/dashboard, then
-    /// ../shared/data/dashboard).
+    /// The dashboard's table zip as published, or a folder holding its four CSVs (default:
+    /// data/dashboard, then ../shared/data/dashboard).
     pub folder: Option<PathBuf>,
 }
 

@@ -56,11 +56,15 @@ pub fn open(path: &Path, limit: Limit) -> Result<File, ReadError> {
 
 /// Reads `path` whole after checking its size against `limit`.
 pub fn read(path: &Path, limit: Limit) -> Result<Vec<u8>, ReadError> {
+    read_from(open(path, limit)?, limit)
+}
+
+/// Reads `reader` to its end, refusing it once it passes `limit`: a file can grow while it is
+/// read, and an archive's entry can hold more than it declares.
+pub fn read_from(reader: impl std::io::Read, limit: Limit) -> Result<Vec<u8>, ReadError> {
     use std::io::Read;
-    let file = open(path, limit)?;
     let mut bytes = Vec::new();
-    // The size was checked, but a file can grow while it is read: read no more than the limit.
-    file.take(limit.bytes + 1).read_to_end(&mut bytes)?;
+    reader.take(limit.bytes + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit.bytes {
         return Err(ReadError::TooLarge {
             size: bytes.len() as u64,

@@ -10,6 +10,11 @@
 -- targets send no redirects), `connect`/`read`/`write`/`timeout` count socket errors, and
 -- `errors` is their sum.
 
+-- With WRK_VARIED=1, every request is a different GraphQL choropleth (indicator,
+-- classification, classes, palette and zoom), as a user exploring the map sends them: each is a
+-- document-cache miss until the 4,410 combinations come round again. The order is fixed, each
+-- wrk thread starting at its own offset, so two runs send the same requests.
+
 local body_file = os.getenv("WRK_BODY_FILE")
 if body_file and body_file ~= "" then
   local f = assert(io.open(body_file, "rb"))
@@ -17,6 +22,50 @@ if body_file and body_file ~= "" then
   wrk.body = f:read("*a")
   f:close()
   wrk.headers["Content-Type"] = os.getenv("WRK_CONTENT_TYPE") or "application/json"
+end
+
+local VARIED = {
+  indicators = {
+    "cio.appointed", "telework.adopted", "ai.adopted", "staff.dx_it_units",
+    "external_talent.headcount_used", "my_number_card.holding_rate",
+    "online_procedures.common_32.online_share",
+  },
+  methods = { "QUANTILES", "EQUAL_INTERVAL", "NATURAL_BREAKS" },
+  classes = { 3, 4, 5, 6, 7, 8, 9 },
+  palettes = { "Blues", "YlGnBu", "Greens", "Oranges", "Purples", "Reds" },
+  zooms = { 4, 5, 6, 7, 8 },
+}
+
+if os.getenv("WRK_VARIED") == "1" then
+  local threads = 0
+
+  function setup(thread)
+    thread:set("offset", threads * 1009)
+    threads = threads + 1
+  end
+
+  local n = 0
+
+  -- The n-th combination, walking them with a stride coprime to their count.
+  local function combination(i)
+    local pick = function(list)
+      local item = list[(i % #list) + 1]
+      i = math.floor(i / #list)
+      return item
+    end
+    local indicator, method = pick(VARIED.indicators), pick(VARIED.methods)
+    local classes, palette, zoom = pick(VARIED.classes), pick(VARIED.palettes), pick(VARIED.zooms)
+    return string.format(
+      '{"query":"{ choropleth(indicator: \\"%s\\", classification: %s, classes: %d, palette: \\"%s\\", zoom: %d) { legend { label colour count } document } }"}',
+      indicator, method, classes, palette, zoom)
+  end
+
+  function request()
+    n = n + 1
+    local total = #VARIED.indicators * #VARIED.methods * #VARIED.classes * #VARIED.palettes * #VARIED.zooms
+    local body = combination(((offset or 0) + n * 7919) % total)
+    return wrk.format("POST", "/graphql", { ["Content-Type"] = "application/json" }, body)
+  end
 end
 
 function done(summary, latency, requests)

@@ -20,6 +20,7 @@ mod m20261201_000013_unique_answer;
 mod m20261201_000014_create_source;
 mod m20261201_000015_answer_source;
 mod m20261201_000016_edition_provenance;
+mod m20261204_000017_answer_rate;
 
 /// Runs the migrations in name order.
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000014_create_source::Migration),
             Box::new(m20261201_000015_answer_source::Migration),
             Box::new(m20261201_000016_edition_provenance::Migration),
+            Box::new(m20261204_000017_answer_rate::Migration),
         ]
     }
 }

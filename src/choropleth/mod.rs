@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::PrefectureCode;
+use crate::domain::{Percent, PrefectureCode};
 use crate::entity::{question, question_option, survey_edition};
 use crate::error::{AppError, AppResult};
 use crate::repo;
@@ -18,9 +18,9 @@ use crate::spatial::atlas::{Atlas, Layer};
 use crate::spatial::simplify::Level as SimplifyLevel;
 use crate::stats::classify::{self, Method};
 use crate::stats::palette;
-use crate::survey::aggregate;
 use crate::survey::catalogue::{QuestionType, Subject};
 use crate::survey::source::{self, Provenance};
+use crate::survey::{aggregate, store};
 
 /// Whose areas the map shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -40,7 +40,7 @@ pub enum PrefectureValue {
     /// The prefecture's own answer (都道府県の回答).
     #[default]
     OwnAnswer,
-    /// The share of its municipalities giving `option` (for counts: their mean).
+    /// The share of its municipalities giving `option` (for counts and rates: their mean).
     MunicipalShare,
 }
 
@@ -347,8 +347,9 @@ fn bad(message: String) -> AppError {
     AppError::BadInput(message)
 }
 
-/// One respondent's answer rows gathered: options chosen, the number, their provenance.
-type Gathered = (Vec<String>, Option<i64>, Option<Provenance>);
+/// One respondent's answer rows gathered: options chosen, the number (a count, or a share
+/// in percent), their provenance.
+type Gathered = (Vec<String>, Option<f64>, Option<Provenance>);
 
 /// Raw values per respondent code for one question and subject, each with its provenance.
 async fn own_values(
@@ -376,7 +377,14 @@ async fn own_values(
         }
         let entry = grouped.entry(a.respondent_code).or_default();
         entry.0.extend(a.option_code);
-        entry.1 = entry.1.or(a.amount);
+        let rate = a
+            .rate_hundredths
+            .map(|h| store::stored_rate(a.id, h))
+            .transpose()?;
+        entry.1 = entry
+            .1
+            .or(a.amount.map(|n| n as f64))
+            .or(rate.map(Percent::value));
         entry.2 = Some(entry.2.map_or(provenance, |p| p.with(provenance)));
     }
     Ok(grouped
@@ -385,8 +393,8 @@ async fn own_values(
             Some((code, (options, amount, provenance?)))
         })
         .map(|(code, (options, amount, provenance))| {
-            let value = if question.kind == QuestionType::Count {
-                amount.map_or(MapValue::Missing, |n| MapValue::Number(n as f64))
+            let value = if question.kind.is_numeric() {
+                amount.map_or(MapValue::Missing, MapValue::Number)
             } else if let Some(option) = option {
                 MapValue::Category(
                     if options.iter().any(|o| o == option) {
@@ -476,7 +484,7 @@ pub async fn build(
     };
     let mut areas = place_areas(layer, &values, request.prefecture);
     let missing = missing_class(&areas);
-    let numeric = indicator.kind == QuestionType::Count || share;
+    let numeric = indicator.kind.is_numeric() || share;
     let (legend, method, statistics) = if numeric {
         numeric_legend(&mut areas, &request, missing.count)?
     } else {
@@ -520,10 +528,7 @@ fn check_against_indicator(
             indicator.code
         )));
     }
-    if request.is_municipal_share()
-        && indicator.kind != QuestionType::Count
-        && request.option.is_none()
-    {
+    if request.is_municipal_share() && !indicator.kind.is_numeric() && request.option.is_none() {
         return Err(bad(
             "option: a municipal share needs the option whose share is mapped".into(),
         ));

@@ -83,6 +83,19 @@ pub fn credits(c: &Choropleth) -> Vec<&'static str> {
         .collect()
 }
 
+/// The provenance of a map's values (the edition's where it has none), and how many areas
+/// have an official value and how many a synthetic one (or, for a municipal share, a share
+/// of synthetic values).
+pub fn values_provenance(c: &Choropleth) -> (Provenance, usize, usize) {
+    let kinds = c.areas.iter().filter_map(|a| a.provenance);
+    let official = kinds.clone().filter(|p| *p == Provenance::Official).count();
+    let all = kinds.clone().count();
+    let provenance = kinds
+        .reduce(Provenance::with)
+        .unwrap_or(c.edition.provenance);
+    (provenance, official, all - official)
+}
+
 /// Legend, statistics, indicator, edition and provenance, credit and links: the members every
 /// rendering carries beside its geometry.
 pub fn metadata(c: &Choropleth) -> Map<String, Value> {
@@ -114,6 +127,11 @@ pub fn metadata(c: &Choropleth) -> Map<String, Value> {
             "code": c.edition.code, "referenceDate": c.edition.reference_date,
             "provenance": c.edition.provenance.as_str(), "provenanceNote": c.edition.provenance_note,
         }),
+    );
+    let (provenance, official, synthetic) = values_provenance(c);
+    m.insert(
+        "provenance".into(),
+        json!({"values": provenance.as_str(), "official": official, "synthetic": synthetic}),
     );
     m.insert("credit".into(), json!(CREDIT));
     m.insert("sources".into(), sources_json(c));
@@ -399,30 +417,6 @@ pub fn document_bytes(c: &Choropleth, atlas: &Atlas) -> serde_json::Result<Vec<u
         Format::TopoJson => serde_json::to_writer(&mut out, &TopoJsonDocument::new(c, atlas))?,
     }
     Ok(out)
-}
-
-/// The length in bytes of the document in the requested format, written to nowhere: what
-/// an answer carrying it will hold.
-pub fn document_len(c: &Choropleth, atlas: &Atlas) -> serde_json::Result<usize> {
-    /// Counts what is written.
-    struct Counter(usize);
-    impl std::io::Write for Counter {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut counter = Counter(0);
-    match c.request.format {
-        Format::GeoJson => serde_json::to_writer(&mut counter, &GeoJsonDocument::new(c, atlas))?,
-        Format::TopoJson => {
-            serde_json::to_writer(&mut counter, &TopoJsonDocument::new(c, atlas))?;
-        }
-    }
-    Ok(counter.0)
 }
 
 /// The values as CSV: code, name, value, class, label, colour, each value's provenance

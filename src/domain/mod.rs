@@ -4,8 +4,10 @@
 
 pub mod codes;
 pub mod kind;
+pub mod percent;
 pub mod prefectures;
 pub mod survey;
 
 pub use codes::{AuthorityCode, CodeError, PrefectureCode};
 pub use kind::MunicipalityKind;
+pub use percent::{Percent, PercentError};

@@ -24,12 +24,15 @@ pub enum QuestionType {
     /// Any number of options.
     #[sea_orm(string_value = "MULTIPLE_CHOICE")]
     MultipleChoice,
-    /// A number of people.
+    /// A whole number: of people, or of procedures.
     #[sea_orm(string_value = "COUNT")]
     Count,
     /// Adopted, planned (this year / later) or undecided.
     #[sea_orm(string_value = "PLANNING_STATUS")]
     PlanningStatus,
+    /// A share the authority reports, 0-100%.
+    #[sea_orm(string_value = "RATE")]
+    Rate,
 }
 
 impl QuestionType {
@@ -40,6 +43,18 @@ impl QuestionType {
             Self::YesNo | Self::SingleChoice | Self::PlanningStatus
         )
     }
+
+    /// True for the types whose answer is a number (a count or a rate), mapped and
+    /// classified as numbers.
+    pub fn is_numeric(self) -> bool {
+        matches!(self, Self::Count | Self::Rate)
+    }
+}
+
+/// The indicator of one of the 59 online procedures' per-authority online-use rate, e.g.
+/// `online_use.b.childcare.3`: the procedure's table group and number.
+pub fn online_use_indicator(category: &str, number: i32) -> String {
+    format!("online_use.{category}.{number}")
 }
 
 /// A respondent level.

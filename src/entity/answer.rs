@@ -23,6 +23,8 @@ pub struct Model {
     pub option_code: Option<String>,
     /// Number given to a count question.
     pub amount: Option<i64>,
+    /// Share given to a rate question, in hundredths of a percent (see `domain::Percent`).
+    pub rate_hundredths: Option<i64>,
     /// The source the answer comes from (see `survey::source`).
     pub source_code: Option<String>,
     /// The answer's own reference date, ISO 8601; null where its source does not state one.

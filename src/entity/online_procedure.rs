@@ -2,11 +2,13 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::survey::{online_use_indicator, Asked};
+
 /// A row of the 59 online procedures table (national estimates, not per authority).
 // Served by GraphQL as it is stored, as sea-orm's GraphQL example serves its models.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, async_graphql::SimpleObject)]
 #[sea_orm(table_name = "online_procedure")]
-#[graphql(name = "OnlineProcedure")]
+#[graphql(name = "OnlineProcedure", complex)]
 pub struct Model {
     /// Surrogate key.
     #[sea_orm(primary_key, auto_increment = true)]
@@ -21,8 +23,9 @@ pub struct Model {
     pub number: i32,
     /// Name as written.
     pub name_ja: String,
-    /// BOTH, PREFECTURES or MUNICIPALITIES.
-    pub scope: String,
+    /// Who carries it out.
+    #[graphql(skip)]
+    pub scope: Asked,
     /// Annual procedures (national estimate).
     pub annual_total: Option<i64>,
     /// Online rate, percent.
@@ -30,6 +33,20 @@ pub struct Model {
     /// Remarks.
     #[sea_orm(column_type = "Text", nullable)]
     pub note: Option<String>,
+}
+
+#[async_graphql::ComplexObject]
+impl Model {
+    /// Who carries it out: BOTH, PREFECTURES or MUNICIPALITIES.
+    async fn scope(&self) -> String {
+        self.scope.to_value()
+    }
+
+    /// The indicator of this procedure's online-use rate per authority (from the Digital
+    /// Agency's dashboard table), usable in `choropleth`, `aggregate` and `value`.
+    async fn indicator(&self) -> String {
+        online_use_indicator(&self.category, self.number)
+    }
 }
 
 /// No relations are navigated through the ORM.

@@ -90,7 +90,9 @@ fn decode_cursor(cursor: &str) -> Result<String, AppError> {
 #[Object]
 impl AreaQuery {
     /// The 47 prefectures in code order.
-    #[graphql(complexity = "crate::graphql::cost::PREFECTURES * child_complexity")]
+    #[graphql(
+        complexity = "crate::graphql::cost::times(crate::graphql::cost::PREFECTURES, child_complexity)"
+    )]
     async fn prefectures(&self, ctx: &Context<'_>) -> Result<Vec<Prefecture>> {
         Ok(repo::prefectures(db(ctx))
             .await
@@ -121,7 +123,7 @@ impl AreaQuery {
 
     /// Municipalities in code order, a page at a time (`first` at most 1000; default 100).
     #[graphql(
-        complexity = "first.map_or(crate::graphql::cost::DEFAULT_PAGE, |n| n.clamp(0, 1000) as usize) * child_complexity"
+        complexity = "crate::graphql::cost::times(first.map_or(crate::graphql::cost::DEFAULT_PAGE, |n| n.clamp(0, 1000) as usize), child_complexity)"
     )]
     async fn municipalities(
         &self,
@@ -297,7 +299,7 @@ impl PrefectureFields {
     }
     /// The prefecture's municipalities, in code order.
     #[graphql(
-        complexity = "crate::graphql::cost::MUNICIPALITIES_PER_PREFECTURE * child_complexity"
+        complexity = "crate::graphql::cost::times(crate::graphql::cost::MUNICIPALITIES_PER_PREFECTURE, child_complexity)"
     )]
     async fn municipalities(
         &self,
@@ -415,7 +417,9 @@ impl MunicipalityFields {
     }
     /// Municipalities sharing a border with this one (from the boundaries' topology; a point
     /// contact is not a border). Islands have none.
-    #[graphql(complexity = "crate::graphql::cost::NEIGHBOURS * child_complexity")]
+    #[graphql(
+        complexity = "crate::graphql::cost::times(crate::graphql::cost::NEIGHBOURS, child_complexity)"
+    )]
     async fn neighbors(&self, ctx: &Context<'_>) -> Result<Vec<Municipality>> {
         let atlas = ctx.data_unchecked::<Arc<ReadModel>>().atlas();
         let layer = &atlas.municipalities;

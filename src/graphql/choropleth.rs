@@ -2,12 +2,13 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, Json, Object, Result, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, Json, Object, Result, SimpleObject};
 use sea_orm::DatabaseConnection;
 use serde_json::Value;
 
 use super::areas::Municipality;
 use super::budget;
+use super::documents::{self, DocumentField};
 use super::survey::Provenance;
 use crate::choropleth::autocorrelation::{self as ac, Analysis};
 use crate::choropleth::{self, render, ChoroplethRequest};
@@ -120,10 +121,11 @@ pub struct Downloads {
 /// A map-ready choropleth. Where `provenance` is CALIBRATED_SYNTHETIC the per-authority values
 /// are synthetic: only the published totals are real.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct Choropleth {
-    /// The whole document (GeoJSON FeatureCollection or TopoJSON topology): features with
-    /// code, name, value, class, colour and label; legend, statistics, provenance and credit.
-    pub document: Json<render::OwnedDocument>,
+    /// The map and its boundaries, written as `document` when asked for.
+    #[graphql(skip)]
+    pub map: render::OwnedDocument,
     /// Method used: quantiles, equal_interval, natural_breaks, standard_deviation, manual, or categories.
     pub method: String,
     /// Legend classes.
@@ -216,13 +218,16 @@ pub struct LocalMoranEntry {
 /// Global and local Moran's I of an indicator over municipalities. Where `provenance` is
 /// CALIBRATED_SYNTHETIC the per-authority values, and so any pattern found, are synthetic.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct SpatialAutocorrelation {
     /// The indicator.
     pub indicator: String,
     /// The option counted as 1, for choice indicators.
     pub option: Option<String>,
-    /// Where the answers come from.
+    /// The kind of the values analysed: OFFICIAL, CALIBRATED_SYNTHETIC or MIXED.
     pub provenance: Provenance,
+    /// The codes of the sources of those values (see `surveys { sources }`).
+    pub sources: Vec<String>,
     /// Weights used: QUEEN, ROOK or KNN(k), row-standardised.
     pub weights: String,
     /// Municipalities analysed (those with a value).
@@ -251,8 +256,26 @@ pub struct SpatialAutocorrelation {
     pub permutations: i32,
     /// Local Moran per municipality analysed.
     pub local: Vec<LocalMoranEntry>,
+    /// The local clusters as a map, written as `clusterMap` when asked for.
+    #[graphql(skip)]
+    pub clusters: render::OwnedDocument,
+}
+
+#[ComplexObject]
+impl Choropleth {
+    /// The whole document (GeoJSON FeatureCollection or TopoJSON topology): features with
+    /// code, name, value, class, colour and label; legend, statistics, provenance and credit.
+    async fn document(&self, ctx: &Context<'_>) -> Result<Json<DocumentField>> {
+        written(ctx, &self.map)
+    }
+}
+
+#[ComplexObject]
+impl SpatialAutocorrelation {
     /// The local clusters as a choropleth document (GeoJSON, default zoom), missing areas grey.
-    pub cluster_map: Json<render::OwnedDocument>,
+    async fn cluster_map(&self, ctx: &Context<'_>) -> Result<Json<DocumentField>> {
+        written(ctx, &self.clusters)
+    }
 }
 
 /// A ColorBrewer scheme.
@@ -268,16 +291,14 @@ pub struct Palette {
     pub max_classes: i32,
 }
 
-/// Charges a document's bytes to the answer's budget before it is put in the answer.
-fn charge_document(
-    ctx: &Context<'_>,
-    map: &choropleth::Choropleth,
-    atlas: &crate::spatial::atlas::Atlas,
-) -> Result<()> {
-    let bytes = render::document_len(map, atlas)
-        .map_err(|e| AppError::internal("measuring a map document", e))
+/// A map's document, written once as bytes and charged to the answer's budget, for the answer
+/// to carry (see [`documents`]).
+fn written(ctx: &Context<'_>, map: &render::OwnedDocument) -> Result<Json<DocumentField>> {
+    let bytes = render::document_bytes(&map.choropleth, &map.atlas)
+        .map_err(|e| AppError::internal("writing a map document", e))
         .gql()?;
-    budget::charge(ctx, bytes)
+    budget::charge(ctx, bytes.len())?;
+    documents::field(ctx, bytes)
 }
 
 /// A count as GraphQL's Int (counts here are of areas and permutations, far below its bound).
@@ -398,9 +419,6 @@ impl MapQuery {
         let atlas = ctx.data_unchecked::<Arc<ReadModel>>().atlas();
         let db = ctx.data_unchecked::<DatabaseConnection>();
         let built = Arc::new(choropleth::build(db, &atlas, request).await.gql()?);
-        if ctx.look_ahead().field("document").exists() {
-            charge_document(ctx, &built, &atlas)?;
-        }
         let links = render::downloads(&built);
         let link = |k: &str| {
             links
@@ -411,10 +429,10 @@ impl MapQuery {
         };
         let s = &built.statistics;
         Ok(Choropleth {
-            document: Json(render::OwnedDocument {
+            map: render::OwnedDocument {
                 choropleth: Arc::clone(&built),
                 atlas,
-            }),
+            },
             method: built.method.clone(),
             legend: built.legend.iter().map(entry).collect(),
             missing: entry(&built.missing),
@@ -428,13 +446,7 @@ impl MapQuery {
             },
             // The map's own values decide, not the edition's: a map of official answers is
             // official in an edition that also holds synthetic ones.
-            provenance: built
-                .areas
-                .iter()
-                .filter_map(|a| a.provenance)
-                .reduce(crate::survey::source::Provenance::with)
-                .unwrap_or(built.edition.provenance)
-                .into(),
+            provenance: render::values_provenance(&built).0.into(),
             provenance_note: built.edition.provenance_note.clone(),
             credit: CREDIT.to_owned(),
             downloads: Downloads {
@@ -449,7 +461,7 @@ impl MapQuery {
     // A GraphQL field's arguments are its resolver's parameters.
     #[allow(clippy::too_many_arguments)]
     #[graphql(
-        complexity = "crate::graphql::cost::ANALYSIS + permutations.clamp(0, 99_999) as usize / 4 + child_complexity"
+        complexity = "(crate::graphql::cost::ANALYSIS + permutations.clamp(0, 99_999) as usize / 4).saturating_add(child_complexity)"
     )]
     async fn spatial_autocorrelation(
         &self,
@@ -490,15 +502,19 @@ impl MapQuery {
             .map(|o| observed_code(&result, *o))
             .collect();
         let n = count(result.observed.len());
-        let provenance = result.values.edition.provenance.into();
+        let provenance = render::values_provenance(&result.values).0.into();
+        let sources = result
+            .values
+            .sources
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
         let map = ac::cluster_map(result);
-        if ctx.look_ahead().field("clusterMap").exists() {
-            charge_document(ctx, &map, &atlas)?;
-        }
         Ok(SpatialAutocorrelation {
             indicator,
             option,
             provenance,
+            sources,
             weights: analysis.weights_name(),
             n,
             islands,
@@ -513,10 +529,10 @@ impl MapQuery {
             p_sim: g.p_sim,
             permutations: count(g.permutations),
             local,
-            cluster_map: Json(render::OwnedDocument {
+            clusters: render::OwnedDocument {
                 choropleth: Arc::new(map),
                 atlas,
-            }),
+            },
         })
     }
 

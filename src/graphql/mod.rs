@@ -4,6 +4,7 @@
 pub mod areas;
 pub mod budget;
 pub mod choropleth;
+pub mod documents;
 pub mod extensions;
 pub mod geometry;
 pub mod loaders;
@@ -55,6 +56,28 @@ pub mod cost {
     /// A spatial autocorrelation before its permutations, each of which adds a quarter: the
     /// largest run (99,999 permutations) takes half of a query's budget.
     pub const ANALYSIS: usize = 100;
+    /// Items of `indicators`: at least as many as the catalogue holds (150), as a list's
+    /// cost is what it may hold.
+    pub const INDICATORS: usize = 160;
+    /// An aggregate reads every answer of its indicator: ten in one query at most.
+    pub const AGGREGATE: usize = 5_000;
+    /// An indicator's coverage reads its answers and who is asked: twenty in one query.
+    pub const COVERAGE: usize = 2_500;
+    /// A reconciliation recomputes every published figure: two in one query.
+    pub const RECONCILE: usize = 25_000;
+    /// Complexities beyond this count as this: far above the limit, and far enough below
+    /// `usize::MAX` that the engine's sums of them (a document holds at most
+    /// [`super::extensions::MAX_EXPANDED_SELECTIONS`] selections) never overflow.
+    pub const CEILING: usize = 1 << 40;
+    /// How many [`CEILING`]s the engine may add up: a document's selections, expanded.
+    #[cfg(test)]
+    pub const MAX_SUMMED: usize = super::extensions::MAX_EXPANDED_SELECTIONS;
+
+    /// What a list of `items`, each costing `child`, costs: saturating at [`CEILING`], where
+    /// a nesting of lists would otherwise overflow.
+    pub fn times(items: usize, child: usize) -> usize {
+        items.saturating_mul(child).min(CEILING)
+    }
 }
 
 fn builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
@@ -87,4 +110,23 @@ pub fn build_schema(db: DatabaseConnection, model: Arc<ReadModel>) -> AtlasSchem
 /// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
     builder().finish().sdl()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cost;
+    use crate::survey::catalogue::Catalogue;
+
+    #[test]
+    fn the_indicators_list_costs_at_least_what_it_holds() {
+        let held = Catalogue::r5().unwrap().questions.len();
+        assert!(held <= cost::INDICATORS, "{held} indicators");
+    }
+
+    #[test]
+    fn nested_lists_saturate_instead_of_overflowing() {
+        let deep = (0..40).fold(1, |child, _| cost::times(cost::NEIGHBOURS, child));
+        assert_eq!(deep, cost::CEILING);
+        assert!(deep.checked_mul(cost::MAX_SUMMED).is_some());
+    }
 }

@@ -5,6 +5,7 @@ use async_graphql::{Context, Enum, Object, Result, SimpleObject};
 use sea_orm::{ActiveEnum, DatabaseConnection};
 
 use crate::domain::survey::Subject as DomainSubject;
+use crate::domain::Percent;
 use crate::entity::{
     answer, online_procedure, published_figure, question, question_option, source as source_row,
     survey_edition, survey_section,
@@ -12,7 +13,7 @@ use crate::entity::{
 use crate::error::{AppError, GraphqlResultExt};
 use crate::repo::survey as repo;
 use crate::survey::aggregate;
-use crate::survey::source;
+use crate::survey::{source, store};
 
 fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
     ctx.data_unchecked::<DatabaseConnection>()
@@ -260,7 +261,7 @@ impl Indicator {
     async fn label_en(&self) -> &str {
         &self.0.label_en
     }
-    /// YES_NO, SINGLE_CHOICE, MULTIPLE_CHOICE, COUNT or PLANNING_STATUS.
+    /// YES_NO, SINGLE_CHOICE, MULTIPLE_CHOICE, COUNT, PLANNING_STATUS or RATE.
     #[graphql(name = "type")]
     async fn kind(&self) -> String {
         self.0.kind.to_value()
@@ -296,6 +297,32 @@ impl Indicator {
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
     }
+    /// How many of those asked have an official value, a calibrated synthetic one, or none,
+    /// in an edition (default: the newest), among municipalities where they are asked (else
+    /// prefectures) unless `subject` says.
+    #[graphql(complexity = "crate::graphql::cost::COVERAGE.saturating_add(child_complexity)")]
+    async fn coverage(
+        &self,
+        ctx: &Context<'_>,
+        edition: Option<String>,
+        subject: Option<Subject>,
+    ) -> Result<aggregate::Coverage> {
+        let db = db(ctx);
+        let edition = resolve_edition(db, edition.as_deref()).await?;
+        let subject = subject.map_or_else(
+            || {
+                if self.0.asked.includes(DomainSubject::Municipality) {
+                    DomainSubject::Municipality
+                } else {
+                    DomainSubject::Prefecture
+                }
+            },
+            Into::into,
+        );
+        aggregate::coverage(db, &edition.code, &self.0, subject)
+            .await
+            .gql()
+    }
     /// Answer options, in order.
     async fn options(&self, ctx: &Context<'_>) -> Result<Vec<IndicatorOption>> {
         Ok(repo::options(db(ctx), std::slice::from_ref(&self.0.code))
@@ -320,6 +347,8 @@ pub struct AnswerValue {
     pub options: Vec<String>,
     /// The number given, for count questions.
     pub amount: Option<i64>,
+    /// The share given, in percent (0-100), for rate questions.
+    pub rate: Option<f64>,
     /// OFFICIAL or CALIBRATED_SYNTHETIC.
     pub provenance: Provenance,
     /// The source's code (see `sources`).
@@ -340,10 +369,15 @@ fn answer_values(rows: Vec<answer::Model>) -> Result<Vec<AnswerValue>, AppError>
                 let source = row.source_code.ok_or_else(|| {
                     AppError::invariant(format!("answer {} has no source", row.id))
                 })?;
+                let rate = row
+                    .rate_hundredths
+                    .map(|h| store::stored_rate(row.id, h))
+                    .transpose()?;
                 out.push(AnswerValue {
                     indicator: row.question_code,
                     options: row.option_code.into_iter().collect(),
                     amount: row.amount,
+                    rate: rate.map(Percent::value),
                     provenance: value_provenance(&source)?,
                     source,
                     reference_date: row.reference_date,
@@ -395,6 +429,8 @@ pub struct Aggregate {
     pub subject: Subject,
     /// The kind of the answers it was computed from: OFFICIAL, CALIBRATED_SYNTHETIC or MIXED.
     pub provenance: Provenance,
+    /// The codes of the sources of those answers (see `surveys { sources }`).
+    pub sources: Vec<String>,
     /// The groups.
     pub groups: Vec<aggregate::AggregateGroup>,
 }
@@ -482,6 +518,25 @@ async fn computed_from(
     Ok(from.unwrap_or(edition.provenance).into())
 }
 
+/// The codes of the sources that answered `question` among `subject`, in order.
+async fn sources_of(
+    db: &DatabaseConnection,
+    edition: &survey_edition::Model,
+    question: &str,
+    subject: DomainSubject,
+) -> Result<Vec<String>> {
+    let sources = repo::question_sources(db, &edition.code).await.gql()?;
+    let mut codes: Vec<String> = sources
+        .get(&(question.to_owned(), subject))
+        .into_iter()
+        .flatten()
+        .map(|(code, _)| code.clone())
+        .collect();
+    codes.sort();
+    codes.dedup();
+    Ok(codes)
+}
+
 /// Why a figure and its recomputation from `sources` (source, reference date) differ, when
 /// the official answers among them hold for another date than the figure's.
 fn mismatch_note(figure_date: &str, sources: &[(String, Option<String>)]) -> Option<String> {
@@ -558,6 +613,9 @@ impl SurveyQuery {
     }
 
     /// Indicators in the summary's order, of one section (with its subsections) and asked of one subject if given.
+    #[graphql(
+        complexity = "crate::graphql::cost::times(crate::graphql::cost::INDICATORS, child_complexity)"
+    )]
     async fn indicators(
         &self,
         ctx: &Context<'_>,
@@ -577,6 +635,7 @@ impl SurveyQuery {
     }
 
     /// An indicator aggregated over the answers of an edition (default: the newest).
+    #[graphql(complexity = "crate::graphql::cost::AGGREGATE.saturating_add(child_complexity)")]
     async fn aggregate(
         &self,
         ctx: &Context<'_>,
@@ -599,11 +658,13 @@ impl SurveyQuery {
         .gql()?;
         let domain_subject: DomainSubject = subject.into();
         let provenance = computed_from(db, &edition, &question.code, domain_subject).await?;
+        let sources = sources_of(db, &edition, &question.code, domain_subject).await?;
         Ok(Aggregate {
             indicator,
             edition: edition.code,
             subject,
             provenance,
+            sources,
             groups,
         })
     }
@@ -628,6 +689,7 @@ impl SurveyQuery {
     }
 
     /// Every published figure beside the value computed from the stored answers.
+    #[graphql(complexity = "crate::graphql::cost::RECONCILE.saturating_add(child_complexity)")]
     async fn reconcile(
         &self,
         ctx: &Context<'_>,

@@ -16,11 +16,18 @@ use super::{assets, conditional, AppState};
 use crate::cache::CachedDocument;
 use crate::error::AppError;
 use crate::graphql::budget::{self, AnswerBudget};
+use crate::graphql::documents::Documents;
 
 /// Where GraphQL is served; refusals of requests to it are GraphQL-shaped.
 pub const PATH: &str = "/graphql";
 
-async fn execute(state: &AppState, request: async_graphql::Request) -> async_graphql::Response {
+/// Executes a request; its answer's map documents are held in `documents`, to be spliced into
+/// the serialised answer.
+async fn execute(
+    state: &AppState,
+    request: async_graphql::Request,
+    documents: &Arc<Documents>,
+) -> async_graphql::Response {
     let operation = request
         .operation_name
         .clone()
@@ -29,7 +36,11 @@ async fn execute(state: &AppState, request: async_graphql::Request) -> async_gra
     let budget = Arc::new(AnswerBudget::new(state.max_answer_bytes));
     let mut response = state
         .schema
-        .execute(request.data(Arc::clone(&budget)))
+        .execute(
+            request
+                .data(Arc::clone(&budget))
+                .data(Arc::clone(documents)),
+        )
         .await;
     if budget.exceeded() {
         metrics::counter!("dx_atlas_refusals_total", "code" => budget::RESPONSE_TOO_LARGE)
@@ -89,10 +100,12 @@ async fn answer(
         .model
         .cache
         .get_or_build(&key, || async {
-            let response = execute(state, request).await;
-            let mut body = serde_json::to_vec(&response).map_err(|e| {
+            let documents = Arc::new(Documents::new());
+            let response = execute(state, request, &documents).await;
+            let body = serde_json::to_vec(&response).map_err(|e| {
                 AppError::internal("serialising a GraphQL answer", e).into_response()
             })?;
+            let mut body = documents.splice(body);
             // What the budget did not charge (lists of small fields) still counts in the end.
             if body.len() > state.max_answer_bytes {
                 let refusal = AnswerBudget::new(state.max_answer_bytes).refusal();

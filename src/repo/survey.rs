@@ -262,6 +262,8 @@ pub struct Tally {
     pub by_option: BTreeMap<String, i64>,
     /// Sum of the numbers given (count questions).
     pub sum: Option<i64>,
+    /// Unweighted mean of the shares given, in percent (rate questions).
+    pub mean_rate: Option<f64>,
 }
 
 fn run_grouped(
@@ -336,6 +338,14 @@ pub async fn tally(
             ))))
             .cast_as(Alias::new("BIGINT")),
             Alias::new("total"),
+        )
+        .expr_as(
+            Expr::expr(Func::avg(Expr::col((
+                answer::Entity,
+                answer::Column::RateHundredths,
+            ))))
+            .cast_as(Alias::new("DOUBLE PRECISION")),
+            Alias::new("mean_rate"),
         );
     let (select, grouped) = run_grouped(select, subject, group_by);
     for row in db.query_all(backend.build(&select)).await? {
@@ -347,6 +357,9 @@ pub async fn tally(
         let t = out.entry(key).or_default();
         t.respondents = row.try_get("", "n")?;
         t.sum = row.try_get("", "total")?;
+        t.mean_rate = row
+            .try_get::<Option<f64>>("", "mean_rate")?
+            .map(|hundredths| hundredths / 100.0);
     }
 
     // Respondents per option per group.

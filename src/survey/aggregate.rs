@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use sea_orm::ConnectionTrait;
 
 use super::catalogue::{Measure, Subject};
+use super::source::{self, Provenance};
 use super::universe;
 use crate::domain::MunicipalityKind;
 use crate::entity::{published_figure, question};
@@ -43,6 +44,58 @@ pub struct AggregateGroup {
     pub counts: Vec<OptionCount>,
     /// Total of the numbers given, for count questions.
     pub sum: Option<i64>,
+    /// Unweighted mean of the shares given, in percent, for rate questions: each authority
+    /// counts once, whatever its size.
+    pub mean_rate: Option<f64>,
+}
+
+/// How many of those asked an indicator have an official value, a calibrated synthetic one,
+/// or none.
+#[derive(Debug, Clone, PartialEq, async_graphql::SimpleObject)]
+pub struct Coverage {
+    /// Who was asked: the universe, and for follow-ups those giving the parent's answer.
+    pub asked: i64,
+    /// With an official value: the authority's own answer.
+    pub official: i64,
+    /// With a calibrated synthetic value (not the authority's answer).
+    pub synthetic: i64,
+    /// Asked, without a value.
+    pub missing: i64,
+}
+
+/// The coverage of `question` among `subject` in an edition.
+pub async fn coverage(
+    db: &impl ConnectionTrait,
+    edition: &str,
+    question: &question::Model,
+    subject: Subject,
+) -> AppResult<Coverage> {
+    let asked = asked_codes(db, edition, question, subject).await?;
+    let mut kinds: HashMap<String, Provenance> = HashMap::new();
+    for a in repo::answers_to(db, edition, &question.code).await? {
+        if !asked.contains(&a.respondent_code) {
+            continue;
+        }
+        let code = a
+            .source_code
+            .ok_or_else(|| AppError::invariant(format!("answer {} has no source", a.id)))?;
+        let kind = source::provenance_of(&code)
+            .map_err(|e| AppError::internal("reading an answer's source", e))?;
+        kinds
+            .entry(a.respondent_code)
+            .and_modify(|k| *k = k.with(kind))
+            .or_insert(kind);
+    }
+    let count = |p: Provenance| kinds.values().filter(|k| **k == p).count();
+    let answered = kinds.len();
+    let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    Ok(Coverage {
+        asked: as_i64(asked.len()),
+        official: as_i64(count(Provenance::Official)),
+        // An answer of several rows is official only when every row is.
+        synthetic: as_i64(answered - count(Provenance::Official)),
+        missing: as_i64(asked.len().saturating_sub(answered)),
+    })
 }
 
 /// A respondent with what groups it.
@@ -177,6 +230,7 @@ pub async fn aggregate(
                     })
                     .collect(),
                 sum: tally.sum,
+                mean_rate: tally.mean_rate,
             }
         })
         .collect())

@@ -169,6 +169,7 @@ impl Fixed {
                         respondent: r.code.clone(),
                         option: Some(option.clone()),
                         amount: None,
+                        rate: None,
                     }),
                     _ => None,
                 })
@@ -383,6 +384,7 @@ impl<'a> Draw<'a> {
                 respondent: r.code.clone(),
                 option: None,
                 amount: Some(n),
+                rate: None,
             })
             .collect())
     }
@@ -437,6 +439,7 @@ impl<'a> Draw<'a> {
                     respondent: r.code.clone(),
                     option,
                     amount: None,
+                    rate: None,
                 })
             })
             .collect())
@@ -479,6 +482,7 @@ impl<'a> Draw<'a> {
                     respondent: r.code.clone(),
                     option: Some(option.to_owned()),
                     amount: None,
+                    rate: None,
                 });
             }
         }

@@ -9,7 +9,7 @@ use thiserror::Error;
 /// The catalogue file, compiled into the binary.
 const CATALOGUE: &str = include_str!("catalogue.toml");
 
-pub use crate::domain::survey::{Asked, Measure, QuestionType, Subject};
+pub use crate::domain::survey::{online_use_indicator, Asked, Measure, QuestionType, Subject};
 
 /// A section of the summary, numbered as there: (1)①1 is `1-1-1`.
 #[derive(Debug, Clone, Deserialize)]
@@ -122,8 +122,8 @@ pub struct OnlineProcedure {
     pub number: i32,
     /// Name as written.
     pub name_ja: String,
-    /// BOTH, PREFECTURES or MUNICIPALITIES.
-    pub scope: String,
+    /// Who carries it out: BOTH, PREFECTURES or MUNICIPALITIES.
+    pub scope: Asked,
     /// Annual procedures (national estimate), if given.
     pub annual_total: Option<i64>,
     /// Online rate in percent, if given.
@@ -131,6 +131,44 @@ pub struct OnlineProcedure {
     /// Remarks.
     pub note: Option<String>,
 }
+
+impl OnlineProcedure {
+    /// The section of the online procedures (オンライン利用実績), where each procedure's
+    /// per-authority online-use rate is an indicator.
+    pub const SECTION: &'static str = "2-4-4";
+
+    /// The indicator of this procedure's online-use rate per authority. The summary gives
+    /// only the national rate; the Digital Agency's dashboard table gives each authority's.
+    pub fn rate_question(&self) -> Question {
+        Question {
+            code: online_use_indicator(&self.category, self.number),
+            section: Self::SECTION.to_owned(),
+            label_ja: format!("{}のオンライン利用率", self.name_ja),
+            label_en: format!(
+                "Online use rate of procedure {} {} ({})",
+                self.category, self.number, self.name_ja
+            ),
+            kind: QuestionType::Rate,
+            asked: self.scope,
+            municipal_universe: self.scope.includes(Subject::Municipality).then_some(1741),
+            condition: None,
+            within: None,
+            bounded_by: None,
+            reference_date: None,
+            source: Some(DASHBOARD_TITLE.to_owned()),
+            has_data: true,
+            note: Some(
+                "Per authority, from the dashboard table, which does not state the date; \
+                 no value where the authority reports no such procedure."
+                    .to_owned(),
+            ),
+            options: Vec::new(),
+        }
+    }
+}
+
+/// The title of the source of the indicators the summary does not carry.
+const DASHBOARD_TITLE: &str = "「自治体DXの取組に関するダッシュボード」（デジタル庁）";
 
 /// A national figure that belongs to no single question (e.g. the overall online rate).
 #[derive(Debug, Clone, Deserialize)]
@@ -179,9 +217,16 @@ pub enum CatalogueError {
 }
 
 impl Catalogue {
-    /// The catalogue of the 令和5年度 edition, parsed and checked.
+    /// The catalogue of the 令和5年度 edition, parsed, with an online-use rate indicator for
+    /// each online procedure, and checked.
     pub fn r5() -> Result<Self, CatalogueError> {
-        let catalogue: Self = toml::from_str(CATALOGUE)?;
+        let mut catalogue: Self = toml::from_str(CATALOGUE)?;
+        let rates: Vec<Question> = catalogue
+            .online_procedures
+            .iter()
+            .map(OnlineProcedure::rate_question)
+            .collect();
+        catalogue.questions.extend(rates);
         catalogue.check().map_err(CatalogueError::Inconsistent)?;
         Ok(catalogue)
     }

@@ -2,9 +2,10 @@
 //! survey, read as published (UTF-8 with BOM, wide: a column per authority, by name only).
 //!
 //! Columns are matched to codes by position against the stored municipalities (prefectures
-//! for the prefectural file) in code order, and every name is checked against the stored one:
-//! names alone are ambiguous (伊達市, 府中市, 池田町 exist twice or more). Row labels map to
-//! catalogue indicators through [`ROWS`]; anything else refuses the whole file.
+//! for the prefectural files) in code order, and every name is checked against the stored
+//! one: names alone are ambiguous (伊達市, 府中市, 池田町 exist twice or more). Row labels map
+//! to catalogue indicators through [`ROWS`] (the comparison files) and [`PROCEDURES`] (the
+//! online-use rates); anything else refuses the whole import.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -17,6 +18,7 @@ use super::calibrate::{self, Fixed, Given};
 use super::catalogue::{Catalogue, Subject};
 use super::source::{self, Provenance, Sourced};
 use super::{seed, store, universe};
+use crate::domain::Percent;
 use crate::error::{AppError, AppResult, SurveyFileError};
 use crate::{fetch, files, repo};
 
@@ -24,10 +26,17 @@ use crate::{fetch, files, repo};
 pub const MUNICIPAL_FILE: &str = "市区町村毎のDX進捗状況_市区町村比較.csv";
 /// The prefectural comparison file.
 pub const PREFECTURAL_FILE: &str = "都道府県のDX進捗状況_都道府県比較.csv";
-/// The per-procedure online-use rates of municipalities (not imported yet: no indicator).
+/// The per-procedure online-use rates of municipalities.
 pub const MUNICIPAL_RATES_FILE: &str = "市区町村毎のDX進捗状況_行政手続のオンライン申請率.csv";
-/// The per-procedure online-use rates of prefectures (not imported yet: no indicator).
+/// The per-procedure online-use rates of prefectures.
 pub const PREFECTURAL_RATES_FILE: &str = "都道府県のDX進捗状況_行政手続のオンライン申請率.csv";
+/// The four files, municipal before prefectural within each pair.
+pub const FILES: [&str; 4] = [
+    MUNICIPAL_FILE,
+    PREFECTURAL_FILE,
+    MUNICIPAL_RATES_FILE,
+    PREFECTURAL_RATES_FILE,
+];
 
 /// Where the files are looked for when no folder is given.
 pub const FOLDERS: [&str; 2] = ["data/dashboard", "../shared/data/dashboard"];
@@ -46,6 +55,19 @@ pub enum Reading {
     /// A planning status: 実施 is `adopted`; 未実施 says only "not adopted", and which of the
     /// other statuses is left to the calibrated generator (labelled synthetic).
     Adopted,
+    /// A percentage, the authority's own share; a bare `%` (a share of none, 0 of 0
+    /// procedures) is no value.
+    Share,
+    /// A whole number.
+    Number,
+}
+
+impl Reading {
+    /// Whether the row's cells are numbers, taken as they are rather than as choices the
+    /// calibrated generator draws around.
+    fn is_numeric(self) -> bool {
+        matches!(self, Self::Share | Self::Number)
+    }
 }
 
 /// One row of the comparison files that maps to an indicator.
@@ -64,10 +86,33 @@ pub struct Row {
 /// 推進体制 rows reproduce the summary's figures for this date exactly.
 const STRUCTURE_DATE: Option<&str> = Some("2023-04-01");
 
-/// The rows imported, label by label. The AI and RPA rows are a later round of their survey
-/// than the summary's 2022-12-31 (879 and 720 municipalities against 791 and 641) whose date
-/// the file does not state; telework reproduces the summary's 2023-10-01 figure.
-pub const ROWS: [Row; 10] = [
+/// A row of numbers whose date the file does not state.
+const fn numbers(label: &'static str, indicator: &'static str, reading: Reading) -> Row {
+    Row {
+        label,
+        indicator,
+        reading,
+        reference_date: None,
+    }
+}
+
+/// A procedure's online-use rate.
+const fn procedure(label: &'static str, indicator: &'static str) -> Row {
+    numbers(label, indicator, Reading::Share)
+}
+
+/// The 32 common procedures: the share online, and the two counts it is the ratio of.
+const COMMON_32: [&str; 3] = [
+    "online_procedures.common_32.online_share",
+    "online_procedures.common_32.carried_out",
+    "online_procedures.common_32.online",
+];
+
+/// The rows of the comparison files, label by label. The AI and RPA rows are a later round
+/// of their survey than the summary's 2022-12-31 (879 and 720 municipalities against 791 and
+/// 641) whose date the file does not state; telework reproduces the summary's 2023-10-01
+/// figure; the file states no date for the card-holding and online-procedure rows.
+pub const ROWS: [Row; 15] = [
     Row {
         label: "CIOの任命",
         indicator: "cio.appointed",
@@ -130,16 +175,145 @@ pub const ROWS: [Row; 10] = [
         reading: Reading::YesNo,
         reference_date: Some("2023-10-01"),
     },
+    numbers(
+        "マイナンバーカードの保有状況",
+        "my_number_card.holding_rate",
+        Reading::Share,
+    ),
+    numbers(
+        "子育て・介護26手続のオンライン化状況",
+        "online_procedures.childcare_care_26.online_share",
+        Reading::Share,
+    ),
+    numbers(
+        "よく使う32手続のオンライン化状況",
+        COMMON_32[0],
+        Reading::Share,
+    ),
+    numbers(
+        "よく使う32手続のオンライン化状況_実施されている手続総数（分母）",
+        COMMON_32[1],
+        Reading::Number,
+    ),
+    numbers(
+        "よく使う32手続のオンライン化状況_実施されている手続総数のうち「オンライン化済」と回答した手続数（分子）",
+        COMMON_32[2],
+        Reading::Number,
+    ),
 ];
 
-/// Rows the files hold that DX Atlas knows but does not import yet: rates without an
-/// indicator in the catalogue. They are reported, never refused.
-pub const PENDING_ROWS: [&str; 5] = [
-    "マイナンバーカードの保有状況",
-    "子育て・介護26手続のオンライン化状況",
-    "よく使う32手続のオンライン化状況",
-    "よく使う32手続のオンライン化状況_実施されている手続総数（分母）",
-    "よく使う32手続のオンライン化状況_実施されている手続総数のうち「オンライン化済」と回答した手続数（分子）",
+/// The rows of the online-use rate files: each procedure's label as the dashboard writes
+/// it, and the indicator of the matching entry of the 59 online procedures
+/// (`online_use.<group>.<number>`). The labels differ from the summary's in places
+/// (文化・スポーツ施設等の利用予約等, 駐車の許可の申請, a full-width slash), so the link is
+/// this table, not a comparison of names.
+pub const PROCEDURES: [Row; 58] = [
+    procedure("図書館の図書貸出予約等", "online_use.a.1"),
+    procedure("文化・スポーツ施設等の利用予約等", "online_use.a.2"),
+    procedure("研修・講習・各種イベント等の申込", "online_use.a.3"),
+    procedure("地方税申告手続（eLTAX）", "online_use.a.4"),
+    procedure("自動車税環境性能割の申告納付", "online_use.a.5"),
+    procedure(
+        "自動車税の賦課徴収に関する事項の申告又は報告",
+        "online_use.a.6",
+    ),
+    procedure("自動車税住所変更届", "online_use.a.7"),
+    procedure("水道使用開始届等", "online_use.a.8"),
+    procedure("港湾関係手続", "online_use.a.9"),
+    procedure("道路占用許可申請等", "online_use.a.10"),
+    procedure("道路使用許可の申請", "online_use.a.11"),
+    procedure("自動車の保管場所証明の申請", "online_use.a.12"),
+    procedure("駐車の許可の申請", "online_use.a.13"),
+    procedure("建築確認", "online_use.a.14"),
+    procedure("粗大ごみ収集の申込", "online_use.a.15"),
+    procedure("産業廃棄物の処理、運搬の実績報告", "online_use.a.16"),
+    procedure("犬の登録申請、死亡届", "online_use.a.17"),
+    procedure("感染症調査報告", "online_use.a.18"),
+    procedure("職員採用試験申込", "online_use.a.19"),
+    procedure("入札参加資格審査申請等", "online_use.a.20"),
+    procedure("入札", "online_use.a.21"),
+    procedure(
+        "衆議院・参議院選挙の不在者投票用紙等の請求",
+        "online_use.a.22",
+    ),
+    procedure("罹災証明書の発行申請", "online_use.b.disaster.1"),
+    procedure("応急仮設住宅の入居申請", "online_use.b.disaster.2"),
+    procedure("応急修理の実施申請", "online_use.b.disaster.3"),
+    procedure("障害物除去の実施申請", "online_use.b.disaster.4"),
+    procedure("災害弔慰金の支給申請", "online_use.b.disaster.5"),
+    procedure("災害障害見舞金の支給申請", "online_use.b.disaster.6"),
+    procedure("災害援護資金の貸付申請", "online_use.b.disaster.7"),
+    procedure("被災者生活再建支援金の支給申請", "online_use.b.disaster.8"),
+    procedure("転出届", "online_use.b.moving.1"),
+    procedure(
+        "転入予定市区町村への来庁予定の連絡",
+        "online_use.b.moving.2",
+    ),
+    procedure(
+        "児童手当等の受給資格及び児童手当の額についての認定請求",
+        "online_use.b.childcare.1",
+    ),
+    procedure(
+        "児童手当等の額の改定の請求及び届出",
+        "online_use.b.childcare.2",
+    ),
+    procedure("氏名変更／住所変更等の届出", "online_use.b.childcare.3"),
+    procedure("受給事由消滅の届出", "online_use.b.childcare.4"),
+    procedure("未支払の児童手当等の請求", "online_use.b.childcare.5"),
+    procedure("児童手当等に係る寄附の申出", "online_use.b.childcare.6"),
+    procedure("児童手当に係る寄附変更等の申出", "online_use.b.childcare.7"),
+    procedure(
+        "受給資格者の申出による学校給食費等の徴収等の申出",
+        "online_use.b.childcare.8",
+    ),
+    procedure(
+        "受給資格者の申出による学校給食費等の徴収等の変更等の申出",
+        "online_use.b.childcare.9",
+    ),
+    procedure("児童手当等の現況届", "online_use.b.childcare.10"),
+    procedure("支給認定の申請", "online_use.b.childcare.11"),
+    procedure("保育施設等の利用申込", "online_use.b.childcare.12"),
+    procedure("保育施設等の現況届", "online_use.b.childcare.13"),
+    procedure(
+        "児童扶養手当の現況届の事前送信",
+        "online_use.b.childcare.14",
+    ),
+    procedure("妊娠の届出", "online_use.b.childcare.15"),
+    procedure("要介護・要支援認定の申請", "online_use.b.nursing_care.1"),
+    procedure(
+        "要介護・要支援更新認定の申請",
+        "online_use.b.nursing_care.2",
+    ),
+    procedure(
+        "要介護・要支援状態区分変更認定の申請",
+        "online_use.b.nursing_care.3",
+    ),
+    procedure(
+        "居宅（介護予防）サービス計画作成（変更）依頼の届出",
+        "online_use.b.nursing_care.4",
+    ),
+    procedure(
+        "介護保険負担割合証の再交付申請",
+        "online_use.b.nursing_care.5",
+    ),
+    procedure("被保険者証の再交付申請", "online_use.b.nursing_care.6"),
+    procedure(
+        "高額介護（予防）サービス費の支給申請",
+        "online_use.b.nursing_care.7",
+    ),
+    procedure("介護保険負担限度額認定申請", "online_use.b.nursing_care.8"),
+    procedure(
+        "居宅介護（介護予防）福祉用具購入費の支給申請",
+        "online_use.b.nursing_care.9",
+    ),
+    procedure(
+        "居宅介護（介護予防）住宅改修費の支給申請",
+        "online_use.b.nursing_care.10",
+    ),
+    procedure(
+        "住所移転後の要介護・要支援認定申請",
+        "online_use.b.nursing_care.11",
+    ),
 ];
 
 /// Spellings of the same name: the dashboard writes 檮原町 where the code list has 梼原町.
@@ -154,8 +328,38 @@ pub enum Cell {
     NotDone,
     /// 調査無し: not surveyed, outside the indicator's universe.
     NotSurveyed,
-    /// Empty: no value.
+    /// Empty (or, for a share, a bare `%`): no value.
     Empty,
+    /// A percentage.
+    Share(Percent),
+    /// A whole number.
+    Number(i64),
+}
+
+impl Cell {
+    /// Reads one cell of a row read as `reading`; `Err` says what the row takes.
+    fn read(text: &str, reading: Reading) -> Result<Self, &'static str> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(Self::Empty);
+        }
+        match reading {
+            Reading::Share if text == "%" => Ok(Self::Empty),
+            Reading::Share => Percent::parse(text)
+                .map(Self::Share)
+                .map_err(|_| "a percentage between 0% and 100% (at most two decimals) or nothing"),
+            Reading::Number => text
+                .parse::<u32>()
+                .map(|n| Self::Number(i64::from(n)))
+                .map_err(|_| "a whole number of 0 or more, or nothing"),
+            Reading::YesNo | Reading::FollowUp { .. } | Reading::Adopted => match text {
+                "実施" => Ok(Self::Done),
+                "未実施" => Ok(Self::NotDone),
+                "調査無し" => Ok(Self::NotSurveyed),
+                _ => Err("実施, 未実施, 調査無し or nothing"),
+            },
+        }
+    }
 }
 
 /// One authority's reading of one row.
@@ -178,16 +382,16 @@ pub struct Expected {
     pub name: String,
 }
 
-/// The two comparison files in `folder`, or in the first of [`FOLDERS`] that has them.
-pub fn locate(folder: Option<&Path>) -> Option<(PathBuf, PathBuf)> {
+/// The four files ([`FILES`], in that order) in `folder`, or in the first of [`FOLDERS`]
+/// that has them all.
+pub fn locate(folder: Option<&Path>) -> Option<[PathBuf; 4]> {
     let candidates: Vec<PathBuf> = match folder {
         Some(f) => vec![f.to_owned()],
         None => FOLDERS.iter().map(PathBuf::from).collect(),
     };
     candidates.into_iter().find_map(|dir| {
-        let municipal = dir.join(MUNICIPAL_FILE);
-        let prefectural = dir.join(PREFECTURAL_FILE);
-        (municipal.is_file() && prefectural.is_file()).then_some((municipal, prefectural))
+        let paths = FILES.map(|name| dir.join(name));
+        paths.iter().all(|p| p.is_file()).then_some(paths)
     })
 }
 
@@ -218,14 +422,15 @@ fn normalised(name: &str) -> String {
         .collect()
 }
 
-/// Reads one comparison file, whose columns must be `expected` in order.
+/// Reads one file (`bytes`, read from `file`), whose columns must be `expected` in order and
+/// whose row labels must be those of `rows`.
 pub fn read(
     file: &Path,
+    bytes: &[u8],
     expected: &[Expected],
-) -> Result<(Vec<Reported>, Vec<String>), SurveyFileError> {
-    let bytes = files::read(file, files::SURVEY_FILE)
-        .map_err(|e| error(file, None, None, None, e.to_string()))?;
-    let text = std::str::from_utf8(&bytes).map_err(|e| {
+    rows: &[Row],
+) -> Result<Vec<Reported>, SurveyFileError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
         error(file, None, None, None, format!("not UTF-8 (the dashboard publishes UTF-8 with a BOM; was it re-saved as Shift_JIS?): {e}"))
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -239,17 +444,12 @@ pub fn read(
         .ok_or_else(|| error(file, None, None, None, "empty file".into()))?
         .map_err(|e| error(file, Some(1), None, None, e.to_string()))?;
     check_header(file, &header, expected)?;
-    let by_label: HashMap<&str, Row> = ROWS.iter().map(|r| (r.label, *r)).collect();
+    let by_label: HashMap<&str, Row> = rows.iter().map(|r| (r.label, *r)).collect();
     let mut cells = Vec::new();
-    let mut pending = Vec::new();
     for (i, record) in records.enumerate() {
         let line = i + 2;
         let record = record.map_err(|e| error(file, Some(line), None, None, e.to_string()))?;
         let label = record.get(1).unwrap_or_default().trim();
-        if PENDING_ROWS.contains(&label) {
-            pending.push(label.to_owned());
-            continue;
-        }
         let row = *by_label.get(label).ok_or_else(|| {
             error(
                 file,
@@ -275,21 +475,15 @@ pub fn read(
         for (j, authority) in expected.iter().enumerate() {
             let column = j + 3;
             let value = record.get(column - 1).unwrap_or_default();
-            let cell = match value.trim() {
-                "実施" => Cell::Done,
-                "未実施" => Cell::NotDone,
-                "調査無し" => Cell::NotSurveyed,
-                "" => Cell::Empty,
-                other => {
-                    return Err(error(
-                        file,
-                        Some(line),
-                        Some(format!("{column} ({})", authority.name)),
-                        Some(other.to_owned()),
-                        format!("`{label}` takes 実施, 未実施, 調査無し or nothing"),
-                    ))
-                }
-            };
+            let cell = Cell::read(value, row.reading).map_err(|takes| {
+                error(
+                    file,
+                    Some(line),
+                    Some(format!("{column} ({})", authority.name)),
+                    Some(value.trim().to_owned()),
+                    format!("`{label}` takes {takes}"),
+                )
+            })?;
             cells.push(Reported {
                 row,
                 respondent: authority.code.clone(),
@@ -297,7 +491,7 @@ pub fn read(
             });
         }
     }
-    Ok((cells, pending))
+    Ok(cells)
 }
 
 /// The header names the authorities of `expected` in order, from column 3, and nothing else
@@ -348,15 +542,13 @@ fn check_header(
 pub struct DashboardReport {
     /// Files read, with their SHA-256.
     pub files: Vec<(String, String)>,
-    /// Official answers written, by indicator and option.
+    /// Official answers written, by indicator and option (`value` for numbers).
     pub official: BTreeMap<String, BTreeMap<String, usize>>,
     /// Official answers that differ from the synthetic answer they replace.
     pub replaced: usize,
     /// Synthetic answers kept (indicators and options the table does not give), drawn anew
     /// around the real ones.
     pub synthetic: usize,
-    /// Rows read but not imported (no indicator yet).
-    pub pending: Vec<String>,
     /// The same files were imported already: nothing was written.
     pub unchanged: bool,
 }
@@ -373,102 +565,57 @@ impl fmt::Display for DashboardReport {
             let counts: Vec<String> = options.iter().map(|(o, n)| format!("{o} {n}")).collect();
             writeln!(f, "official  {indicator}: {}", counts.join(", "))?;
         }
-        writeln!(
+        write!(
             f,
             "{} official answers differ from the synthetic ones they replace; {} synthetic answers remain, drawn around the official ones",
             self.replaced, self.synthetic
-        )?;
-        write!(
-            f,
-            "rows not imported yet (no indicator): {}",
-            self.pending.join(", ")
         )
     }
 }
 
 /// Imports the table into `edition`: the official answers it gives, and calibrated synthetic
-/// answers drawn anew around them for everything else, in one transaction. The same files
-/// imported again change nothing.
-// Longer than most: the steps of one import (read, check, draw around, write, verify) in
-// order, each a call, with the transaction held across the writes.
+/// answers drawn anew around them for everything else, in one transaction. `path` is a folder
+/// holding the four files or the dashboard's table zip (default: the first of [`FOLDERS`]
+/// that holds them). The same files imported again change nothing.
 pub async fn import(
     db: &DatabaseConnection,
     edition: &str,
-    folder: Option<&Path>,
+    path: Option<&Path>,
 ) -> AppResult<DashboardReport> {
-    let (municipal, prefectural) = locate(folder).ok_or_else(|| {
-        AppError::NotFound(format!(
-            "the dashboard files {MUNICIPAL_FILE} and {PREFECTURAL_FILE} are not in {}",
-            folder.map_or_else(|| FOLDERS.join(" or "), |f| f.display().to_string())
-        ))
-    })?;
+    let tables = load(path)?;
     let edition_row = repo::survey::edition(db, edition)
         .await?
         .ok_or_else(|| AppError::BadInput(format!("edition: no survey edition `{edition}`")))?;
-    let mut report = DashboardReport::default();
-    for file in [&municipal, &prefectural] {
-        let bytes = files::read(file, files::SURVEY_FILE)
-            .map_err(|e| error(file, None, None, None, e.to_string()))?;
-        let name = file
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        report.files.push((name, fetch::hex_sha256(&bytes)));
-    }
+    let mut report = DashboardReport {
+        files: tables
+            .iter()
+            .map(|t| (t.name(), fetch::hex_sha256(&t.bytes)))
+            .collect(),
+        ..DashboardReport::default()
+    };
     if already_imported(db, &report.files).await? {
         report.unchanged = true;
         return Ok(report);
     }
-    let (cells, pending) = read_both(db, &municipal, &prefectural).await?;
-    report.pending = pending;
+    let cells = read_all(db, &tables).await?;
+    let (choices, numbers): (Vec<Reported>, Vec<Reported>) =
+        cells.into_iter().partition(|c| !c.row.reading.is_numeric());
     let catalogue = Catalogue::r5().map_err(|e| AppError::internal("reading the catalogue", e))?;
-    let fixed = fix(&catalogue, &cells, &municipal)?;
+    let municipal = &tables[0].path;
+    let numbers = taken_as_they_are(&catalogue, &numbers, municipal)?;
+    let fixed = fix(&catalogue, &choices, municipal)?;
     let respondents = seed::respondents(db).await?;
     let answers = calibrate::generate_around(&catalogue, &respondents, calibrate::SEED, &fixed)
         .map_err(|e| {
             error(
-                &municipal,
+                municipal,
                 None,
                 None,
                 None,
                 format!("the real answers do not fit the catalogue: {e}"),
             )
         })?;
-    let before: HashSet<Answer> = store::all_answers(db, edition).await?.into_iter().collect();
-    let dates = repo::survey::question_dates(db).await?;
-    let row_dates: HashMap<&str, Option<&str>> = ROWS
-        .iter()
-        .map(|r| (r.indicator, r.reference_date))
-        .collect();
-    let mut sourced = Vec::with_capacity(answers.len());
-    for answer in answers {
-        if fixed.is_real(&answer) {
-            *report
-                .official
-                .entry(answer.question.clone())
-                .or_default()
-                .entry(answer.option.clone().unwrap_or_default())
-                .or_default() += 1;
-            report.replaced += usize::from(!before.contains(&answer));
-            let reference_date = row_dates
-                .get(answer.question.as_str())
-                .copied()
-                .flatten()
-                .map(str::to_owned);
-            sourced.push(Sourced {
-                answer,
-                source: &source::DASHBOARD,
-                reference_date,
-            });
-        } else {
-            report.synthetic += 1;
-            sourced.extend(source::dated(
-                vec![answer],
-                &source::CALIBRATED,
-                &dates,
-                &edition_row.reference_date,
-            ));
-        }
-    }
+    let sourced = label(db, &edition_row, answers, numbers, &fixed, &mut report).await?;
     let txn = db.begin().await?;
     repo::version::lock_for_import(&txn).await?;
     store::upsert_source(&txn, &source::CALIBRATED, &[]).await?;
@@ -480,12 +627,146 @@ pub async fn import(
     Ok(report)
 }
 
+/// One of the four files, read: where it was read from (errors name it), and its bytes.
+pub struct Table {
+    /// The file, or the archive's entry as `ARCHIVE/NAME`.
+    pub path: PathBuf,
+    /// Its content.
+    pub bytes: Vec<u8>,
+}
+
+impl Table {
+    /// Its file name, as the source record lists it.
+    fn name(&self) -> String {
+        self.path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    }
+}
+
+/// The four files ([`FILES`] order) from a zip, a folder, or the first of [`FOLDERS`].
+pub fn load(path: Option<&Path>) -> AppResult<[Table; 4]> {
+    if let Some(archive) = path.filter(|p| p.is_file()) {
+        return Ok(from_zip(archive)?);
+    }
+    let paths = locate(path).ok_or_else(|| {
+        AppError::NotFound(format!(
+            "the dashboard files {} are not all in {}",
+            FILES.join(", "),
+            path.map_or_else(|| FOLDERS.join(" or "), |f| f.display().to_string())
+        ))
+    })?;
+    let read = |path: PathBuf| -> Result<Table, SurveyFileError> {
+        let bytes = files::read(&path, files::SURVEY_FILE)
+            .map_err(|e| error(&path, None, None, None, e.to_string()))?;
+        Ok(Table { path, bytes })
+    };
+    let [a, b, c, d] = paths;
+    Ok([read(a)?, read(b)?, read(c)?, read(d)?])
+}
+
+/// The four files from the dashboard's table zip, wherever in it they are. Each entry is read
+/// within the size limit of a survey file, whatever its header declares.
+fn from_zip(archive: &Path) -> Result<[Table; 4], SurveyFileError> {
+    let fail = |reason: String| error(archive, None, None, None, reason);
+    let file = files::open(archive, files::SURVEY_FILE).map_err(|e| fail(e.to_string()))?;
+    let mut zip = zip::ZipArchive::new(file)
+        .map_err(|e| fail(format!("neither a folder nor a zip archive: {e}")))?;
+    let mut found: [Option<Vec<u8>>; 4] = Default::default();
+    for i in 0..zip.len() {
+        let entry = zip.by_index(i).map_err(|e| fail(e.to_string()))?;
+        let name = entry_name(entry.name_raw());
+        let base = name.rsplit('/').next().unwrap_or_default();
+        if let Some(k) = FILES.iter().position(|f| *f == base) {
+            let bytes = files::read_from(entry, files::SURVEY_FILE)
+                .map_err(|e| fail(format!("{name}: {e}")))?;
+            found[k] = Some(bytes);
+        }
+    }
+    let mut tables = Vec::with_capacity(FILES.len());
+    for (name, bytes) in FILES.iter().zip(found) {
+        let bytes = bytes.ok_or_else(|| fail(format!("the archive holds no {name}")))?;
+        tables.push(Table {
+            path: archive.join(name),
+            bytes,
+        });
+    }
+    tables
+        .try_into()
+        .map_err(|_| fail("the archive's files were not all read".into()))
+}
+
+/// An entry's name: UTF-8 where it is, else Shift_JIS, as Japanese archivers write names
+/// without the UTF-8 flag.
+fn entry_name(raw: &[u8]) -> String {
+    std::str::from_utf8(raw).map_or_else(
+        |_| encoding_rs::SHIFT_JIS.decode(raw).0.into_owned(),
+        str::to_owned,
+    )
+}
+
+/// Every answer with its source and date: the table's own (drawn answers that it fixes,
+/// and its numbers) as official, the rest as calibrated synthetic; counted in `report`.
+async fn label(
+    db: &DatabaseConnection,
+    edition_row: &crate::entity::survey_edition::Model,
+    drawn: Vec<Answer>,
+    numbers: Vec<(Answer, Option<&'static str>)>,
+    fixed: &Fixed,
+    report: &mut DashboardReport,
+) -> AppResult<Vec<Sourced>> {
+    let before: HashSet<Answer> = store::all_answers(db, &edition_row.code)
+        .await?
+        .into_iter()
+        .collect();
+    let dates = repo::survey::question_dates(db).await?;
+    let row_dates: HashMap<&str, Option<&str>> = ROWS
+        .iter()
+        .map(|r| (r.indicator, r.reference_date))
+        .collect();
+    let official = drawn
+        .iter()
+        .filter(|a| fixed.is_real(a))
+        .map(|a| {
+            let date = row_dates.get(a.question.as_str()).copied().flatten();
+            (a.clone(), date)
+        })
+        .chain(numbers)
+        .collect::<Vec<_>>();
+    let mut sourced = Vec::with_capacity(drawn.len() + official.len());
+    for (answer, date) in official {
+        *report
+            .official
+            .entry(answer.question.clone())
+            .or_default()
+            .entry(answer.option.clone().unwrap_or_else(|| "value".into()))
+            .or_default() += 1;
+        report.replaced += usize::from(!before.contains(&answer));
+        sourced.push(Sourced {
+            answer,
+            source: &source::DASHBOARD,
+            reference_date: date.map(str::to_owned),
+        });
+    }
+    let synthetic: Vec<Answer> = drawn.into_iter().filter(|a| !fixed.is_real(a)).collect();
+    report.synthetic = synthetic.len();
+    sourced.extend(source::dated(
+        synthetic,
+        &source::CALIBRATED,
+        &dates,
+        &edition_row.reference_date,
+    ));
+    Ok(sourced)
+}
+
 /// What the provenance `MIXED` means.
 pub const MIXED_NOTE: &str = "Answers of several sources: the Digital Agency's dashboard table gives \
 official per-authority answers for CIO and CIO assistant appointments, the overall DX policy (adopted or \
 not), the organisation-wide structure, external talent, staff development and all-staff training, AI, RPA \
-and telework; every other value is calibrated synthetic, drawn around the official ones so that it \
-reproduces the published totals, and is not official. Each value says which.";
+and telework, and the card-holding rate, the online share of the 26 childcare and nursing-care and of the \
+32 common procedures, and each procedure's online-use rate; every other value is calibrated synthetic, \
+drawn around the official ones so that it reproduces the published totals, and is not official. Each \
+value says which.";
 
 /// Whether the dashboard source was imported from exactly these files.
 async fn already_imported(db: &DatabaseConnection, files: &[(String, String)]) -> AppResult<bool> {
@@ -499,12 +780,8 @@ async fn already_imported(db: &DatabaseConnection, files: &[(String, String)]) -
         .is_some_and(|s| s.files == wanted))
 }
 
-/// Reads both comparison files against the stored authorities.
-async fn read_both(
-    db: &DatabaseConnection,
-    municipal: &Path,
-    prefectural: &Path,
-) -> AppResult<(Vec<Reported>, Vec<String>)> {
+/// Reads the four files ([`FILES`] order) against the stored authorities.
+async fn read_all(db: &DatabaseConnection, tables: &[Table; 4]) -> AppResult<Vec<Reported>> {
     let filter = repo::areas::MunicipalityFilter::default();
     let municipalities: Vec<Expected> = repo::areas::municipalities(db, &filter, None, None)
         .await?
@@ -522,13 +799,120 @@ async fn read_both(
             name: p.name,
         })
         .collect();
-    let (mut cells, mut pending) = read(municipal, &municipalities)?;
-    let (more, more_pending) = read(prefectural, &prefectures)?;
-    cells.extend(more);
-    pending.extend(more_pending);
-    pending.sort();
-    pending.dedup();
-    Ok((cells, pending))
+    let [municipal, prefectural, municipal_rates, prefectural_rates] = tables;
+    let mut cells = read(&municipal.path, &municipal.bytes, &municipalities, &ROWS)?;
+    cells.extend(read(
+        &prefectural.path,
+        &prefectural.bytes,
+        &prefectures,
+        &ROWS,
+    )?);
+    cells.extend(read(
+        &municipal_rates.path,
+        &municipal_rates.bytes,
+        &municipalities,
+        &PROCEDURES,
+    )?);
+    cells.extend(read(
+        &prefectural_rates.path,
+        &prefectural_rates.bytes,
+        &prefectures,
+        &PROCEDURES,
+    )?);
+    Ok(cells)
+}
+
+/// The numeric cells as official answers with their dates, checked against the catalogue
+/// (the indicator asks the authority) and against each other (of the 32 common procedures,
+/// those online are never more than those carried out, and the share is their ratio).
+fn taken_as_they_are(
+    catalogue: &Catalogue,
+    cells: &[Reported],
+    file: &Path,
+) -> Result<Vec<(Answer, Option<&'static str>)>, SurveyFileError> {
+    let mut out = Vec::new();
+    for c in cells {
+        let refuse = |reason: String| {
+            error(
+                file,
+                None,
+                Some(c.row.label.to_owned()),
+                Some(c.respondent.clone()),
+                reason,
+            )
+        };
+        let question = catalogue.question(c.row.indicator).ok_or_else(|| {
+            refuse(format!(
+                "no indicator `{}` in the catalogue",
+                c.row.indicator
+            ))
+        })?;
+        let (amount, rate) = match c.cell {
+            Cell::Number(n) => (Some(n), None),
+            Cell::Share(p) => (None, Some(p)),
+            _ => continue,
+        };
+        if !question.asks(Subject::of_respondent(&c.respondent)) {
+            return Err(refuse(format!(
+                "a value, but `{}` is not asked of this authority",
+                question.code
+            )));
+        }
+        out.push((
+            Answer {
+                question: question.code.clone(),
+                respondent: c.respondent.clone(),
+                option: None,
+                amount,
+                rate,
+            },
+            c.row.reference_date,
+        ));
+    }
+    check_common_32(&out, file)?;
+    Ok(out)
+}
+
+/// Of the 32 common procedures, the procedures online are at most those carried out, and
+/// the share online is their ratio (as published: rounded to a whole percent).
+fn check_common_32(
+    answers: &[(Answer, Option<&'static str>)],
+    file: &Path,
+) -> Result<(), SurveyFileError> {
+    let mut by_respondent: BTreeMap<&str, [Option<&Answer>; 3]> = BTreeMap::new();
+    for (a, _) in answers {
+        if let Some(i) = COMMON_32.iter().position(|q| *q == a.question) {
+            by_respondent.entry(a.respondent.as_str()).or_default()[i] = Some(a);
+        }
+    }
+    for (respondent, [share, carried_out, online]) in by_respondent {
+        let carried_out = carried_out.and_then(|a| a.amount).unwrap_or(0);
+        let online = online.and_then(|a| a.amount).unwrap_or(0);
+        let share = share.and_then(|a| a.rate);
+        let refuse = |reason: String| {
+            error(
+                file,
+                None,
+                Some("よく使う32手続のオンライン化状況".into()),
+                Some(respondent.to_owned()),
+                reason,
+            )
+        };
+        if online > carried_out {
+            return Err(refuse(format!(
+                "{online} procedures online, but only {carried_out} carried out"
+            )));
+        }
+        if let Some(share) = share {
+            let ratio = 100.0 * online as f64 / carried_out.max(1) as f64;
+            if carried_out == 0 || (share.value() - ratio).abs() > 0.5 {
+                return Err(refuse(format!(
+                    "a share of {share}, but {online} of {carried_out} procedures online"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What the cells say, as answers the generator takes as given; cells that contradict the
@@ -575,6 +959,8 @@ fn fix(catalogue: &Catalogue, cells: &[Reported], file: &Path) -> Result<Fixed, 
             _ => {}
         }
         let given = match (c.row.reading, c.cell) {
+            // Numbers are not drawn around: they are taken as they are.
+            (Reading::Share | Reading::Number, _) => continue,
             (_, Cell::Empty) => Given::Nothing,
             (Reading::YesNo, Cell::Done) => Given::Chose("yes".into()),
             (Reading::YesNo, _) => Given::Chose("no".into()),
@@ -598,4 +984,61 @@ fn fix(catalogue: &Catalogue, cells: &[Reported], file: &Path) -> Result<Fixed, 
         fixed.insert(c.row.indicator, &c.respondent, given);
     }
     Ok(fixed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_row_names_a_catalogued_indicator_of_its_kind() {
+        let catalogue = Catalogue::r5().unwrap();
+        for row in ROWS.iter().chain(PROCEDURES.iter()) {
+            let question = catalogue
+                .question(row.indicator)
+                .unwrap_or_else(|| panic!("{}: no indicator {}", row.label, row.indicator));
+            assert_eq!(
+                question.kind.is_numeric(),
+                row.reading.is_numeric(),
+                "{}",
+                row.label
+            );
+        }
+    }
+
+    #[test]
+    fn each_procedure_links_to_one_of_the_59() {
+        let catalogue = Catalogue::r5().unwrap();
+        let linked: HashSet<&str> = PROCEDURES.iter().map(|r| r.indicator).collect();
+        assert_eq!(linked.len(), PROCEDURES.len(), "no procedure twice");
+        let unlinked: Vec<&str> = catalogue
+            .online_procedures
+            .iter()
+            .filter(|p| !linked.contains(p.rate_question().code.as_str()))
+            .map(|p| p.name_ja.as_str())
+            .collect();
+        // The dashboard has no row for the fire-service filings.
+        assert_eq!(unlinked, ["消防法令における申請・届出等"]);
+    }
+
+    #[test]
+    fn a_cell_is_read_as_its_row_takes_it() {
+        let share = Reading::Share;
+        assert_eq!(
+            Cell::read("88.8%", share),
+            Ok(Cell::Share(Percent::parse("88.8%").unwrap()))
+        );
+        assert_eq!(Cell::read("%", share), Ok(Cell::Empty), "0 of 0: no share");
+        assert_eq!(Cell::read(" ", share), Ok(Cell::Empty));
+        assert!(Cell::read("実施", share).is_err());
+        assert!(Cell::read("101%", share).is_err());
+        assert_eq!(Cell::read("24", Reading::Number), Ok(Cell::Number(24)));
+        assert!(Cell::read("-1", Reading::Number).is_err());
+        assert!(Cell::read("72%", Reading::Number).is_err());
+        assert_eq!(
+            Cell::read("調査無し", Reading::YesNo),
+            Ok(Cell::NotSurveyed)
+        );
+        assert!(Cell::read("72%", Reading::YesNo).is_err());
+    }
 }

@@ -17,7 +17,7 @@ use super::answer::Answer;
 use super::catalogue::{QuestionType, Subject};
 use super::source::{self, Provenance};
 use super::{store, universe};
-use crate::domain::{AuthorityCode, PrefectureCode};
+use crate::domain::{AuthorityCode, Percent, PrefectureCode};
 use crate::entity::{question, question_option};
 use crate::error::{AppError, AppResult, SurveyFileError};
 use crate::{files, repo};
@@ -286,6 +286,7 @@ struct Cell<'a> {
 struct Given {
     options: Vec<String>,
     amount: Option<i64>,
+    rate: Option<Percent>,
     row: usize,
     column: String,
 }
@@ -352,6 +353,7 @@ impl Collected<'_> {
             .or_insert_with(|| Given {
                 options: Vec::new(),
                 amount: None,
+                rate: None,
                 row: cell.row,
                 column: cell.column.to_owned(),
             });
@@ -359,10 +361,18 @@ impl Collected<'_> {
             let text = value.unwrap_or_default();
             let n: i64 = text.parse().ok().filter(|n| *n >= 0).ok_or_else(|| {
                 fail(format!(
-                    "`{indicator}` counts people: expected a whole number of 0 or more"
+                    "`{indicator}` is a count: expected a whole number of 0 or more"
                 ))
             })?;
             if entry.amount.replace(n).is_some() {
+                return Err(fail(format!("{respondent} answers `{indicator}` twice")));
+            }
+            return Ok(());
+        }
+        if question.kind == QuestionType::Rate {
+            let rate = Percent::parse(value.unwrap_or_default())
+                .map_err(|e| fail(format!("`{indicator}` is a share: {e}")))?;
+            if entry.rate.replace(rate).is_some() {
                 return Err(fail(format!("{respondent} answers `{indicator}` twice")));
             }
             return Ok(());
@@ -534,9 +544,14 @@ fn collect_long(
     let value_header = mapping.value_column.as_deref().unwrap_or("value");
     let indicator_at = column_index(path, &table.headers, indicator_header)?;
     let value_at = column_index(path, &table.headers, value_header)?;
+    // A file written by `export-survey` says of each value whether it is official.
+    let provenance_at = table.headers.iter().position(|h| h == PROVENANCE_COLUMN);
     for row in table.rows {
         let (row, cells) = row?;
         let (row, cells) = (&row, &cells);
+        if let Some(at) = provenance_at {
+            refuse_unofficial(path, *row, cell_at(cells, at))?;
+        }
         let code = respondent.code(collected, *row, cells)?;
         let indicator = cell_at(cells, indicator_at);
         let raw = cell_at(cells, value_at);
@@ -554,6 +569,25 @@ fn collect_long(
         )?;
     }
     Ok(())
+}
+
+/// The column of `export-survey` that says whether a value is official.
+const PROVENANCE_COLUMN: &str = "provenance";
+
+/// An import of the ministry's answers takes official values only: a synthetic value of an
+/// export imported as microdata would be served as an authority's answer.
+fn refuse_unofficial(path: &Path, row: usize, provenance: &str) -> Result<(), SurveyFileError> {
+    if provenance == Provenance::Official.as_str() {
+        return Ok(());
+    }
+    Err(file_error(
+        path,
+        Some(row),
+        Some(PROVENANCE_COLUMN),
+        Some(provenance),
+        "only OFFICIAL values can be imported as the ministry's answers; a calibrated synthetic \
+         value is no authority's answer",
+    ))
 }
 
 /// A wide file: one row per respondent, one column per indicator (or option) as mapped.
@@ -642,6 +676,7 @@ impl Collected<'_> {
                     respondent,
                     option: None,
                     amount: given.amount,
+                    rate: given.rate,
                 });
             } else {
                 answers.extend(given.options.into_iter().map(|o| Answer {
@@ -649,6 +684,7 @@ impl Collected<'_> {
                     respondent: respondent.clone(),
                     option: Some(o),
                     amount: None,
+                    rate: None,
                 }));
             }
         }
@@ -735,23 +771,40 @@ pub async fn import(
 }
 
 /// Writes an edition's answers in the long format (respondent, indicator, value), one row per
-/// chosen option or number; a multiple-choice answer choosing none of the listed options is a
-/// row with an empty value.
+/// chosen option, number or share, each with its provenance, source and reference date; a
+/// multiple-choice answer choosing none of the listed options is a row with an empty value.
 pub async fn export(db: &DatabaseConnection, edition: &str, out: impl Write) -> AppResult<usize> {
-    let answers = store::all_answers(db, edition).await?;
+    let answers = store::all_sourced_answers(db, edition).await?;
     let mut writer = csv::Writer::from_writer(out);
     let io = |e: csv::Error| AppError::internal("writing CSV", e);
     writer
-        .write_record(["respondent", "indicator", "value"])
+        .write_record([
+            "respondent",
+            "indicator",
+            "value",
+            PROVENANCE_COLUMN,
+            "source",
+            "reference_date",
+        ])
         .map_err(io)?;
-    for a in &answers {
+    for (a, source_code, reference_date) in &answers {
         let value = a
             .option
             .clone()
             .or_else(|| a.amount.map(|n| n.to_string()))
+            .or_else(|| a.rate.map(|r| r.to_string()))
             .unwrap_or_default();
+        let provenance = source::provenance_of(source_code)
+            .map_err(|e| AppError::internal("reading an answer's source", e))?;
         writer
-            .write_record([a.respondent.as_str(), a.question.as_str(), value.as_str()])
+            .write_record([
+                a.respondent.as_str(),
+                a.question.as_str(),
+                value.as_str(),
+                provenance.as_str(),
+                source_code.as_str(),
+                reference_date.as_deref().unwrap_or_default(),
+            ])
             .map_err(io)?;
     }
     writer

@@ -13,11 +13,12 @@ use super::answer::Answer;
 use super::catalogue::{Catalogue, Figure, NationalFigure, OnlineProcedure, Question, Section};
 use super::source::{SourceInfo, Sourced};
 use crate::domain::survey::{Provenance, Subject};
+use crate::domain::Percent;
 use crate::entity::{
     answer, national_figure, online_procedure, published_figure, question, question_option, source,
     survey_edition, survey_section,
 };
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// Rows per INSERT of answers: eight columns a row stay under SQLite's 32,766 bound variables.
 const ANSWER_ROWS: usize = 1000;
@@ -227,7 +228,7 @@ async fn insert_procedures(
             category: Set(p.category.clone()),
             number: Set(p.number),
             name_ja: Set(p.name_ja.clone()),
-            scope: Set(p.scope.clone()),
+            scope: Set(p.scope),
             annual_total: Set(p.annual_total),
             online_rate_percent: Set(p.online_rate_percent),
             note: Set(p.note.clone()),
@@ -282,6 +283,7 @@ pub async fn replace_answers(
                 respondent_code: Set(a.respondent.clone()),
                 option_code: Set(a.option.clone()),
                 amount: Set(a.amount),
+                rate_hundredths: Set(a.rate.map(Percent::hundredths)),
                 source_code: Set(Some(s.source.code.to_owned())),
                 reference_date: Set(s.reference_date.clone()),
             }
@@ -334,20 +336,52 @@ pub async fn upsert_source(
     Ok(())
 }
 
-/// All answers of an edition, ordered (for export and hashing).
+/// A stored rate, which only [`replace_answers`] writes: one outside 0-100% is a broken row.
+pub fn stored_rate(id: i64, hundredths: i64) -> AppResult<Percent> {
+    Percent::from_hundredths(hundredths).ok_or_else(|| {
+        AppError::invariant(format!(
+            "answer {id}: a rate of {hundredths} hundredths of a percent"
+        ))
+    })
+}
+
+/// All answers of an edition, ordered (for comparison and hashing).
 pub async fn all_answers(db: &impl ConnectionTrait, edition: &str) -> AppResult<Vec<Answer>> {
-    let mut out: Vec<Answer> = answer::Entity::find()
+    Ok(all_sourced_answers(db, edition)
+        .await?
+        .into_iter()
+        .map(|(answer, _, _)| answer)
+        .collect())
+}
+
+/// All answers of an edition, ordered, each with its source's code and its reference date.
+pub async fn all_sourced_answers(
+    db: &impl ConnectionTrait,
+    edition: &str,
+) -> AppResult<Vec<(Answer, String, Option<String>)>> {
+    let mut out: Vec<(Answer, String, Option<String>)> = answer::Entity::find()
         .filter(answer::Column::EditionCode.eq(edition))
         .all(db)
         .await?
         .into_iter()
-        .map(|a| Answer {
-            question: a.question_code,
-            respondent: a.respondent_code,
-            option: a.option_code,
-            amount: a.amount,
+        .map(|a| {
+            let rate = a
+                .rate_hundredths
+                .map(|h| stored_rate(a.id, h))
+                .transpose()?;
+            let source = a
+                .source_code
+                .ok_or_else(|| AppError::invariant(format!("answer {} has no source", a.id)))?;
+            let answer = Answer {
+                question: a.question_code,
+                respondent: a.respondent_code,
+                option: a.option_code,
+                amount: a.amount,
+                rate,
+            };
+            Ok((answer, source, a.reference_date))
         })
-        .collect();
+        .collect::<AppResult<_>>()?;
     out.sort();
     Ok(out)
 }

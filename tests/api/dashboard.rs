@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use dx_atlas::survey::dashboard::{self, MUNICIPAL_FILE, PREFECTURAL_FILE};
+use dx_atlas::survey::dashboard::{self, FILES, MUNICIPAL_FILE, MUNICIPAL_RATES_FILE};
 use serde_json::{json, Value};
 
 use crate::helpers::{Backend, TestApp};
@@ -16,6 +16,9 @@ on_both_backends!(
     follow_ups_stay_within_their_real_parents,
     provenance_and_credit_reach_every_download,
     broken_tables_are_refused_with_their_place_and_change_nothing,
+    rates_are_served_as_published_and_agree_with_pandas,
+    every_indicator_counts_its_official_and_synthetic_values,
+    the_table_zip_imports_as_its_folder_does,
 );
 
 /// The folder of the shared dashboard files.
@@ -222,7 +225,7 @@ async fn the_shared_table_imports_and_every_cell_is_served_with_its_source(backe
         .find(|s| s["source"]["code"] == "digital-agency-dashboard")
         .unwrap();
     assert_eq!(dashboard["provenance"], "OFFICIAL");
-    assert_eq!(dashboard["source"]["files"].as_array().unwrap().len(), 2);
+    assert_eq!(dashboard["source"]["files"].as_array().unwrap().len(), 4);
     assert!(sources
         .iter()
         .any(|s| s["provenance"] == "CALIBRATED_SYNTHETIC"));
@@ -380,14 +383,21 @@ async fn provenance_and_credit_reach_every_download(backend: Backend) {
 
 /// Copies the shared files to a folder, letting `edit` change the municipal one's text.
 fn altered(edit: impl Fn(&str) -> Vec<u8>) -> tempfile::TempDir {
+    altered_file(MUNICIPAL_FILE, edit)
+}
+
+/// Copies the four shared files to a folder, letting `edit` change the text of `file`.
+fn altered_file(file: &str, edit: impl Fn(&str) -> Vec<u8>) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(shared().join(MUNICIPAL_FILE)).unwrap();
-    std::fs::write(dir.path().join(MUNICIPAL_FILE), edit(&text)).unwrap();
-    std::fs::copy(
-        shared().join(PREFECTURAL_FILE),
-        dir.path().join(PREFECTURAL_FILE),
-    )
-    .unwrap();
+    for name in FILES {
+        let text = std::fs::read_to_string(shared().join(name)).unwrap();
+        let bytes = if name == file {
+            edit(&text)
+        } else {
+            text.into_bytes()
+        };
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
     dir
 }
 
@@ -410,7 +420,50 @@ async fn broken_tables_are_refused_with_their_place_and_change_nothing(backend: 
         .await
         .unwrap();
     let version = dx_atlas::repo::version::current(&app.db).await.unwrap();
-    let cases: Vec<(&str, tempfile::TempDir, Vec<&str>)> = vec![
+    for (what, dir, expected) in broken_municipal_tables() {
+        let error = dashboard::import(&app.db, "R5", Some(dir.path()))
+            .await
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains(MUNICIPAL_FILE), "{what}: {error}");
+        for part in expected {
+            assert!(error.contains(part), "{what}: `{part}` not in: {error}");
+        }
+    }
+    let error = dashboard::import(
+        &app.db,
+        "R5",
+        Some(
+            altered_file(MUNICIPAL_RATES_FILE, |t| {
+                t.replacen("転出届", "転出届（郵送）", 1).into_bytes()
+            })
+            .path(),
+        ),
+    )
+    .await
+    .map(|_| ())
+    .unwrap_err()
+    .to_string();
+    for part in [MUNICIPAL_RATES_FILE, "column `2`", "value `転出届（郵送）`"] {
+        assert!(error.contains(part), "`{part}` not in: {error}");
+    }
+    assert_eq!(
+        dx_atlas::survey::store::all_answers(&app.db, "R5")
+            .await
+            .unwrap(),
+        before
+    );
+    assert_eq!(
+        dx_atlas::repo::version::current(&app.db).await.unwrap(),
+        version
+    );
+}
+
+/// Broken copies of the municipal comparison file: what is wrong, the folder, and what the
+/// refusal must name.
+fn broken_municipal_tables() -> Vec<(&'static str, tempfile::TempDir, Vec<&'static str>)> {
+    vec![
         (
             "a column removed",
             altered(|t| {
@@ -451,28 +504,39 @@ async fn broken_tables_are_refused_with_their_place_and_change_nothing(backend: 
             vec!["row 4", "498 cells", "1741 authorities"],
         ),
         ("a Shift_JIS copy", altered(shift_jis), vec!["not UTF-8"]),
-    ];
-    for (what, dir, expected) in cases {
-        let error = dashboard::import(&app.db, "R5", Some(dir.path()))
-            .await
-            .map(|_| ())
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains(MUNICIPAL_FILE), "{what}: {error}");
-        for part in expected {
-            assert!(error.contains(part), "{what}: `{part}` not in: {error}");
-        }
-    }
-    assert_eq!(
-        dx_atlas::survey::store::all_answers(&app.db, "R5")
-            .await
-            .unwrap(),
-        before
-    );
-    assert_eq!(
-        dx_atlas::repo::version::current(&app.db).await.unwrap(),
-        version
-    );
+        (
+            "a share above 100%",
+            altered(|t| t.replacen(",72%,", ",172%,", 1).into_bytes()),
+            vec!["column `3 (札幌市)`", "value `172%`", "between 0% and 100%"],
+        ),
+        (
+            "a count that is no number",
+            altered(|t| {
+                let mut lines: Vec<String> = t.lines().map(str::to_owned).collect();
+                let mut cells: Vec<String> = lines[14].split(',').map(str::to_owned).collect();
+                cells[2] = "二十四".into();
+                lines[14] = cells.join(",");
+                lines.join("\n").into_bytes()
+            }),
+            vec![
+                "row 15",
+                "column `3 (札幌市)`",
+                "value `二十四`",
+                "whole number",
+            ],
+        ),
+        (
+            "more procedures online than carried out",
+            altered(|t| {
+                let mut lines: Vec<String> = t.lines().map(str::to_owned).collect();
+                let mut cells: Vec<String> = lines[15].split(',').map(str::to_owned).collect();
+                cells[2] = "99".into();
+                lines[15] = cells.join(",");
+                lines.join("\n").into_bytes()
+            }),
+            vec!["01100", "99 procedures online"],
+        ),
+    ]
 }
 
 /// The text in Shift_JIS, as a spreadsheet program may re-save it: encoded here by Python's
@@ -496,4 +560,215 @@ fn shift_jis(text: &str) -> Vec<u8> {
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success());
     output.stdout
+}
+
+/// What pandas reads from row `row` of the shared `file`, whose columns are `codes`.
+fn pandas_reads(file: &str, row: &str, codes: &[String]) -> Value {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    crate::helpers::require_python(&["pandas"]);
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/reference/dashboard_reference.py"
+    );
+    let mut child = Command::new("python3")
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = json!({"file": shared().join(file), "row": row, "codes": codes});
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "dashboard_reference.py failed");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The values of a whole-country map's CSV: code → (value, provenance).
+async fn served(app: &TestApp, indicator: &str) -> HashMap<String, (String, String)> {
+    let csv = app
+        .text(&format!("/choropleth.csv?indicator={indicator}"))
+        .await;
+    csv::Reader::from_reader(csv.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .map(|r| (r[0].to_owned(), (r[2].to_owned(), r[6].to_owned())))
+        .collect()
+}
+
+async fn rates_are_served_as_published_and_agree_with_pandas(backend: Backend) {
+    let app = imported(backend).await;
+    let codes = municipal_codes(&app).await;
+    let cases = [
+        (
+            MUNICIPAL_FILE,
+            "マイナンバーカードの保有状況",
+            "my_number_card.holding_rate",
+        ),
+        (
+            MUNICIPAL_FILE,
+            "よく使う32手続のオンライン化状況",
+            "online_procedures.common_32.online_share",
+        ),
+        (MUNICIPAL_RATES_FILE, "転出届", "online_use.b.moving.1"),
+    ];
+    for (file, row, indicator) in cases {
+        let reference = pandas_reads(file, row, &codes);
+        let served = served(&app, indicator).await;
+        for code in &codes {
+            let (value, provenance) = &served[code];
+            match reference["values"].get(code) {
+                Some(expected) => {
+                    let value: f64 = value.parse().unwrap();
+                    assert_eq!(value, expected.as_f64().unwrap(), "{indicator} {code}");
+                    assert_eq!(provenance, "OFFICIAL", "{indicator} {code}");
+                }
+                None => assert_eq!(value, "", "{indicator} {code}: no value published"),
+            }
+        }
+        // The same means by prefecture as pandas, from the database's own averages.
+        let data = app
+            .data(
+                "query($i: String!) { aggregate(indicator: $i, subject: MUNICIPALITY, groupBy: PREFECTURE) { provenance groups { key respondents missing meanRate } } }",
+                json!({"i": indicator}),
+            )
+            .await;
+        assert_eq!(data["aggregate"]["provenance"], "OFFICIAL", "{indicator}");
+        let groups = data["aggregate"]["groups"].as_array().unwrap();
+        let mut respondents = 0;
+        for g in groups {
+            respondents += g["respondents"].as_i64().unwrap();
+            match reference["mean_by_prefecture"].get(g["key"].as_str().unwrap()) {
+                Some(mean) => {
+                    let ours = g["meanRate"].as_f64().unwrap();
+                    assert!(
+                        (ours - mean.as_f64().unwrap()).abs() < 1e-9,
+                        "{indicator} {}: {ours} against pandas {mean}",
+                        g["key"]
+                    );
+                }
+                None => assert!(g["meanRate"].is_null(), "{indicator} {g}"),
+            }
+        }
+        assert_eq!(respondents, reference["n"].as_i64().unwrap(), "{indicator}");
+    }
+    // Each of the 59 procedures names its indicator; the link reaches the served values.
+    let data = app
+        .data(
+            r#"{ onlineProcedures { nameJa indicator } municipality(code: "13104") { value(indicator: "online_use.a.1") { rate provenance source referenceDate } } }"#,
+            json!({}),
+        )
+        .await;
+    let procedures = data["onlineProcedures"].as_array().unwrap();
+    assert_eq!(procedures.len(), 59);
+    assert!(procedures
+        .iter()
+        .any(|p| p["nameJa"] == "図書館の図書貸出予約等" && p["indicator"] == "online_use.a.1"));
+    let shinjuku = &data["municipality"]["value"];
+    let library = pandas_reads(MUNICIPAL_RATES_FILE, "図書館の図書貸出予約等", &codes);
+    assert_eq!(shinjuku["rate"], library["values"]["13104"], "{shinjuku}");
+    assert_eq!(shinjuku["provenance"], "OFFICIAL");
+    assert_eq!(shinjuku["source"], "digital-agency-dashboard");
+    assert!(
+        shinjuku["referenceDate"].is_null(),
+        "the file states no date"
+    );
+}
+
+async fn every_indicator_counts_its_official_and_synthetic_values(backend: Backend) {
+    let app = imported(backend).await;
+    let codes = municipal_codes(&app).await;
+    let (_, rows) = table(MUNICIPAL_FILE);
+    let count = |label: &str, cell: &str| {
+        i64::try_from(rows[label].iter().filter(|c| c.trim() == cell).count()).unwrap()
+    };
+    let coverage = |indicator: &str| {
+        let app = &app;
+        let query = format!(
+            r#"{{ indicator(code: "{indicator}") {{ coverage {{ asked official synthetic missing }} }} }}"#
+        );
+        async move { app.data(&query, json!({})).await["indicator"]["coverage"].clone() }
+    };
+    // CIO: every one of the 1,733 asked is official.
+    let cio = coverage("cio.appointed").await;
+    assert_eq!(
+        cio,
+        json!({"asked": count("CIOの任命", "実施") + count("CIOの任命", "未実施"),
+               "official": 1733, "synthetic": 0, "missing": 0})
+    );
+    // The strategy: adopted is official; which other status is drawn.
+    let strategy = coverage("dx_strategy.status").await;
+    assert_eq!(strategy["official"], count("全体方針策定", "実施"));
+    assert_eq!(strategy["synthetic"], count("全体方針策定", "未実施"));
+    // Card holding: all official; the 32 procedures' share: a bare % is no value.
+    let card = pandas_reads(MUNICIPAL_FILE, "マイナンバーカードの保有状況", &codes);
+    assert_eq!(
+        coverage("my_number_card.holding_rate").await,
+        json!({"asked": 1741, "official": card["n"], "synthetic": 0, "missing": card["blank"]})
+    );
+    let common = pandas_reads(MUNICIPAL_FILE, "よく使う32手続のオンライン化状況", &codes);
+    assert!(
+        common["blank"].as_i64().unwrap() > 0,
+        "the file has bare % cells"
+    );
+    assert_eq!(
+        coverage("online_procedures.common_32.online_share").await["missing"],
+        common["blank"]
+    );
+    // CISO: the table does not give it; every value is synthetic.
+    let ciso = coverage("ciso.appointed").await;
+    assert_eq!(ciso["official"], 0);
+    assert!(ciso["synthetic"].as_i64().unwrap() > 1000, "{ciso}");
+}
+
+async fn the_table_zip_imports_as_its_folder_does(backend: Backend) {
+    use std::io::Write;
+    let app = TestApp::spawn(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("table.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&archive).unwrap());
+    // As an archiver writes it: the files in a folder of their own.
+    for name in FILES {
+        zip.start_file(
+            format!("table_01/{name}"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        zip.write_all(&std::fs::read(shared().join(name)).unwrap())
+            .unwrap();
+    }
+    zip.finish().unwrap();
+    let report = dashboard::import(&app.db, "R5", Some(&archive))
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.detail()));
+    assert!(!report.unchanged);
+    assert_eq!(report.files.len(), 4);
+    // The same four files: the folder's import finds nothing to change.
+    let again = dashboard::import(&app.db, "R5", Some(&shared()))
+        .await
+        .unwrap();
+    assert!(again.unchanged, "{again}");
+    // An archive without one of them is refused by name.
+    let partial = dir.path().join("partial.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&partial).unwrap());
+    zip.start_file(MUNICIPAL_FILE, zip::write::SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(&std::fs::read(shared().join(MUNICIPAL_FILE)).unwrap())
+        .unwrap();
+    zip.finish().unwrap();
+    let error = dashboard::import(&app.db, "R5", Some(&partial))
+        .await
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("partial.zip")
+            && error.contains(&format!("the archive holds no {}", FILES[1])),
+        "{error}"
+    );
 }

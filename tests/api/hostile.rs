@@ -267,7 +267,7 @@ async fn two_imports_at_once_leave_one_answer_per_key_and_both_versions(backend:
     assert!(export.status.success());
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("answers.csv");
-    std::fs::write(&file, &export.stdout).unwrap();
+    std::fs::write(&file, crate::helpers::long_format_only(&export.stdout)).unwrap();
     let import = || {
         dx_atlas(vec![
             "import-survey".into(),

@@ -170,8 +170,26 @@ async fn export_then_import_round_trips_and_still_reconciles(backend: Backend) {
     );
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("answers.csv");
+    assert!(String::from_utf8_lossy(&export.stdout)
+        .starts_with("respondent,indicator,value,provenance,source,reference_date\n"));
+    // As exported, every value says it is synthetic: not to be imported as the ministry's.
     std::fs::write(&file, &export.stdout).unwrap();
-    assert!(String::from_utf8_lossy(&export.stdout).starts_with("respondent,indicator,value\n"));
+    let refused = run(&[
+        "import-survey",
+        "--database-url",
+        &app.database_url,
+        file.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    for part in [
+        "row 2",
+        "column `provenance`",
+        "value `CALIBRATED_SYNTHETIC`",
+    ] {
+        assert!(stderr.contains(part), "`{part}` not in: {stderr}");
+    }
+    std::fs::write(&file, crate::helpers::long_format_only(&export.stdout)).unwrap();
 
     let import = run(&[
         "import-survey",

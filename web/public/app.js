@@ -39,12 +39,14 @@ const PALETTE_KINDS = {
   QUALITATIVE: '質的 Qualitative',
 };
 
+// What the values on the map are: said of the map's own values, not of the edition, which
+// holds official and synthetic answers side by side.
 const PROVENANCE_STATEMENTS = {
-  CALIBRATED_SYNTHETIC:
-    '注意：団体別の値は、公表された集計値を再現するよう調整した合成データです。個々の団体の実際の回答ではありません（実データは公表集計値のみ）。',
-  OFFICIAL: '公式データ：団体別の値は公表された個別データによるものです。',
-  MIXED:
-    '公式データと合成データの混在：デジタル庁ダッシュボードにある指標（CIO任命、全体方針、外部人材、職員育成、AI・RPA、テレワーク等）は各団体の実際の回答（公式データ）です。その他の値は公表集計値を再現するよう調整した合成データで、個々の団体の実際の回答ではありません。値ごとに出典を示します。',
+  CALIBRATED_SYNTHETIC: () =>
+    '注意：この地図の団体別の値は、公表された集計値を再現するよう調整した合成データです。個々の団体の実際の回答ではありません。',
+  OFFICIAL: (p) => `公式データ：この地図の値（${p.official}団体）は、すべて各団体の実際の回答です。`,
+  MIXED: (p) =>
+    `公式データと合成データの混在：この地図の値のうち${p.official}団体は実際の回答（公式データ）、${p.synthetic}団体は公表集計値を再現するよう調整した合成データで、その団体の実際の回答ではありません。団体をクリックすると値ごとの出典を示します。`,
 };
 
 const NUMBER = new Intl.NumberFormat('ja-JP', { maximumFractionDigits: 1 });
@@ -179,15 +181,17 @@ function isMunicipalShare() {
   return state.level === 'PREFECTURE' && state.prefectureValue === 'MUNICIPAL_SHARE';
 }
 
-// Counts are numbers; so is a prefecture's share of municipalities (or their mean count).
+// Counts and rates are numbers; so is a prefecture's share of municipalities (or their mean).
+const NUMERIC_TYPES = ['COUNT', 'RATE'];
+
 function isNumeric() {
-  return indicator().type === 'COUNT' || isMunicipalShare();
+  return NUMERIC_TYPES.includes(indicator().type) || isMunicipalShare();
 }
 
 // Multiple choice maps one option at a time, and a share is the share of one option.
 function optionRequired() {
   const ind = indicator();
-  return ind.type === 'MULTIPLE_CHOICE' || (isMunicipalShare() && ind.type !== 'COUNT');
+  return ind.type === 'MULTIPLE_CHOICE' || (isMunicipalShare() && !NUMERIC_TYPES.includes(ind.type));
 }
 
 function fillCatalogueControls() {
@@ -434,7 +438,9 @@ function classLabel(doc, entry) {
 function formatValue(doc, value) {
   if (value === null || value === undefined) return 'データなし No data';
   if (typeof value !== 'number') return optionLabel(indicatorOf(doc), value);
-  // Numbers of a choice indicator are shares of municipalities (fractions); of a count, counts or means.
+  // Numbers of a choice indicator are shares of municipalities (fractions); of a count, counts
+  // or means; of a rate, percentages as published (72.5 for 72.5%) or their means.
+  if (doc.indicator.type === 'RATE') return `${NUMBER.format(value)}%`;
   return doc.indicator.type === 'COUNT' ? NUMBER.format(value) : PERCENT.format(value);
 }
 
@@ -482,13 +488,18 @@ let attributionAdded = false;
 function renderProvenance(doc) {
   const edition = doc.edition;
   const survey = catalogue.surveys.find((s) => s.code === edition.code);
-  const statement = PROVENANCE_STATEMENTS[edition.provenance] ?? '';
+  const values = doc.provenance;
+  const statement = PROVENANCE_STATEMENTS[values.values]?.(values) ?? '';
   $('provenance').replaceChildren(
     element('strong', {}, statement),
     ' ',
-    element('span', { class: 'en' }, `${edition.provenance}: ${edition.provenanceNote}`),
+    element(
+      'span',
+      { class: 'en' },
+      `${values.values}: ${values.official} official and ${values.synthetic} synthetic values on this map. ${edition.provenanceNote}`,
+    ),
   );
-  $('provenance').classList.toggle('synthetic', edition.provenance !== 'OFFICIAL');
+  $('provenance').classList.toggle('synthetic', values.values !== 'OFFICIAL');
   $('provenance').hidden = false;
   $('credit').textContent = `地図：${doc.credit}`;
   $('edition-source').textContent = survey
@@ -549,14 +560,14 @@ const MUNICIPALITY_QUERY = `query Answers($code: String!, $edition: String) {
   area: municipality(code: $code) {
     code name kind
     prefecture { name }
-    answers(edition: $edition) { indicator options amount provenance source referenceDate }
+    answers(edition: $edition) { indicator options amount rate provenance source referenceDate }
   }
 }`;
 
 const PREFECTURE_QUERY = `query Answers($code: String!, $edition: String) {
   area: prefecture(code: $code) {
     code name nameEn
-    answers(edition: $edition) { indicator options amount provenance source referenceDate }
+    answers(edition: $edition) { indicator options amount rate provenance source referenceDate }
   }
 }`;
 
@@ -575,6 +586,9 @@ function answerText(ind, answer) {
   if (!answer) return element('span', { class: 'none' }, '— 対象外・無回答 not asked or no answer');
   if (answer.amount !== null && answer.amount !== undefined) {
     return element('span', {}, NUMBER.format(answer.amount), answerSource(answer));
+  }
+  if (answer.rate !== null && answer.rate !== undefined) {
+    return element('span', {}, `${NUMBER.format(answer.rate)}%`, answerSource(answer));
   }
   if (answer.options.length === 0) return element('span', { class: 'none' }, '— 選択なし none chosen', answerSource(answer));
   return element(
