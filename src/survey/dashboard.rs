@@ -15,7 +15,7 @@ use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use super::answer::Answer;
 use super::calibrate::{self, Fixed, Given};
-use super::catalogue::{Catalogue, Subject};
+use super::catalogue::{Catalogue, Question, Subject};
 use super::source::{self, Provenance, Sourced};
 use super::{seed, store, universe};
 use crate::domain::Percent;
@@ -371,6 +371,33 @@ pub struct Reported {
     pub respondent: String,
     /// What the cell says.
     pub cell: Cell,
+}
+
+impl Reported {
+    /// A refusal of the import naming this cell's row and authority.
+    fn refusal(&self, file: &Path, reason: String) -> SurveyFileError {
+        error(
+            file,
+            None,
+            Some(self.row.label.to_owned()),
+            Some(self.respondent.clone()),
+            reason,
+        )
+    }
+
+    /// The catalogue's indicator of this cell's row.
+    fn question<'c>(
+        &self,
+        catalogue: &'c Catalogue,
+        file: &Path,
+    ) -> Result<&'c Question, SurveyFileError> {
+        catalogue.question(self.row.indicator).ok_or_else(|| {
+            self.refusal(
+                file,
+                format!("no indicator `{}` in the catalogue", self.row.indicator),
+            )
+        })
+    }
 }
 
 /// An authority a column must hold, in column order.
@@ -832,21 +859,8 @@ fn taken_as_they_are(
 ) -> Result<Vec<(Answer, Option<&'static str>)>, SurveyFileError> {
     let mut out = Vec::new();
     for c in cells {
-        let refuse = |reason: String| {
-            error(
-                file,
-                None,
-                Some(c.row.label.to_owned()),
-                Some(c.respondent.clone()),
-                reason,
-            )
-        };
-        let question = catalogue.question(c.row.indicator).ok_or_else(|| {
-            refuse(format!(
-                "no indicator `{}` in the catalogue",
-                c.row.indicator
-            ))
-        })?;
+        let refuse = |reason: String| c.refusal(file, reason);
+        let question = c.question(catalogue, file)?;
         let (amount, rate) = match c.cell {
             Cell::Number(n) => (Some(n), None),
             Cell::Share(p) => (None, Some(p)),
@@ -924,21 +938,8 @@ fn fix(catalogue: &Catalogue, cells: &[Reported], file: &Path) -> Result<Fixed, 
         .collect();
     let mut fixed = Fixed::default();
     for c in cells {
-        let refuse = |reason: String| {
-            error(
-                file,
-                None,
-                Some(c.row.label.to_owned()),
-                Some(c.respondent.clone()),
-                reason,
-            )
-        };
-        let question = catalogue.question(c.row.indicator).ok_or_else(|| {
-            refuse(format!(
-                "no indicator `{}` in the catalogue",
-                c.row.indicator
-            ))
-        })?;
+        let refuse = |reason: String| c.refusal(file, reason);
+        let question = c.question(catalogue, file)?;
         let inside = Subject::of_respondent(&c.respondent) == Subject::Prefecture
             || question
                 .municipal_universe
