@@ -486,7 +486,12 @@ pub async fn build(
     let missing = missing_class(&areas);
     let numeric = indicator.kind.is_numeric() || share;
     let (legend, method, statistics) = if numeric {
-        numeric_legend(&mut areas, &request, missing.count)?
+        numeric_legend(
+            &mut areas,
+            &request,
+            missing.count,
+            share && !indicator.kind.is_numeric(),
+        )?
     } else {
         categorical_legend(&mut areas, &request, &options, missing.count)?
     };
@@ -599,11 +604,14 @@ fn assign(area: &mut MapArea, class: &mut LegendClass) {
     area.label.clone_from(&class.label);
 }
 
-/// Classes of numeric values by the request's method, with their statistics.
+/// Classes of numeric values by the request's method, with their statistics; `fractions`
+/// labels them as percentages (a share of municipalities choosing an option, not a mean of
+/// counts or of rates, which are labelled as they are).
 fn numeric_legend(
     areas: &mut [MapArea],
     request: &ChoroplethRequest,
     missing: usize,
+    fractions: bool,
 ) -> AppResult<(Vec<LegendClass>, String, Statistics)> {
     let numbers: Vec<f64> = areas
         .iter()
@@ -623,7 +631,6 @@ fn numeric_legend(
     let palette_name = request.palette.as_deref().unwrap_or("Blues");
     let colours = palette::colours(palette_name, classes.bounds.len())
         .map_err(|e| bad(format!("palette: {e}")))?;
-    let share = request.is_municipal_share();
     let min = statistics.min.unwrap_or(0.0);
     let mut legend: Vec<LegendClass> = classes
         .bounds
@@ -644,8 +651,8 @@ fn numeric_legend(
                 category: None,
                 label: format!(
                     "{} – {}",
-                    number_label(lower, share),
-                    number_label(*upper, share)
+                    number_label(lower, fractions),
+                    number_label(*upper, fractions)
                 ),
                 colour: colour_at(&colours, i),
                 count: 0,
