@@ -140,7 +140,7 @@ fn choropleths(c: &mut Criterion) {
         .areas
         .iter()
         .filter_map(|a| match a.value {
-            choropleth::MapValue::Number(n) => Some(n),
+            choropleth::RespondentValue::Number(n) => Some(n),
             _ => None,
         })
         .collect();

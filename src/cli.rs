@@ -54,11 +54,38 @@ pub enum Command {
     /// answers for the indicators it gives, synthetic ones drawn anew around them, all or
     /// nothing.
     ImportDashboard(ImportDashboardConfig),
+    /// Import SSDSE-A (the Statistics Center's municipal statistics, as published) into the
+    /// database, all or nothing; the same file again changes nothing.
+    ImportStatistics(ImportStatisticsConfig),
+    /// Import municipalities' readings, websites and town halls (localgovjp) and romanised
+    /// names (jp-prefecture), all or nothing.
+    ImportNames(ImportNamesConfig),
     /// Write an edition's answers as long-format CSV (respondent, indicator, value, with each
     /// value's provenance, source and reference date) to stdout.
     ExportSurvey(ExportSurveyConfig),
     /// Print the GraphQL schema (SDL), as committed in schema.graphql.
     Schema,
+}
+
+/// Settings of `dx-atlas import-statistics`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportStatisticsConfig {
+    /// Database settings.
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// SSDSE-A as published (default: data/ssdse/SSDSE-A-2025.csv, then ../shared/data/ssdse/).
+    pub file: Option<PathBuf>,
+}
+
+/// Settings of `dx-atlas import-names`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportNamesConfig {
+    /// Database settings.
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// The folder holding localgovjp-utf8.csv and jp_prefecture-cities.csv (default:
+    /// data/names, then ../shared/data/names).
+    pub folder: Option<PathBuf>,
 }
 
 /// Where the data lives.

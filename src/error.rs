@@ -32,7 +32,8 @@ impl ImportError {
     }
 }
 
-/// A survey data file that could not be imported: which file, row, column and value, why.
+/// A data file (survey answers, dashboard table, statistics, names) that could not be
+/// imported: which file, row, column and value, why.
 #[derive(Debug, Error)]
 #[error(
     "{}{}{}{}: {reason}",
@@ -41,7 +42,7 @@ impl ImportError {
     column.as_ref().map(|c| format!(", column `{c}`")).unwrap_or_default(),
     value.as_ref().map(|v| format!(", value `{v}`")).unwrap_or_default()
 )]
-pub struct SurveyFileError {
+pub struct DataFileError {
     /// The file.
     pub file: PathBuf,
     /// The row, counted as a spreadsheet does (the header is row 1).
@@ -69,9 +70,9 @@ pub enum AppError {
     /// A file could not be imported; nothing was changed.
     #[error("import failed, nothing was changed: {0}")]
     Import(#[from] ImportError),
-    /// A survey data file could not be imported; nothing was changed.
-    #[error("survey import failed, nothing was changed: {0}")]
-    SurveyImport(#[from] SurveyFileError),
+    /// A data file could not be imported; nothing was changed.
+    #[error("import failed, nothing was changed: {0}")]
+    SurveyImport(#[from] DataFileError),
     /// Data files are missing or altered.
     #[error(transparent)]
     Fetch(#[from] crate::fetch::FetchError),

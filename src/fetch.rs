@@ -18,8 +18,41 @@ use thiserror::Error;
 
 /// The boundaries' manifest as committed.
 const MANIFEST: &str = include_str!("../geodata/manifest.toml");
-/// The other data sets' manifest as committed.
-const DATA_MANIFEST: &str = include_str!("../data/manifest.toml");
+/// The other data sets, each with its manifest as committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataSet {
+    /// The Digital Agency's dashboard table (`data/manifest.toml`).
+    Dashboard,
+    /// SSDSE-A (`data/ssdse.toml`).
+    Ssdse,
+    /// Municipalities' readings and romanised names (`data/names.toml`).
+    Names,
+}
+
+impl DataSet {
+    /// Every data set.
+    pub const ALL: [Self; 3] = [Self::Dashboard, Self::Ssdse, Self::Names];
+
+    fn manifest_text(self) -> &'static str {
+        match self {
+            Self::Dashboard => include_str!("../data/manifest.toml"),
+            Self::Ssdse => include_str!("../data/ssdse.toml"),
+            Self::Names => include_str!("../data/names.toml"),
+        }
+    }
+
+    /// Its manifest.
+    pub fn manifest(self) -> Result<Manifest, FetchError> {
+        Ok(toml::from_str(self.manifest_text())?)
+    }
+
+    /// Where its files are looked for and downloaded to.
+    pub fn folders(self) -> Result<DataFolders, FetchError> {
+        let manifest = self.manifest()?;
+        let name = manifest.folder.unwrap_or_else(|| "dashboard".into());
+        Ok(DataFolders::data_set(&name))
+    }
+}
 
 /// The folder downloads go to when none is given.
 pub const DEFAULT_FOLDER: &str = "geodata";
@@ -53,6 +86,10 @@ pub struct DataFile {
     pub sha256: String,
     /// The public download location.
     pub url: String,
+    /// Where the file is published only inside an archive (a zip, or a Python wheel): its
+    /// path in the archive at `url`.
+    #[serde(default)]
+    pub member: Option<String>,
     /// What it holds.
     pub what: String,
 }
@@ -132,11 +169,6 @@ fn missing_message(files: &[Missing]) -> String {
 /// The boundaries' manifest compiled into the binary.
 pub fn manifest() -> Result<Manifest, FetchError> {
     Ok(toml::from_str(MANIFEST)?)
-}
-
-/// The other data sets' manifest compiled into the binary.
-pub fn data_manifest() -> Result<Manifest, FetchError> {
-    Ok(toml::from_str(DATA_MANIFEST)?)
 }
 
 /// Where files are looked for and where downloads go.
@@ -254,24 +286,24 @@ pub async fn fetch(options: &FetchOptions) -> Result<FetchReport, FetchError> {
     run.finish()
 }
 
-/// Makes sure the dashboard table's files are present and unaltered, downloading what is
-/// missing.
-pub async fn fetch_dashboard(options: &FetchOptions) -> Result<FetchReport, FetchError> {
+/// Makes sure a data set's files are present and unaltered, downloading what is missing.
+pub async fn fetch_data_set(
+    set: DataSet,
+    options: &FetchOptions,
+) -> Result<FetchReport, FetchError> {
     let mut run = Run::new(options)?;
-    let manifest = data_manifest()?;
-    let folders = DataFolders::data_set(manifest.folder.as_deref().unwrap_or("dashboard"));
-    run.set(&manifest, &folders).await?;
+    run.set(&set.manifest()?, &set.folders()?).await?;
     run.finish()
 }
 
-/// Both: every file of both manifests.
+/// Every file of every manifest: the boundaries and each data set.
 pub async fn fetch_everything(options: &FetchOptions) -> Result<FetchReport, FetchError> {
     let mut run = Run::new(options)?;
     run.set(&manifest()?, &DataFolders::new(options.folder.as_deref()))
         .await?;
-    let manifest = data_manifest()?;
-    let folders = DataFolders::data_set(manifest.folder.as_deref().unwrap_or("dashboard"));
-    run.set(&manifest, &folders).await?;
+    for set in DataSet::ALL {
+        run.set(&set.manifest()?, &set.folders()?).await?;
+    }
     run.finish()
 }
 
@@ -370,6 +402,25 @@ fn find(file: &DataFile, folders: &DataFolders) -> Result<Option<PathBuf>, Fetch
     Ok(None)
 }
 
+/// One member of a zip archive (a wheel is one), read within the download bound.
+fn extract(archive: &[u8], member: &str) -> Result<Vec<u8>, String> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(archive))
+        .map_err(|e| format!("not a zip archive: {e}"))?;
+    let entry = zip
+        .by_name(member)
+        .map_err(|e| format!("no member {member}: {e}"))?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(entry, MAX_DOWNLOAD_BYTES + 1),
+        &mut bytes,
+    )
+    .map_err(|e| format!("reading {member}: {e}"))?;
+    if bytes.len() as u64 > MAX_DOWNLOAD_BYTES {
+        return Err(format!("{member} is larger than a data file may be"));
+    }
+    Ok(bytes)
+}
+
 /// Lower-case hex SHA-256.
 pub fn hex_sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
@@ -394,7 +445,15 @@ async fn download(
     target: &Path,
 ) -> Result<PathBuf, Failure> {
     eprintln!("downloading {} from {url}", file.name);
-    let bytes = get(client, url).await.map_err(Failure::Unreachable)?;
+    let mut bytes = get(client, url).await.map_err(Failure::Unreachable)?;
+    if let Some(member) = &file.member {
+        bytes = extract(&bytes, member).map_err(|reason| {
+            Failure::Fatal(FetchError::Io {
+                path: PathBuf::from(url),
+                source: std::io::Error::other(reason),
+            })
+        })?;
+    }
     let found = hex_sha256(&bytes);
     let path = target.join(&file.name);
     if found != file.sha256 {
@@ -487,8 +546,14 @@ mod tests {
     }
 
     #[test]
-    fn the_data_manifest_lists_the_dashboard_files() {
-        let manifest = data_manifest().unwrap_or_else(|e| panic!("{e}"));
+    fn the_data_manifests_list_their_files() {
+        for set in DataSet::ALL {
+            let manifest = set.manifest().unwrap_or_else(|e| panic!("{set:?}: {e}"));
+            assert!(!manifest.file.is_empty());
+        }
+        let manifest = DataSet::Dashboard
+            .manifest()
+            .unwrap_or_else(|e| panic!("{e}"));
         let names: Vec<&str> = manifest.file.iter().map(|f| f.name.as_str()).collect();
         assert!(names.contains(&crate::survey::dashboard::MUNICIPAL_FILE));
         assert!(names.contains(&crate::survey::dashboard::PREFECTURAL_FILE));

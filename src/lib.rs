@@ -22,6 +22,7 @@
 pub mod cache;
 pub mod choropleth;
 pub mod cli;
+pub mod context;
 pub mod db;
 pub mod domain;
 pub mod entity;

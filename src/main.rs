@@ -6,7 +6,7 @@ use clap::Parser;
 use dx_atlas::cli::{Cli, Command, ExportSurveyConfig, ImportConfig, ImportSurveyConfig};
 use dx_atlas::error::{AppError, AppResult};
 use dx_atlas::survey::{dashboard, microdata};
-use dx_atlas::{db, fetch, graphql, import, startup::Application, telemetry};
+use dx_atlas::{context, db, fetch, graphql, import, startup::Application, telemetry};
 
 // mimalloc rather than the system allocator, and without transparent huge pages: glibc's
 // allocator, and mimalloc with huge pages, keep freed memory resident after a load test;
@@ -57,12 +57,48 @@ async fn run(cli: Cli) -> AppResult<()> {
             println!("{report}");
             Ok(())
         }
+        Command::ImportStatistics(config) => {
+            let db = connect(&config.database.database_url).await?;
+            let path = match config.file {
+                Some(path) => path,
+                None => data_file(fetch::DataSet::Ssdse, context::store::SSDSE_FILE).await?,
+            };
+            let report = context::store::import_statistics(&db, &path).await?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::ImportNames(config) => {
+            let db = connect(&config.database.database_url).await?;
+            let (readings, romaji) = match config.folder {
+                Some(folder) => (
+                    folder.join(context::names::READINGS_FILE),
+                    folder.join(context::names::ROMAJI_FILE),
+                ),
+                None => (
+                    data_file(fetch::DataSet::Names, context::names::READINGS_FILE).await?,
+                    data_file(fetch::DataSet::Names, context::names::ROMAJI_FILE).await?,
+                ),
+            };
+            let report = context::store::import_names(&db, &readings, &romaji).await?;
+            println!("{report}");
+            Ok(())
+        }
         Command::ExportSurvey(config) => export_survey(config).await,
         Command::Schema => {
             print!("{}", graphql::sdl());
             Ok(())
         }
     }
+}
+
+/// A data set's file, found in its folders or downloaded.
+async fn data_file(set: fetch::DataSet, name: &str) -> AppResult<std::path::PathBuf> {
+    let options = fetch::FetchOptions {
+        folder: None,
+        mirror: None,
+        only: Some(vec![name.to_owned()]),
+    };
+    Ok(fetch::fetch_data_set(set, &options).await?.path(name)?)
 }
 
 async fn connect(url: &str) -> AppResult<sea_orm::DatabaseConnection> {

@@ -10,6 +10,7 @@ use geo::MultiPolygon;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use crate::cache::DocumentCache;
+use crate::context::{self, statistics::Statistics};
 use crate::entity::boundary;
 use crate::error::{AppError, AppResult};
 use crate::repo;
@@ -20,6 +21,8 @@ use crate::spatial::geojson::parse_stored;
 pub struct Generation {
     /// The spatial model.
     pub atlas: Arc<Atlas>,
+    /// Official statistics per municipality, with the derived ones.
+    pub statistics: Arc<Statistics>,
     /// The dataset version it was built from.
     pub version: i64,
 }
@@ -41,9 +44,14 @@ impl ReadModel {
     ) -> AppResult<Arc<Self>> {
         let version = repo::version::current(&db).await?;
         let atlas = Arc::new(load_atlas(&db).await?);
+        let statistics = Arc::new(context::store::statistics(&db).await?);
         metrics::gauge!("dx_atlas_read_model_version").set(version as f64);
         Ok(Arc::new(Self {
-            current: ArcSwap::from_pointee(Generation { atlas, version }),
+            current: ArcSwap::from_pointee(Generation {
+                atlas,
+                statistics,
+                version,
+            }),
             db,
             cache: DocumentCache::new(cache_entries, cache_bytes),
         }))
@@ -60,6 +68,11 @@ impl ReadModel {
         Arc::clone(&self.current.load().atlas)
     }
 
+    /// The current statistics.
+    pub fn statistics(&self) -> Arc<Statistics> {
+        Arc::clone(&self.current.load().statistics)
+    }
+
     /// Rebuilds when the database's dataset version moved; returns whether it did.
     pub async fn refresh(&self) -> AppResult<bool> {
         let version = repo::version::current(&self.db).await?;
@@ -67,7 +80,12 @@ impl ReadModel {
             return Ok(false);
         }
         let atlas = Arc::new(load_atlas(&self.db).await?);
-        self.current.store(Arc::new(Generation { atlas, version }));
+        let statistics = Arc::new(context::store::statistics(&self.db).await?);
+        self.current.store(Arc::new(Generation {
+            atlas,
+            statistics,
+            version,
+        }));
         self.cache.clear();
         metrics::gauge!("dx_atlas_read_model_version").set(version as f64);
         tracing::info!(version, "read model rebuilt");

@@ -14,24 +14,83 @@ use crate::graphql;
 use crate::http::{self, AppState};
 use crate::import::{import_boundaries, ImportSources, MUNICIPALITIES_FILE, PREFECTURES_FILE};
 use crate::readmodel::ReadModel;
-use crate::{db, repo, survey};
+use crate::{context, db, repo, survey};
 
-/// On a new database, the dashboard table's official answers, its files found or downloaded;
-/// without them the service runs on synthetic answers, and says so.
-async fn import_official_answers(db: &DatabaseConnection, config: &ServeConfig) -> AppResult<()> {
+/// On a new database, the dashboard table's four files, found or downloaded; without them the
+/// service runs on synthetic answers, and says so.
+async fn official_answers(
+    config: &ServeConfig,
+) -> AppResult<Option<[survey::dashboard::Table; 4]>> {
     let options = fetch::FetchOptions {
         folder: None,
         mirror: config.mirror.clone(),
         only: None,
     };
-    if let Err(e) = fetch::fetch_dashboard(&options).await {
+    if let Err(e) = fetch::fetch_data_set(fetch::DataSet::Dashboard, &options).await {
         tracing::warn!(
             "every per-authority value is calibrated synthetic: the Digital Agency's dashboard table is not here\n{e}"
         );
-        return Ok(());
+        return Ok(None);
     }
-    let report = survey::dashboard::import(db, survey::seed::R5, None).await?;
-    tracing::info!("imported the dashboard table\n{report}");
+    Ok(Some(survey::dashboard::load(None)?))
+}
+
+/// Seeds the survey edition when it is missing: from the dashboard table on a new database
+/// where its files are at hand, else with calibrated synthetic answers alone.
+async fn seed_survey(db: &DatabaseConnection, config: &ServeConfig, empty: bool) -> AppResult<()> {
+    let tables = if empty {
+        official_answers(config).await?
+    } else {
+        None
+    };
+    if let Some(tables) = tables {
+        if let Some(report) = survey::dashboard::seed_r5(db, &tables).await? {
+            tracing::info!("seeded survey edition R5 from the dashboard table\n{report}");
+        }
+    } else if survey::seed::ensure_r5(db).await? {
+        tracing::info!("seeded survey edition R5 with calibrated synthetic answers");
+    }
+    Ok(())
+}
+
+/// Imports SSDSE-A and the municipalities' names where they have not been imported yet, their
+/// files found or downloaded; without them the statistics and names are simply absent, and
+/// the log says how to add them.
+async fn import_context(db: &DatabaseConnection, config: &ServeConfig) -> AppResult<()> {
+    let options = fetch::FetchOptions {
+        folder: None,
+        mirror: config.mirror.clone(),
+        only: None,
+    };
+    if repo::survey::source(db, survey::source::SSDSE.code)
+        .await?
+        .is_none()
+    {
+        match fetch::fetch_data_set(fetch::DataSet::Ssdse, &options).await {
+            Ok(fetched) => {
+                let path = fetched.path(context::store::SSDSE_FILE)?;
+                let report = context::store::import_statistics(db, &path).await?;
+                tracing::info!("imported the statistics\n{report}");
+            }
+            Err(e) => tracing::warn!("no statistics: SSDSE-A is not here\n{e}"),
+        }
+    }
+    if repo::survey::source(db, survey::source::NAMES.code)
+        .await?
+        .is_none()
+    {
+        match fetch::fetch_data_set(fetch::DataSet::Names, &options).await {
+            Ok(fetched) => {
+                let readings = fetched.path(context::names::READINGS_FILE)?;
+                let romaji = fetched.path(context::names::ROMAJI_FILE)?;
+                let report = context::store::import_names(db, &readings, &romaji).await?;
+                tracing::info!("imported the names\n{report}");
+            }
+            Err(e) => {
+                tracing::warn!("no readings or romanised names: their files are not here\n{e}");
+            }
+        }
+    }
     Ok(())
 }
 
@@ -75,12 +134,8 @@ impl Application {
             let report = import_boundaries(&db, &sources).await?;
             tracing::info!("import finished\n{report}");
         }
-        if survey::seed::ensure_r5(&db).await? {
-            tracing::info!("seeded survey edition R5 with calibrated synthetic answers");
-        }
-        if empty {
-            import_official_answers(&db, config).await?;
-        }
+        seed_survey(&db, config, empty).await?;
+        import_context(&db, config).await?;
         let model = ReadModel::load(
             db.clone(),
             config.cache_entries,

@@ -21,6 +21,8 @@ mod m20261201_000014_create_source;
 mod m20261201_000015_answer_source;
 mod m20261201_000016_edition_provenance;
 mod m20261204_000017_answer_rate;
+mod m20261204_000018_create_statistic;
+mod m20261204_000019_create_municipality_name;
 
 /// Runs the migrations in name order.
 pub struct Migrator;
@@ -46,6 +48,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000015_answer_source::Migration),
             Box::new(m20261201_000016_edition_provenance::Migration),
             Box::new(m20261204_000017_answer_rate::Migration),
+            Box::new(m20261204_000018_create_statistic::Migration),
+            Box::new(m20261204_000019_create_municipality_name::Migration),
         ]
     }
 }

@@ -4,7 +4,7 @@
 use geo::Centroid;
 use sea_orm::ConnectionTrait;
 
-use super::{build, Choropleth, ChoroplethRequest, LegendClass, MapLevel, MapValue};
+use super::{build, Choropleth, ChoroplethRequest, LegendClass, MapLevel, RespondentValue};
 use crate::error::{AppError, AppResult};
 use crate::spatial::atlas::Atlas;
 use crate::stats::moran::{self, Cluster, GlobalMoran, LocalMoran, Weights};
@@ -139,15 +139,15 @@ pub async fn analyse(
         .areas
         .iter()
         .enumerate()
-        .filter(|(_, a)| a.value != MapValue::Missing)
+        .filter(|(_, a)| a.value != RespondentValue::Missing)
         .map(|(i, _)| i)
         .collect();
     let numbers: Vec<f64> = observed
         .iter()
         .map(|&i| match &values.areas[i].value {
-            MapValue::Number(n) => *n,
-            MapValue::Category(c) => f64::from(u8::from(c == "yes")),
-            MapValue::Missing => 0.0,
+            RespondentValue::Number(n) => *n,
+            RespondentValue::Category(c) => f64::from(u8::from(c == "yes")),
+            RespondentValue::Missing => 0.0,
         })
         .collect();
     let w = spatial_weights(atlas, &values, &observed, analysis)?;
@@ -267,7 +267,7 @@ pub fn cluster_map(result: Autocorrelation) -> Choropleth {
         })
         .collect();
     for area in &mut map.areas {
-        area.value = MapValue::Missing;
+        area.value = RespondentValue::Missing;
         area.class = None;
         palette::MISSING.clone_into(&mut area.colour);
     }
@@ -278,7 +278,7 @@ pub fn cluster_map(result: Autocorrelation) -> Choropleth {
         let class = order.iter().position(|c| c == cluster).unwrap_or(4);
         let (code, label, colour) = cluster_style(cluster);
         let area = &mut map.areas[i];
-        area.value = MapValue::Category(code.to_owned());
+        area.value = RespondentValue::Category(code.to_owned());
         area.class = Some(class);
         colour.clone_into(&mut area.colour);
         label.clone_into(&mut area.label);

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Percent, PrefectureCode};
+use crate::domain::PrefectureCode;
 use crate::entity::{question, question_option, survey_edition};
 use crate::error::{AppError, AppResult};
 use crate::repo;
@@ -19,8 +19,9 @@ use crate::spatial::simplify::Level as SimplifyLevel;
 use crate::stats::classify::{self, Method};
 use crate::stats::palette;
 use crate::survey::catalogue::{QuestionType, Subject};
-use crate::survey::source::{self, Provenance};
-use crate::survey::{aggregate, store};
+use crate::survey::source::Provenance;
+use crate::survey::values::own_values;
+pub use crate::survey::values::RespondentValue;
 
 /// Whose areas the map shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -249,17 +250,6 @@ impl ChoroplethRequest {
     }
 }
 
-/// A value on the map.
-#[derive(Debug, Clone, PartialEq)]
-pub enum MapValue {
-    /// A number (count, share).
-    Number(f64),
-    /// A category (option code).
-    Category(String),
-    /// Outside the universe or unanswered.
-    Missing,
-}
-
 /// One area's place on the map.
 #[derive(Debug, Clone)]
 pub struct MapArea {
@@ -270,7 +260,7 @@ pub struct MapArea {
     /// Name.
     pub name: String,
     /// Value.
-    pub value: MapValue,
+    pub value: RespondentValue,
     /// Where the value comes from; `None` for a missing one.
     pub provenance: Option<Provenance>,
     /// Class index; `None` for missing.
@@ -347,85 +337,18 @@ fn bad(message: String) -> AppError {
     AppError::BadInput(message)
 }
 
-/// One respondent's answer rows gathered: options chosen, the number (a count, or a share
-/// in percent), their provenance.
-type Gathered = (Vec<String>, Option<f64>, Option<Provenance>);
-
-/// Raw values per respondent code for one question and subject, each with its provenance.
-async fn own_values(
-    db: &impl ConnectionTrait,
-    edition: &str,
-    question: &question::Model,
-    subject: Subject,
-    option: Option<&str>,
-    sources: &mut BTreeSet<&'static str>,
-) -> AppResult<HashMap<String, (MapValue, Provenance)>> {
-    let asked = aggregate::asked_codes(db, edition, question, subject).await?;
-    let mut grouped: BTreeMap<String, Gathered> = BTreeMap::new();
-    for a in repo::survey::answers_to(db, edition, &question.code).await? {
-        if !asked.contains(&a.respondent_code) {
-            continue;
-        }
-        let source = a
-            .source_code
-            .as_deref()
-            .ok_or_else(|| AppError::invariant(format!("answer {} has no source", a.id)))?;
-        let provenance = source::provenance_of(source)
-            .map_err(|e| AppError::internal("reading an answer's source", e))?;
-        if let Ok(info) = source::by_code(source) {
-            sources.insert(info.code);
-        }
-        let entry = grouped.entry(a.respondent_code).or_default();
-        entry.0.extend(a.option_code);
-        let rate = a
-            .rate_hundredths
-            .map(|h| store::stored_rate(a.id, h))
-            .transpose()?;
-        entry.1 = entry
-            .1
-            .or(a.amount.map(|n| n as f64))
-            .or(rate.map(Percent::value));
-        entry.2 = Some(entry.2.map_or(provenance, |p| p.with(provenance)));
-    }
-    Ok(grouped
-        .into_iter()
-        .filter_map(|(code, (options, amount, provenance))| {
-            Some((code, (options, amount, provenance?)))
-        })
-        .map(|(code, (options, amount, provenance))| {
-            let value = if question.kind.is_numeric() {
-                amount.map_or(MapValue::Missing, MapValue::Number)
-            } else if let Some(option) = option {
-                MapValue::Category(
-                    if options.iter().any(|o| o == option) {
-                        "yes"
-                    } else {
-                        "no"
-                    }
-                    .into(),
-                )
-            } else {
-                options
-                    .first()
-                    .map_or(MapValue::Missing, |o| MapValue::Category(o.clone()))
-            };
-            (code, (value, provenance))
-        })
-        .collect())
-}
-
 /// Each prefecture's share of municipalities whose value is `yes` (for counts, their mean),
 /// with the provenance of the values it is made of.
 fn municipal_shares(
-    municipal: HashMap<String, (MapValue, Provenance)>,
-) -> HashMap<String, (MapValue, Provenance)> {
+    municipal: HashMap<String, (RespondentValue, Provenance)>,
+) -> HashMap<String, (RespondentValue, Provenance)> {
     let mut by_prefecture: BTreeMap<String, (f64, usize, Option<Provenance>)> = BTreeMap::new();
     for (code, (value, provenance)) in municipal {
         let x = match value {
-            MapValue::Number(n) => n,
-            MapValue::Category(c) if c == "yes" => 1.0,
-            MapValue::Category(_) => 0.0,
-            MapValue::Missing => continue,
+            RespondentValue::Number(n) => n,
+            RespondentValue::Category(c) if c == "yes" => 1.0,
+            RespondentValue::Category(_) => 0.0,
+            RespondentValue::Missing => continue,
         };
         let entry = by_prefecture.entry(code[..2].to_owned()).or_default();
         entry.0 += x;
@@ -435,7 +358,7 @@ fn municipal_shares(
     by_prefecture
         .into_iter()
         .filter_map(|(p, (sum, n, provenance))| {
-            Some((p, (MapValue::Number(sum / n as f64), provenance?)))
+            Some((p, (RespondentValue::Number(sum / n as f64), provenance?)))
         })
         .collect()
 }
@@ -544,7 +467,7 @@ fn check_against_indicator(
 /// Every area of the layer (of one prefecture, if asked) with its value, still unclassified.
 fn place_areas(
     layer: &Layer,
-    values: &HashMap<String, (MapValue, Provenance)>,
+    values: &HashMap<String, (RespondentValue, Provenance)>,
     prefecture: Option<PrefectureCode>,
 ) -> Vec<MapArea> {
     let wanted: Option<String> = prefecture.map(|p| p.to_string());
@@ -559,9 +482,9 @@ fn place_areas(
                 index: i,
                 code: a.code.clone(),
                 name: a.name.clone(),
-                value: value.map_or(MapValue::Missing, |(v, _)| v.clone()),
+                value: value.map_or(RespondentValue::Missing, |(v, _)| v.clone()),
                 provenance: value
-                    .filter(|(v, _)| *v != MapValue::Missing)
+                    .filter(|(v, _)| *v != RespondentValue::Missing)
                     .map(|(_, p)| *p),
                 class: None,
                 colour: palette::MISSING.to_owned(),
@@ -582,7 +505,7 @@ fn missing_class(areas: &[MapArea]) -> LegendClass {
         colour: palette::MISSING.into(),
         count: areas
             .iter()
-            .filter(|a| a.value == MapValue::Missing)
+            .filter(|a| a.value == RespondentValue::Missing)
             .count(),
     }
 }
@@ -616,7 +539,7 @@ fn numeric_legend(
     let numbers: Vec<f64> = areas
         .iter()
         .filter_map(|a| match a.value {
-            MapValue::Number(n) => Some(n),
+            RespondentValue::Number(n) => Some(n),
             _ => None,
         })
         .collect();
@@ -660,7 +583,7 @@ fn numeric_legend(
         })
         .collect();
     for area in areas.iter_mut() {
-        if let MapValue::Number(n) = area.value {
+        if let RespondentValue::Number(n) = area.value {
             if let Some(class) = legend.get_mut(classify::class_of(&classes.bounds, n)) {
                 assign(area, class);
             }
@@ -708,7 +631,7 @@ fn categorical_legend(
         })
         .collect();
     for area in areas.iter_mut() {
-        if let MapValue::Category(c) = &area.value {
+        if let RespondentValue::Category(c) = &area.value {
             if let Some(class) = legend.iter_mut().find(|l| l.category.as_ref() == Some(c)) {
                 assign(area, class);
             }

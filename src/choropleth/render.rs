@@ -7,7 +7,9 @@ use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use super::{Choropleth, ChoroplethRequest, Format, LegendClass, MapArea, MapLevel, MapValue};
+use super::{
+    Choropleth, ChoroplethRequest, Format, LegendClass, MapArea, MapLevel, RespondentValue,
+};
 use crate::spatial::atlas::{Atlas, Layer};
 use crate::spatial::geojson::{rounded_polygons, GeometryWriter, PolygonPositions};
 use crate::spatial::simplify::Simplified;
@@ -159,9 +161,9 @@ impl Serialize for Properties<'_> {
         m.serialize_entry("code", &a.code)?;
         m.serialize_entry("name", &a.name)?;
         match &a.value {
-            MapValue::Number(n) => m.serialize_entry("value", n)?,
-            MapValue::Category(c) => m.serialize_entry("value", c)?,
-            MapValue::Missing => m.serialize_entry("value", &())?,
+            RespondentValue::Number(n) => m.serialize_entry("value", n)?,
+            RespondentValue::Category(c) => m.serialize_entry("value", c)?,
+            RespondentValue::Missing => m.serialize_entry("value", &())?,
         }
         m.serialize_entry("provenance", &a.provenance.map(Provenance::as_str))?;
         m.serialize_entry("class", &a.class)?;
@@ -438,9 +440,9 @@ pub fn csv(c: &Choropleth) -> Result<Vec<u8>, csv::Error> {
     let credit = credits(c).join(" ");
     for a in &c.areas {
         let value = match &a.value {
-            MapValue::Number(n) => n.to_string(),
-            MapValue::Category(s) => s.clone(),
-            MapValue::Missing => String::new(),
+            RespondentValue::Number(n) => n.to_string(),
+            RespondentValue::Category(s) => s.clone(),
+            RespondentValue::Missing => String::new(),
         };
         let class = a.class.map(|c| c.to_string()).unwrap_or_default();
         w.write_record([

@@ -10,10 +10,10 @@ use sea_orm::DatabaseConnection;
 use serde_json::{json, Map, Value};
 
 use super::geometry::{self, BBox, BBoxInput, LonLat};
-use super::loaders::{AreaLoader, PrefectureKey};
+use super::loaders::{AreaLoader, NamesKey, PrefectureKey};
 use super::survey::{self, AnswerValue};
 use crate::domain::{self, AuthorityCode, PrefectureCode};
-use crate::entity::{municipality, prefecture};
+use crate::entity::{municipality, municipality_name, prefecture};
 use crate::error::{AppError, GraphqlResultExt};
 use crate::readmodel::ReadModel;
 use crate::repo::areas::{self as repo, MunicipalityFilter as RepoFilter};
@@ -50,6 +50,10 @@ pub struct MunicipalityFilter {
     pub kind: Option<MunicipalityKind>,
     /// Name contains this text (e.g. "宿").
     pub name_contains: Option<String>,
+    /// Name, reading or romanised name starts with this (新宿, しんじゅく, シンジュク,
+    /// Shinjuku): full and half width, katakana and hiragana, case and spelling variants such
+    /// as 檮/梼 are all the same to it.
+    pub search: Option<String>,
     /// Also list the six Northern Territories villages, which Japan counts but does not administer.
     #[graphql(default = false)]
     pub include_not_administered: bool,
@@ -143,6 +147,11 @@ impl AreaQuery {
                 .gql()?,
             kind: filter.kind.map(Into::into),
             name_contains: filter.name_contains,
+            search: filter
+                .search
+                .as_deref()
+                .map(crate::context::names::fold)
+                .filter(|key| !key.is_empty()),
             include_not_administered: filter.include_not_administered,
             codes: match &filter.bbox {
                 Some(b) => {
@@ -313,6 +322,7 @@ impl PrefectureFields {
             name_contains: None,
             include_not_administered,
             codes: None,
+            search: None,
         };
         Ok(repo::municipalities(db(ctx), &filter, None, None)
             .await
@@ -347,6 +357,12 @@ impl From<municipality::Model> for Municipality {
 pub struct MunicipalityFields(municipality::Model);
 
 impl MunicipalityFields {
+    async fn names(&self, ctx: &Context<'_>) -> Result<Option<Arc<municipality_name::Model>>> {
+        ctx.data_unchecked::<DataLoader<AreaLoader>>()
+            .load_one(NamesKey(self.0.code.clone()))
+            .await
+    }
+
     fn properties(&self) -> Map<String, Value> {
         let m = &self.0;
         let Value::Object(map) = json!({
@@ -391,6 +407,37 @@ impl MunicipalityFields {
     /// The Hokkaido subprefecture (振興局) it belongs to, if any.
     async fn subprefecture(&self) -> Option<&str> {
         self.0.subprefecture.as_deref()
+    }
+    /// Reading in hiragana (しんじゅくく), from localgovjp; null until the names are imported.
+    async fn name_kana(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        Ok(self.names(ctx).await?.and_then(|n| n.kana.clone()))
+    }
+    /// Romanised name (Shinjuku-ku), from jp-prefecture: a romanisation, not an official
+    /// English name.
+    async fn name_romaji(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        Ok(self.names(ctx).await?.and_then(|n| n.romaji.clone()))
+    }
+    /// Official website, from localgovjp.
+    async fn website(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        Ok(self.names(ctx).await?.and_then(|n| n.website.clone()))
+    }
+    /// The town hall (市役所, 区役所, 町村役場) point, from localgovjp.
+    async fn town_hall(&self, ctx: &Context<'_>) -> Result<Option<LonLat>> {
+        Ok(self.names(ctx).await?.and_then(|n| {
+            Some(LonLat {
+                lon: n.town_hall_lon?,
+                lat: n.town_hall_lat?,
+            })
+        }))
+    }
+    /// Its value of a statistic (`A1101` population, `share_65_plus`…; see `statistics`),
+    /// with unit, year and source.
+    async fn statistic(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+    ) -> Result<crate::graphql::context::StatisticValue> {
+        crate::graphql::context::statistic_value(ctx, &self.0.code, &code)
     }
     /// The prefecture it lies in.
     async fn prefecture(&self, ctx: &Context<'_>) -> Result<Prefecture> {

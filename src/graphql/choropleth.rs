@@ -324,9 +324,9 @@ fn local_entries(result: &ac::Autocorrelation) -> Vec<LocalMoranEntry> {
                 code: area.code.clone(),
                 name: area.name.clone(),
                 value: match &area.value {
-                    choropleth::MapValue::Number(n) => *n,
-                    choropleth::MapValue::Category(c) => f64::from(u8::from(c == "yes")),
-                    choropleth::MapValue::Missing => f64::NAN,
+                    choropleth::RespondentValue::Number(n) => *n,
+                    choropleth::RespondentValue::Category(c) => f64::from(u8::from(c == "yes")),
+                    choropleth::RespondentValue::Missing => f64::NAN,
                 },
                 i: local.i.get(o).copied().unwrap_or(0.0),
                 quadrant: i32::from(local.quadrant.get(o).copied().unwrap_or(0)),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::Loader;
 use sea_orm::DatabaseConnection;
 
-use crate::entity::{boundary, prefecture};
+use crate::entity::{boundary, municipality_name, prefecture};
 use crate::error::GraphqlResultExt;
 use crate::repo;
 
@@ -23,6 +23,25 @@ pub struct BoundaryKey(pub String);
 /// Key for a prefecture row.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PrefectureKey(pub String);
+
+/// Key for a municipality's names (reading, romanised name, website, town hall).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct NamesKey(pub String);
+
+impl Loader<NamesKey> for AreaLoader {
+    type Value = Arc<municipality_name::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[NamesKey]) -> Result<HashMap<NamesKey, Self::Value>, Self::Error> {
+        let codes: Vec<String> = keys.iter().map(|k| k.0.clone()).collect();
+        Ok(crate::context::store::names_of(&self.db, &codes)
+            .await
+            .gql()?
+            .into_iter()
+            .map(|(code, n)| (NamesKey(code), Arc::new(n)))
+            .collect())
+    }
+}
 
 impl Loader<BoundaryKey> for AreaLoader {
     type Value = Arc<boundary::Model>;

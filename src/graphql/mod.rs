@@ -4,6 +4,7 @@
 pub mod areas;
 pub mod budget;
 pub mod choropleth;
+pub mod context;
 pub mod documents;
 pub mod extensions;
 pub mod geometry;
@@ -20,7 +21,12 @@ use crate::readmodel::ReadModel;
 
 /// The root of every query.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(areas::AreaQuery, survey::SurveyQuery, choropleth::MapQuery);
+pub struct QueryRoot(
+    areas::AreaQuery,
+    survey::SurveyQuery,
+    choropleth::MapQuery,
+    context::ContextQuery,
+);
 
 /// The schema type served at `/graphql`.
 pub type AtlasSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
@@ -59,6 +65,8 @@ pub mod cost {
     /// Items of `indicators`: at least as many as the catalogue holds (150), as a list's
     /// cost is what it may hold.
     pub const INDICATORS: usize = 160;
+    /// Items of `statistics`: SSDSE-A's 125 variables and the derived ones, with room.
+    pub const STATISTICS: usize = 140;
     /// An aggregate reads every answer of its indicator: ten in one query at most.
     pub const AGGREGATE: usize = 5_000;
     /// An indicator's coverage reads its answers and who is asked: twenty in one query.

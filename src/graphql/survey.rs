@@ -1,9 +1,13 @@
 //! The survey: editions, the indicator catalogue, per-authority answers, aggregates,
 //! published figures and their reconciliation.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, Object, Result, SimpleObject};
 use sea_orm::{ActiveEnum, DatabaseConnection};
 
+use crate::context::statistics::Statistics;
 use crate::domain::survey::Subject as DomainSubject;
 use crate::domain::Percent;
 use crate::entity::{
@@ -11,7 +15,9 @@ use crate::entity::{
     survey_edition, survey_section,
 };
 use crate::error::{AppError, GraphqlResultExt};
-use crate::repo::survey as repo;
+use crate::readmodel::ReadModel;
+use crate::repo::survey::{self as repo, GroupBy as StoredGroup};
+use crate::stats::bands::Bands;
 use crate::survey::aggregate;
 use crate::survey::{source, store};
 
@@ -67,7 +73,7 @@ pub enum Subject {
 
 /// How an aggregate is grouped.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(remote = "crate::repo::survey::GroupBy")]
+#[graphql(remote = "crate::survey::aggregate::GroupBy")]
 pub enum GroupBy {
     /// The whole country.
     Nation,
@@ -75,7 +81,51 @@ pub enum GroupBy {
     Prefecture,
     /// By kind of municipality.
     Kind,
+    /// By population band of the 2020 census (SSDSE-A `A1101`): `bands` gives the
+    /// thresholds, by default 10,000, 50,000, 100,000 and 300,000 (under 10,000; 10,000–50,000;
+    /// 50,000–100,000; 100,000–300,000; 300,000 and over). Municipalities only.
+    PopulationBand,
 }
+
+/// Each municipality's population band (by `A1101`) and the bands in order, when grouping by
+/// band; `None` otherwise.
+#[allow(clippy::type_complexity)]
+fn population_bands(
+    statistics: &Statistics,
+    group_by: aggregate::GroupBy,
+    subject: DomainSubject,
+    bands: Option<Vec<i64>>,
+) -> Result<Option<(HashMap<String, String>, Vec<String>)>, AppError> {
+    if group_by != aggregate::GroupBy::PopulationBand {
+        return match bands {
+            Some(_) => Err(AppError::BadInput(
+                "bands: they apply to groupBy: POPULATION_BAND".into(),
+            )),
+            None => Ok(None),
+        };
+    }
+    if subject != DomainSubject::Municipality {
+        return Err(AppError::BadInput(
+            "groupBy: POPULATION_BAND groups municipalities; ask with subject: MUNICIPALITY".into(),
+        ));
+    }
+    let bands = match bands {
+        Some(thresholds) => {
+            Bands::new(thresholds).map_err(|e| AppError::BadInput(e.to_string()))?
+        }
+        None => Bands::default(),
+    };
+    let population = statistics.require(POPULATION)?;
+    let groups = population
+        .values
+        .iter()
+        .map(|(code, n)| (code.clone(), bands.label(*n)))
+        .collect();
+    Ok(Some((groups, bands.labels())))
+}
+
+/// The statistic population bands are drawn from: the 2020 census population.
+const POPULATION: &str = "A1101";
 
 /// A source of answers: who published it, where, under which terms, and the files read.
 pub struct SourceRecord(pub source_row::Model);
@@ -643,19 +693,22 @@ impl SurveyQuery {
         edition: Option<String>,
         subject: Subject,
         #[graphql(default_with = "GroupBy::Nation")] group_by: GroupBy,
+        bands: Option<Vec<i64>>,
     ) -> Result<Aggregate> {
         let db = db(ctx);
         let edition = resolve_edition(db, edition.as_deref()).await?;
         let question = resolve_indicator(db, &indicator).await?;
-        let groups = aggregate::aggregate(
-            db,
-            &edition.code,
-            &question,
-            subject.into(),
-            group_by.into(),
-        )
-        .await
-        .gql()?;
+        let statistics = ctx.data_unchecked::<Arc<ReadModel>>().statistics();
+        let banded = population_bands(&statistics, group_by.into(), subject.into(), bands).gql()?;
+        let grouping = match (&banded, group_by) {
+            (Some((groups, order)), _) => aggregate::Grouping::Assigned { groups, order },
+            (None, GroupBy::Prefecture) => aggregate::Grouping::Stored(StoredGroup::Prefecture),
+            (None, GroupBy::Kind) => aggregate::Grouping::Stored(StoredGroup::Kind),
+            (None, _) => aggregate::Grouping::Stored(StoredGroup::Nation),
+        };
+        let groups = aggregate::aggregate(db, &edition.code, &question, subject.into(), grouping)
+            .await
+            .gql()?;
         let domain_subject: DomainSubject = subject.into();
         let provenance = computed_from(db, &edition, &question.code, domain_subject).await?;
         let sources = sources_of(db, &edition, &question.code, domain_subject).await?;

@@ -2,14 +2,14 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::LikeExpr;
+use sea_orm::sea_query::{Expr, LikeExpr, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
 
 use crate::domain::{AuthorityCode, MunicipalityKind, PrefectureCode};
-use crate::entity::{boundary, municipality, prefecture};
+use crate::entity::{boundary, municipality, municipality_name, prefecture};
 use crate::error::AppResult;
 
 /// Which municipalities a listing covers.
@@ -25,6 +25,16 @@ pub struct MunicipalityFilter {
     pub include_not_administered: bool,
     /// Only these codes (e.g. those a spatial query found).
     pub codes: Option<Vec<String>>,
+    /// A name, reading or romanised name starts with this, already folded as the search keys
+    /// are (`context::names::fold`); the name as stored is matched too.
+    pub search: Option<String>,
+}
+
+/// `text` for a LIKE pattern, with `%`, `_` and the escape itself taken literally.
+fn like_escaped(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 impl MunicipalityFilter {
@@ -37,13 +47,28 @@ impl MunicipalityFilter {
             c = c.add(municipality::Column::Kind.eq(k.as_str()));
         }
         if let Some(text) = self.name_contains.as_deref().filter(|t| !t.is_empty()) {
-            // Escaped so that `%` and `_` in the text are taken literally.
-            let escaped = text
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
+            let escaped = like_escaped(text);
             c = c.add(
                 municipality::Column::Name.like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+            );
+        }
+        if let Some(key) = self.search.as_deref() {
+            let escaped = like_escaped(key);
+            let named = Query::select()
+                .column(municipality_name::Column::Code)
+                .from(municipality_name::Entity)
+                .and_where(
+                    Expr::col(municipality_name::Column::SearchKeys)
+                        .like(LikeExpr::new(format!("%\n{escaped}%")).escape('\\')),
+                )
+                .to_owned();
+            c = c.add(
+                Condition::any()
+                    .add(municipality::Column::Code.in_subquery(named))
+                    .add(
+                        municipality::Column::Name
+                            .like(LikeExpr::new(format!("{escaped}%")).escape('\\')),
+                    ),
             );
         }
         if let Some(codes) = &self.codes {

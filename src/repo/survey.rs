@@ -251,6 +251,9 @@ pub enum GroupBy {
     Prefecture,
     /// By kind of municipality (prefectures form one group, `PREFECTURE`).
     Kind,
+    /// Each respondent its own group, for groupings the database does not hold (population
+    /// bands), merged by the caller.
+    Respondent,
 }
 
 /// Counts from the answer table for one question, subject and group.
@@ -271,7 +274,8 @@ fn run_grouped(
     subject: Subject,
     group_by: GroupBy,
 ) -> (SelectStatement, bool) {
-    let joined = subject == Subject::Municipality && group_by != GroupBy::Nation;
+    let joined =
+        subject == Subject::Municipality && matches!(group_by, GroupBy::Prefecture | GroupBy::Kind);
     if joined {
         select.inner_join(
             municipality::Entity,
@@ -281,7 +285,7 @@ fn run_grouped(
     }
     let key: Option<Expr> = match (group_by, subject) {
         (GroupBy::Nation, _) | (GroupBy::Kind, Subject::Prefecture) => None,
-        (GroupBy::Prefecture, Subject::Prefecture) => {
+        (GroupBy::Prefecture, Subject::Prefecture) | (GroupBy::Respondent, _) => {
             Some(Expr::col((answer::Entity, answer::Column::RespondentCode)))
         }
         (GroupBy::Prefecture, Subject::Municipality) => Some(Expr::col((

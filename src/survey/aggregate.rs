@@ -12,7 +12,7 @@ use super::universe;
 use crate::domain::MunicipalityKind;
 use crate::entity::{published_figure, question};
 use crate::error::{AppError, AppResult};
-use crate::repo::survey::{self as repo, GroupBy, Tally};
+use crate::repo::survey::{self as repo, GroupBy as StoredGroup, Tally};
 use crate::repo::{self as repos};
 
 // The aggregates are served as they are: GraphQL output objects by derive, as sea-orm's
@@ -175,12 +175,83 @@ async fn asked_members(
     Ok(all)
 }
 
-fn group_key(member: &Member, group_by: GroupBy) -> String {
-    match group_by {
-        GroupBy::Nation => "JP".into(),
-        GroupBy::Prefecture => member.prefecture.clone(),
-        GroupBy::Kind => member.kind.clone(),
+/// How an aggregate is grouped, as a caller asks for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    /// The whole country.
+    Nation,
+    /// By prefecture.
+    Prefecture,
+    /// By kind of municipality.
+    Kind,
+    /// By population band (municipalities only).
+    PopulationBand,
+}
+
+/// How an aggregate groups its respondents.
+#[derive(Debug, Clone, Copy)]
+pub enum Grouping<'a> {
+    /// As the database groups them: nation, prefecture or kind.
+    Stored(StoredGroup),
+    /// Each municipality into the group this map assigns it (its population band, say), the
+    /// groups listed in `order`; a municipality the map lacks is in [`UNASSIGNED`].
+    Assigned {
+        /// Group per municipal code.
+        groups: &'a HashMap<String, String>,
+        /// The groups in the order they are listed.
+        order: &'a [String],
+    },
+}
+
+/// The group of a municipality an assigned grouping has no group for.
+pub const UNASSIGNED: &str = "UNASSIGNED";
+
+fn group_key(member: &Member, grouping: Grouping<'_>) -> String {
+    match grouping {
+        Grouping::Stored(StoredGroup::Nation) => "JP".into(),
+        Grouping::Stored(StoredGroup::Prefecture) => member.prefecture.clone(),
+        Grouping::Stored(StoredGroup::Kind) => member.kind.clone(),
+        Grouping::Stored(StoredGroup::Respondent) => member.code.clone(),
+        Grouping::Assigned { groups, .. } => groups
+            .get(&member.code)
+            .cloned()
+            .unwrap_or_else(|| UNASSIGNED.into()),
     }
+}
+
+/// Per-respondent tallies merged into the groups `groups` assigns. A group's mean rate is the
+/// mean of its respondents' rates, each respondent counting once.
+fn merged(
+    per_respondent: BTreeMap<String, Tally>,
+    groups: &HashMap<String, String>,
+) -> BTreeMap<String, Tally> {
+    let mut out: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut rates: HashMap<String, (f64, usize)> = HashMap::new();
+    for (code, t) in per_respondent {
+        let key = groups
+            .get(&code)
+            .cloned()
+            .unwrap_or_else(|| UNASSIGNED.into());
+        if let Some(rate) = t.mean_rate {
+            let r = rates.entry(key.clone()).or_default();
+            r.0 += rate;
+            r.1 += 1;
+        }
+        let group = out.entry(key).or_default();
+        group.respondents += t.respondents;
+        for (option, n) in t.by_option {
+            *group.by_option.entry(option).or_default() += n;
+        }
+        if let Some(sum) = t.sum {
+            group.sum = Some(group.sum.unwrap_or(0) + sum);
+        }
+    }
+    for (key, (sum, n)) in rates {
+        if let Some(group) = out.get_mut(&key) {
+            group.mean_rate = Some(sum / n as f64);
+        }
+    }
+    out
 }
 
 /// Aggregates one question for a subject by group.
@@ -189,7 +260,7 @@ pub async fn aggregate(
     edition: &str,
     question: &question::Model,
     subject: Subject,
-    group_by: GroupBy,
+    grouping: Grouping<'_>,
 ) -> AppResult<Vec<AggregateGroup>> {
     let options: Vec<String> = repo::options(db, std::slice::from_ref(&question.code))
         .await?
@@ -201,12 +272,32 @@ pub async fn aggregate(
     let asked = asked_members(db, edition, question, subject).await?;
     let mut asked_by_group: BTreeMap<String, i64> = BTreeMap::new();
     for m in &asked {
-        *asked_by_group.entry(group_key(m, group_by)).or_default() += 1;
+        *asked_by_group.entry(group_key(m, grouping)).or_default() += 1;
     }
-    let tallies = repo::tally(db, edition, &question.code, subject, group_by).await?;
+    let tallies = match grouping {
+        Grouping::Stored(group_by) => {
+            repo::tally(db, edition, &question.code, subject, group_by).await?
+        }
+        Grouping::Assigned { groups, .. } => merged(
+            repo::tally(
+                db,
+                edition,
+                &question.code,
+                subject,
+                StoredGroup::Respondent,
+            )
+            .await?,
+            groups,
+        ),
+    };
     let keys: HashSet<&String> = asked_by_group.keys().chain(tallies.keys()).collect();
     let mut keys: Vec<&String> = keys.into_iter().collect();
-    keys.sort();
+    match grouping {
+        Grouping::Stored(_) => keys.sort(),
+        Grouping::Assigned { order, .. } => {
+            keys.sort_by_key(|k| order.iter().position(|o| o == *k).unwrap_or(order.len()));
+        }
+    }
     Ok(keys
         .into_iter()
         .map(|key| {
@@ -281,7 +372,7 @@ pub async fn reconcile(
             .ok_or_else(|| AppError::invariant(format!("figure {}: no question", figure.id)))?;
         let key = (question.code.clone(), subject);
         if !tallies.contains_key(&key) {
-            let t = repo::tally(db, edition, &question.code, subject, GroupBy::Nation)
+            let t = repo::tally(db, edition, &question.code, subject, StoredGroup::Nation)
                 .await?
                 .remove("JP")
                 .unwrap_or_default();

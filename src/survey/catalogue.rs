@@ -1,7 +1,7 @@
 //! The question catalogue and the published figures of the 令和5年度 survey summary,
 //! kept as data in `catalogue.toml` (the summary's text is its only source) and checked here.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Deserialize;
 use thiserror::Error;
@@ -217,6 +217,14 @@ pub enum CatalogueError {
 }
 
 impl Catalogue {
+    /// Each question's own status date, where it differs from the edition's.
+    pub fn question_dates(&self) -> HashMap<String, Option<String>> {
+        self.questions
+            .iter()
+            .map(|q| (q.code.clone(), q.reference_date.clone()))
+            .collect()
+    }
+
     /// The catalogue of the 令和5年度 edition, parsed, with an online-use rate indicator for
     /// each online procedure, and checked.
     pub fn r5() -> Result<Self, CatalogueError> {

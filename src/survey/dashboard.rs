@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
 use super::answer::Answer;
 use super::calibrate::{self, Fixed, Given};
@@ -19,7 +19,7 @@ use super::catalogue::{Catalogue, Question, Subject};
 use super::source::{self, Provenance, Sourced};
 use super::{seed, store, universe};
 use crate::domain::Percent;
-use crate::error::{AppError, AppResult, SurveyFileError};
+use crate::error::{AppError, AppResult, DataFileError};
 use crate::{fetch, files, repo};
 
 /// The municipal comparison file.
@@ -375,7 +375,7 @@ pub struct Reported {
 
 impl Reported {
     /// A refusal of the import naming this cell's row and authority.
-    fn refusal(&self, file: &Path, reason: String) -> SurveyFileError {
+    fn refusal(&self, file: &Path, reason: String) -> DataFileError {
         error(
             file,
             None,
@@ -390,7 +390,7 @@ impl Reported {
         &self,
         catalogue: &'c Catalogue,
         file: &Path,
-    ) -> Result<&'c Question, SurveyFileError> {
+    ) -> Result<&'c Question, DataFileError> {
         catalogue.question(self.row.indicator).ok_or_else(|| {
             self.refusal(
                 file,
@@ -428,8 +428,8 @@ fn error(
     column: Option<String>,
     value: Option<String>,
     reason: String,
-) -> SurveyFileError {
-    SurveyFileError {
+) -> DataFileError {
+    DataFileError {
         file: file.to_owned(),
         row,
         column,
@@ -456,7 +456,7 @@ pub fn read(
     bytes: &[u8],
     expected: &[Expected],
     rows: &[Row],
-) -> Result<Vec<Reported>, SurveyFileError> {
+) -> Result<Vec<Reported>, DataFileError> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         error(file, None, None, None, format!("not UTF-8 (the dashboard publishes UTF-8 with a BOM; was it re-saved as Shift_JIS?): {e}"))
     })?;
@@ -527,7 +527,7 @@ fn check_header(
     file: &Path,
     header: &csv::StringRecord,
     expected: &[Expected],
-) -> Result<(), SurveyFileError> {
+) -> Result<(), DataFileError> {
     let names: Vec<&str> = header.iter().skip(2).collect();
     let names: Vec<&str> = match names.split_last() {
         Some((last, rest)) if last.trim().is_empty() => rest.to_vec(),
@@ -580,6 +580,19 @@ pub struct DashboardReport {
     pub unchanged: bool,
 }
 
+impl DashboardReport {
+    /// A report of reading `tables`, before anything is written.
+    fn of(tables: &[Table; 4]) -> Self {
+        Self {
+            files: tables
+                .iter()
+                .map(|t| (t.name(), fetch::hex_sha256(&t.bytes)))
+                .collect(),
+            ..Self::default()
+        }
+    }
+}
+
 impl fmt::Display for DashboardReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (name, sha) in &self.files {
@@ -613,18 +626,84 @@ pub async fn import(
     let edition_row = repo::survey::edition(db, edition)
         .await?
         .ok_or_else(|| AppError::BadInput(format!("edition: no survey edition `{edition}`")))?;
-    let mut report = DashboardReport {
-        files: tables
-            .iter()
-            .map(|t| (t.name(), fetch::hex_sha256(&t.bytes)))
-            .collect(),
-        ..DashboardReport::default()
-    };
+    let mut report = DashboardReport::of(&tables);
     if already_imported(db, &report.files).await? {
         report.unchanged = true;
         return Ok(report);
     }
-    let cells = read_all(db, &tables).await?;
+    let sourced = prepare(db, &tables, &edition_row.reference_date, &mut report).await?;
+    report.replaced = replaced(db, edition, &sourced).await?;
+    let txn = db.begin().await?;
+    repo::version::lock_for_import(&txn).await?;
+    write(&txn, edition, &sourced, &report.files).await?;
+    store::set_provenance(&txn, &edition_row, Provenance::Mixed, MIXED_NOTE).await?;
+    repo::version::bump(&txn).await?;
+    txn.commit().await?;
+    Ok(report)
+}
+
+/// Seeds the R5 edition straight from the table when it is not there yet: catalogue, official
+/// answers and synthetic ones drawn around them, in one transaction. A first start thus draws
+/// and writes the synthetic answers once, where seeding and then importing would do it twice.
+/// Returns the report, or `None` when the edition was there already.
+pub async fn seed_r5(
+    db: &DatabaseConnection,
+    tables: &[Table; 4],
+) -> AppResult<Option<DashboardReport>> {
+    if repo::survey::edition(db, seed::R5).await?.is_some() {
+        return Ok(None);
+    }
+    let mut report = DashboardReport::of(tables);
+    // Nothing was stored before: no official answer replaces a synthetic one.
+    let sourced = prepare(db, tables, seed::R5_INFO.reference_date, &mut report).await?;
+    let catalogue = Catalogue::r5().map_err(|e| AppError::internal("reading the catalogue", e))?;
+    let txn = db.begin().await?;
+    repo::version::lock_for_import(&txn).await?;
+    // Another server sharing the database may have seeded while this one read the table.
+    if repo::survey::edition(&txn, seed::R5).await?.is_some() {
+        return Ok(None);
+    }
+    store::insert_edition(&txn, &seed::R5_INFO, Provenance::Mixed, MIXED_NOTE).await?;
+    store::insert_catalogue(&txn, seed::R5, &catalogue).await?;
+    write(&txn, seed::R5, &sourced, &report.files).await?;
+    repo::version::bump(&txn).await?;
+    txn.commit().await?;
+    Ok(Some(report))
+}
+
+/// How many of the official answers differ from the answers stored before: only the
+/// questions the table gives are read back.
+async fn replaced(
+    db: &impl ConnectionTrait,
+    edition: &str,
+    sourced: &[Sourced],
+) -> AppResult<usize> {
+    let official: Vec<&Sourced> = sourced
+        .iter()
+        .filter(|s| s.source.code == source::DASHBOARD.code)
+        .collect();
+    let mut questions: Vec<String> = official.iter().map(|s| s.answer.question.clone()).collect();
+    questions.sort();
+    questions.dedup();
+    let before: HashSet<Answer> = store::answers_to_questions(db, edition, &questions)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(official
+        .iter()
+        .filter(|s| !before.contains(&s.answer))
+        .count())
+}
+
+/// Reads the tables against the stored authorities and draws the synthetic answers around
+/// the official ones: every answer of the edition, each labelled with its source.
+async fn prepare(
+    db: &impl ConnectionTrait,
+    tables: &[Table; 4],
+    reference_date: &str,
+    report: &mut DashboardReport,
+) -> AppResult<Vec<Sourced>> {
+    let cells = read_all(db, tables).await?;
     let (choices, numbers): (Vec<Reported>, Vec<Reported>) =
         cells.into_iter().partition(|c| !c.row.reading.is_numeric());
     let catalogue = Catalogue::r5().map_err(|e| AppError::internal("reading the catalogue", e))?;
@@ -642,16 +721,26 @@ pub async fn import(
                 format!("the real answers do not fit the catalogue: {e}"),
             )
         })?;
-    let sourced = label(db, &edition_row, answers, numbers, &fixed, &mut report).await?;
-    let txn = db.begin().await?;
-    repo::version::lock_for_import(&txn).await?;
-    store::upsert_source(&txn, &source::CALIBRATED, &[]).await?;
-    store::upsert_source(&txn, &source::DASHBOARD, &report.files).await?;
-    store::replace_answers(&txn, edition, &sourced).await?;
-    store::set_provenance(&txn, &edition_row, Provenance::Mixed, MIXED_NOTE).await?;
-    repo::version::bump(&txn).await?;
-    txn.commit().await?;
-    Ok(report)
+    Ok(label(
+        &catalogue,
+        reference_date,
+        answers,
+        numbers,
+        &fixed,
+        report,
+    ))
+}
+
+/// Writes an edition's prepared answers and the two sources they name.
+async fn write(
+    txn: &impl ConnectionTrait,
+    edition: &str,
+    sourced: &[Sourced],
+    files: &[(String, String)],
+) -> AppResult<()> {
+    store::upsert_source(txn, &source::CALIBRATED, &[]).await?;
+    store::upsert_source(txn, &source::DASHBOARD, files).await?;
+    store::replace_answers(txn, edition, sourced).await
 }
 
 /// One of the four files, read: where it was read from (errors name it), and its bytes.
@@ -683,7 +772,7 @@ pub fn load(path: Option<&Path>) -> AppResult<[Table; 4]> {
             path.map_or_else(|| FOLDERS.join(" or "), |f| f.display().to_string())
         ))
     })?;
-    let read = |path: PathBuf| -> Result<Table, SurveyFileError> {
+    let read = |path: PathBuf| -> Result<Table, DataFileError> {
         let bytes = files::read(&path, files::SURVEY_FILE)
             .map_err(|e| error(&path, None, None, None, e.to_string()))?;
         Ok(Table { path, bytes })
@@ -694,7 +783,7 @@ pub fn load(path: Option<&Path>) -> AppResult<[Table; 4]> {
 
 /// The four files from the dashboard's table zip, wherever in it they are. Each entry is read
 /// within the size limit of a survey file, whatever its header declares.
-fn from_zip(archive: &Path) -> Result<[Table; 4], SurveyFileError> {
+fn from_zip(archive: &Path) -> Result<[Table; 4], DataFileError> {
     let fail = |reason: String| error(archive, None, None, None, reason);
     let file = files::open(archive, files::SURVEY_FILE).map_err(|e| fail(e.to_string()))?;
     let mut zip = zip::ZipArchive::new(file)
@@ -734,19 +823,15 @@ fn entry_name(raw: &[u8]) -> String {
 
 /// Every answer with its source and date: the table's own (drawn answers that it fixes,
 /// and its numbers) as official, the rest as calibrated synthetic; counted in `report`.
-async fn label(
-    db: &DatabaseConnection,
-    edition_row: &crate::entity::survey_edition::Model,
+fn label(
+    catalogue: &Catalogue,
+    reference_date: &str,
     drawn: Vec<Answer>,
     numbers: Vec<(Answer, Option<&'static str>)>,
     fixed: &Fixed,
     report: &mut DashboardReport,
-) -> AppResult<Vec<Sourced>> {
-    let before: HashSet<Answer> = store::all_answers(db, &edition_row.code)
-        .await?
-        .into_iter()
-        .collect();
-    let dates = repo::survey::question_dates(db).await?;
+) -> Vec<Sourced> {
+    let dates = catalogue.question_dates();
     let row_dates: HashMap<&str, Option<&str>> = ROWS
         .iter()
         .map(|r| (r.indicator, r.reference_date))
@@ -768,7 +853,6 @@ async fn label(
             .or_default()
             .entry(answer.option.clone().unwrap_or_else(|| "value".into()))
             .or_default() += 1;
-        report.replaced += usize::from(!before.contains(&answer));
         sourced.push(Sourced {
             answer,
             source: &source::DASHBOARD,
@@ -781,9 +865,9 @@ async fn label(
         synthetic,
         &source::CALIBRATED,
         &dates,
-        &edition_row.reference_date,
+        reference_date,
     ));
-    Ok(sourced)
+    sourced
 }
 
 /// What the provenance `MIXED` means.
@@ -808,7 +892,7 @@ async fn already_imported(db: &DatabaseConnection, files: &[(String, String)]) -
 }
 
 /// Reads the four files ([`FILES`] order) against the stored authorities.
-async fn read_all(db: &DatabaseConnection, tables: &[Table; 4]) -> AppResult<Vec<Reported>> {
+async fn read_all(db: &impl ConnectionTrait, tables: &[Table; 4]) -> AppResult<Vec<Reported>> {
     let filter = repo::areas::MunicipalityFilter::default();
     let municipalities: Vec<Expected> = repo::areas::municipalities(db, &filter, None, None)
         .await?
@@ -856,7 +940,7 @@ fn taken_as_they_are(
     catalogue: &Catalogue,
     cells: &[Reported],
     file: &Path,
-) -> Result<Vec<(Answer, Option<&'static str>)>, SurveyFileError> {
+) -> Result<Vec<(Answer, Option<&'static str>)>, DataFileError> {
     let mut out = Vec::new();
     for c in cells {
         let refuse = |reason: String| c.refusal(file, reason);
@@ -892,7 +976,7 @@ fn taken_as_they_are(
 fn check_common_32(
     answers: &[(Answer, Option<&'static str>)],
     file: &Path,
-) -> Result<(), SurveyFileError> {
+) -> Result<(), DataFileError> {
     let mut by_respondent: BTreeMap<&str, [Option<&Answer>; 3]> = BTreeMap::new();
     for (a, _) in answers {
         if let Some(i) = COMMON_32.iter().position(|q| *q == a.question) {
@@ -931,7 +1015,7 @@ fn check_common_32(
 
 /// What the cells say, as answers the generator takes as given; cells that contradict the
 /// catalogue's universes or a follow-up's parent refuse the import.
-fn fix(catalogue: &Catalogue, cells: &[Reported], file: &Path) -> Result<Fixed, SurveyFileError> {
+fn fix(catalogue: &Catalogue, cells: &[Reported], file: &Path) -> Result<Fixed, DataFileError> {
     let cell_of: HashMap<(&str, &str), Cell> = cells
         .iter()
         .map(|c| ((c.row.indicator, c.respondent.as_str()), c.cell))

@@ -19,7 +19,7 @@ use super::source::{self, Provenance};
 use super::{store, universe};
 use crate::domain::{AuthorityCode, Percent, PrefectureCode};
 use crate::entity::{question, question_option};
-use crate::error::{AppError, AppResult, SurveyFileError};
+use crate::error::{AppError, AppResult, DataFileError};
 use crate::{files, repo};
 
 /// The provenance note of an imported edition.
@@ -77,7 +77,7 @@ pub struct Mapping {
 
 impl Mapping {
     /// Reads a mapping file.
-    pub fn read(path: &Path) -> Result<Self, SurveyFileError> {
+    pub fn read(path: &Path) -> Result<Self, DataFileError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| file_error(path, None, None, None, format!("cannot read: {e}")))?;
         toml::from_str(&text)
@@ -91,8 +91,8 @@ fn file_error(
     column: Option<&str>,
     value: Option<&str>,
     reason: impl Into<String>,
-) -> SurveyFileError {
-    SurveyFileError {
+) -> DataFileError {
+    DataFileError {
         file: file.to_owned(),
         row,
         column: column.map(str::to_owned),
@@ -102,7 +102,7 @@ fn file_error(
 }
 
 /// Rows of text cells with their spreadsheet row numbers, read one at a time.
-type Rows = Box<dyn Iterator<Item = Result<(usize, Vec<String>), SurveyFileError>>>;
+type Rows = Box<dyn Iterator<Item = Result<(usize, Vec<String>), DataFileError>>>;
 
 /// A sheet of text cells: the header row, and the rows after it (empty ones left out). A CSV
 /// file is read as its rows are checked, so a file of garbage fails at its first bad row.
@@ -111,7 +111,7 @@ struct Table {
     rows: Rows,
 }
 
-fn read_table(path: &Path, sheet: Option<&str>) -> Result<Table, SurveyFileError> {
+fn read_table(path: &Path, sheet: Option<&str>) -> Result<Table, DataFileError> {
     let fail = |reason: String| file_error(path, None, None, None, reason);
     let extension = path
         .extension()
@@ -143,7 +143,7 @@ fn read_table(path: &Path, sheet: Option<&str>) -> Result<Table, SurveyFileError
 
 /// A CSV file's records as they are read (a UTF-8 byte order mark, as spreadsheet programs
 /// write, is not part of the header).
-fn csv_rows(path: &Path) -> Result<Rows, SurveyFileError> {
+fn csv_rows(path: &Path) -> Result<Rows, DataFileError> {
     use std::io::{BufReader, Read};
     let file = files::open(path, files::SURVEY_FILE)
         .map_err(|e| file_error(path, None, None, None, e.to_string()))?;
@@ -194,7 +194,7 @@ fn csv_rows(path: &Path) -> Result<Rows, SurveyFileError> {
 
 /// A workbook sheet's rows (the named sheet, or the first). Workbooks are read whole: their
 /// size is bounded by [`files::SURVEY_FILE`].
-fn sheet_rows(path: &Path, sheet: Option<&str>) -> Result<Rows, SurveyFileError> {
+fn sheet_rows(path: &Path, sheet: Option<&str>) -> Result<Rows, DataFileError> {
     let fail = |reason: String| file_error(path, None, None, None, reason);
     files::open(path, files::SURVEY_FILE).map_err(|e| fail(e.to_string()))?;
     let mut workbook =
@@ -298,7 +298,7 @@ struct Collected<'a> {
     answers: BTreeMap<(String, String), Given>,
 }
 
-fn respondent_code(path: &Path, ctx: &Context, cell: &Cell<'_>) -> Result<String, SurveyFileError> {
+fn respondent_code(path: &Path, ctx: &Context, cell: &Cell<'_>) -> Result<String, DataFileError> {
     let fail = |reason: String| {
         file_error(
             path,
@@ -331,7 +331,7 @@ impl Collected<'_> {
         value: Option<&str>,
         ticked: Option<&str>,
         cell: &Cell<'_>,
-    ) -> Result<(), SurveyFileError> {
+    ) -> Result<(), DataFileError> {
         let (path, ctx) = (self.path, self.ctx);
         let fail = |reason: String| {
             file_error(
@@ -460,7 +460,7 @@ fn map_value<'a>(mapping: &'a Mapping, column: Option<&'a ColumnMapping>, raw: &
         .map_or(raw, String::as_str)
 }
 
-fn column_index(path: &Path, headers: &[String], header: &str) -> Result<usize, SurveyFileError> {
+fn column_index(path: &Path, headers: &[String], header: &str) -> Result<usize, DataFileError> {
     headers.iter().position(|h| h == header).ok_or_else(|| {
         file_error(
             path,
@@ -502,11 +502,7 @@ struct RespondentColumn<'m> {
 }
 
 impl<'m> RespondentColumn<'m> {
-    fn find(
-        path: &Path,
-        headers: &[String],
-        mapping: &'m Mapping,
-    ) -> Result<Self, SurveyFileError> {
+    fn find(path: &Path, headers: &[String], mapping: &'m Mapping) -> Result<Self, DataFileError> {
         let header = mapping.respondent_column.as_deref().unwrap_or("respondent");
         Ok(Self {
             header,
@@ -519,7 +515,7 @@ impl<'m> RespondentColumn<'m> {
         collected: &Collected<'_>,
         row: usize,
         cells: &[String],
-    ) -> Result<String, SurveyFileError> {
+    ) -> Result<String, DataFileError> {
         respondent_code(
             collected.path,
             collected.ctx,
@@ -537,7 +533,7 @@ fn collect_long(
     collected: &mut Collected<'_>,
     table: Table,
     mapping: &Mapping,
-) -> Result<(), SurveyFileError> {
+) -> Result<(), DataFileError> {
     let path = collected.path;
     let respondent = RespondentColumn::find(path, &table.headers, mapping)?;
     let indicator_header = mapping.indicator_column.as_deref().unwrap_or("indicator");
@@ -576,7 +572,7 @@ const PROVENANCE_COLUMN: &str = "provenance";
 
 /// An import of the ministry's answers takes official values only: a synthetic value of an
 /// export imported as microdata would be served as an authority's answer.
-fn refuse_unofficial(path: &Path, row: usize, provenance: &str) -> Result<(), SurveyFileError> {
+fn refuse_unofficial(path: &Path, row: usize, provenance: &str) -> Result<(), DataFileError> {
     if provenance == Provenance::Official.as_str() {
         return Ok(());
     }
@@ -595,7 +591,7 @@ fn collect_wide(
     collected: &mut Collected<'_>,
     table: Table,
     mapping: &Mapping,
-) -> Result<(), SurveyFileError> {
+) -> Result<(), DataFileError> {
     let path = collected.path;
     if mapping.columns.is_empty() {
         return Err(file_error(
@@ -611,7 +607,7 @@ fn collect_wide(
         .columns
         .iter()
         .map(|c| Ok((column_index(path, &table.headers, &c.header)?, c)))
-        .collect::<Result<_, SurveyFileError>>()?;
+        .collect::<Result<_, DataFileError>>()?;
     for row in table.rows {
         let (row, cells) = row?;
         let (row, cells) = (&row, &cells);
@@ -639,7 +635,7 @@ fn collect_wide(
 }
 
 /// Follow-ups: only those who gave the parent's conditioning answer may answer.
-fn check_follow_ups(collected: &Collected<'_>) -> Result<(), SurveyFileError> {
+fn check_follow_ups(collected: &Collected<'_>) -> Result<(), DataFileError> {
     for ((indicator, respondent), given) in &collected.answers {
         let Some(question) = collected.ctx.questions.get(indicator) else {
             continue;

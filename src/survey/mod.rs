@@ -12,3 +12,4 @@ pub mod seed;
 pub mod source;
 pub mod store;
 pub mod universe;
+pub mod values;

@@ -1,6 +1,6 @@
 //! Seeding an edition: its catalogue, published figures and calibrated answers, in one transaction.
 
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
 use super::calibrate::{self, Respondent};
 use super::catalogue::{Catalogue, Subject};
@@ -28,7 +28,7 @@ pub const R5_INFO: EditionInfo = EditionInfo {
 };
 
 /// Everyone who answers: the 47 prefectures and the administered municipalities in the database.
-pub async fn respondents(db: &DatabaseConnection) -> AppResult<Vec<Respondent>> {
+pub async fn respondents(db: &impl ConnectionTrait) -> AppResult<Vec<Respondent>> {
     let mut out: Vec<Respondent> = repo::areas::prefectures(db)
         .await?
         .into_iter()

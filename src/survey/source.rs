@@ -86,8 +86,33 @@ pub const DASHBOARD: SourceInfo = SourceInfo {
     published: Some("2024-07-12"),
 };
 
+/// The Statistics Center's SSDSE-A: municipal statistics, imported with `import-statistics`.
+pub const SSDSE: SourceInfo = SourceInfo {
+    code: "nstac-ssdse-a",
+    kind: SourceKind::Official,
+    title: "SSDSE（教育用標準データセット）SSDSE-A（市区町村）, drawn from e-Stat 「都道府県・市区町村のすがた（社会・人口統計体系）」",
+    publisher: "独立行政法人統計センター",
+    url: Some("https://www.nstac.go.jp/use/literacy/ssdse/"),
+    credit: Some("「SSDSE（教育用標準データセット）」（独立行政法人統計センター）を加工して作成"),
+    licence: Some("政府標準利用規約（第2.0版）: reuse with attribution, compatible with CC BY 4.0"),
+    published: None,
+};
+
+/// Municipalities' readings, websites and town-hall points (localgovjp) and romanised names
+/// (jp-prefecture): reference data about the authorities, not survey values.
+pub const NAMES: SourceInfo = SourceInfo {
+    code: "municipality-names",
+    kind: SourceKind::Official,
+    title: "code4fukui/localgovjp (readings, websites, town halls) and jp-prefecture 0.7.9.1 (romanised names, which are romanisations, not official English names)",
+    publisher: "Code for FUKUI; Goichi Yukawa",
+    url: Some("https://github.com/code4fukui/localgovjp"),
+    credit: Some("localgovjp (CC0); jp-prefecture (MIT, © Goichi Yukawa)"),
+    licence: Some("CC0 1.0; MIT"),
+    published: None,
+};
+
 /// Every source DX Atlas writes.
-pub const ALL: [&SourceInfo; 3] = [&CALIBRATED, &MICRODATA, &DASHBOARD];
+pub const ALL: [&SourceInfo; 5] = [&CALIBRATED, &MICRODATA, &DASHBOARD, &SSDSE, &NAMES];
 
 /// The source stored as `code`.
 pub fn by_code(code: &str) -> Result<&'static SourceInfo, UnknownStored> {

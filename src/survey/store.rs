@@ -359,8 +359,32 @@ pub async fn all_sourced_answers(
     db: &impl ConnectionTrait,
     edition: &str,
 ) -> AppResult<Vec<(Answer, String, Option<String>)>> {
-    let mut out: Vec<(Answer, String, Option<String>)> = answer::Entity::find()
-        .filter(answer::Column::EditionCode.eq(edition))
+    sourced_answers(db, edition, None).await
+}
+
+/// An edition's answers to these questions, sorted.
+pub async fn answers_to_questions(
+    db: &impl ConnectionTrait,
+    edition: &str,
+    questions: &[String],
+) -> AppResult<Vec<Answer>> {
+    Ok(sourced_answers(db, edition, Some(questions))
+        .await?
+        .into_iter()
+        .map(|(answer, _, _)| answer)
+        .collect())
+}
+
+async fn sourced_answers(
+    db: &impl ConnectionTrait,
+    edition: &str,
+    questions: Option<&[String]>,
+) -> AppResult<Vec<(Answer, String, Option<String>)>> {
+    let mut query = answer::Entity::find().filter(answer::Column::EditionCode.eq(edition));
+    if let Some(questions) = questions {
+        query = query.filter(answer::Column::QuestionCode.is_in(questions.iter().cloned()));
+    }
+    let mut out: Vec<(Answer, String, Option<String>)> = query
         .all(db)
         .await?
         .into_iter()

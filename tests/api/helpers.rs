@@ -119,7 +119,23 @@ async fn load(url: &str, sources: &ImportSources) -> DatabaseConnection {
     dx_atlas::survey::seed::ensure_r5(&db)
         .await
         .expect("seed R5");
+    let data = shared_data();
+    dx_atlas::context::store::import_statistics(&db, &data.join("ssdse/SSDSE-A-2025.csv"))
+        .await
+        .expect("import SSDSE-A");
+    dx_atlas::context::store::import_names(
+        &db,
+        &data.join("names/localgovjp-utf8.csv"),
+        &data.join("names/jp_prefecture-cities.csv"),
+    )
+    .await
+    .expect("import the names");
     db
+}
+
+/// The shared data sets beside the checkout (dashboard, ssdse, names).
+pub fn shared_data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data")
 }
 
 /// Runs one statement on the admin database.

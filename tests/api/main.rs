@@ -11,6 +11,7 @@ mod areas;
 mod autocorrelation;
 mod browser;
 mod choropleth;
+mod context;
 mod dashboard;
 mod errors;
 mod fetch;

@@ -1,0 +1,495 @@
+//! The context researchers join: SSDSE-A's statistics with their year, unit and source, the
+//! derived ones, names and search, population bands and relationships, each checked against
+//! pandas and scipy reading the same file.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+
+use crate::helpers::{first_error, shared_data, Backend, TestApp};
+use crate::on_both_backends;
+
+on_both_backends!(
+    statistics_are_served_with_year_unit_and_source_as_pandas_reads_them,
+    a_bad_statistics_file_is_refused_by_row_and_column_and_changes_nothing,
+    search_finds_by_kanji_kana_and_romaji,
+    population_bands_partition_the_municipalities_as_pandas_does,
+    relationships_agree_with_scipy,
+    crosstabs_of_the_dashboard_agree_with_pandas_and_scipy,
+    bad_context_arguments_are_refused_with_their_code,
+);
+
+const SSDSE: &str = "ssdse/SSDSE-A-2025.csv";
+
+/// What pandas and scipy make of the SSDSE file (tests/reference/context_reference.py).
+fn reference(request: Value) -> Value {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    crate::helpers::require_python(&["pandas", "scipy"]);
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/reference/context_reference.py"
+    );
+    let mut child = Command::new("python3")
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut request = request;
+    request["file"] = json!(shared_data().join(SSDSE));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(request.to_string().as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "context_reference.py failed");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// Every administered municipality's value of `statistic`, through GraphQL, two pages.
+async fn served(app: &TestApp, statistic: &str) -> HashMap<String, Option<f64>> {
+    let query = "query($s: String!, $after: String) { municipalities(first: 1000, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        edges { node { code statistic(code: $s) { value } } } } }";
+    let mut out = HashMap::new();
+    let mut after = Value::Null;
+    loop {
+        let data = app
+            .data(query, json!({"s": statistic, "after": after}))
+            .await;
+        let page = &data["municipalities"];
+        for edge in page["edges"].as_array().unwrap() {
+            out.insert(
+                edge["node"]["code"].as_str().unwrap().to_owned(),
+                edge["node"]["statistic"]["value"].as_f64(),
+            );
+        }
+        if !page["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+            return out;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+async fn statistics_are_served_with_year_unit_and_source_as_pandas_reads_them(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let data = app
+        .data(
+            "{ statistics { code label unit year formula municipalities }
+               statistic(code: \"A1101\") { label unit year source { code credit files } } }",
+            json!({}),
+        )
+        .await;
+    let list = data["statistics"].as_array().unwrap();
+    assert_eq!(
+        list.len(),
+        125 + 6,
+        "125 published and 6 derived statistics"
+    );
+    assert!(
+        list.iter().all(|s| s["unit"].is_string()),
+        "every SSDSE variable's unit is told from its label"
+    );
+    let a1101 = &data["statistic"];
+    assert_eq!(a1101["label"], "総人口");
+    assert_eq!(a1101["unit"], "人");
+    assert_eq!(a1101["year"], 2020);
+    assert_eq!(a1101["source"]["code"], "nstac-ssdse-a");
+    assert!(a1101["source"]["credit"]
+        .as_str()
+        .unwrap()
+        .contains("統計センター"));
+    assert!(a1101["source"]["files"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("b91497de"));
+    let density = list.iter().find(|s| s["code"] == "density").unwrap();
+    assert_eq!(
+        density["year"], 2023,
+        "the later of 2020 population, 2023 area"
+    );
+    assert!(density["formula"].as_str().unwrap().contains("B1101"));
+
+    let codes = [
+        "A1101",
+        "D1202",
+        "D2203",
+        "share_65_plus",
+        "density",
+        "staff_per_1000",
+    ];
+    let pandas = reference(json!({"statistics": codes}));
+    for code in codes {
+        let ours = served(&app, code).await;
+        let theirs = pandas["values"][code].as_object().unwrap();
+        // 双葉町 (07546) had no residents in the 2020 census: a ratio over its population has
+        // no value, for pandas (NaN) as for DX Atlas.
+        let expected_len = if code.contains('_') { 1740 } else { 1741 };
+        assert_eq!(theirs.len(), expected_len, "{code}: what pandas reads");
+        for (municipality, value) in &ours {
+            match (theirs.get(municipality), value) {
+                (Some(expected), Some(got)) => {
+                    let expected = expected.as_f64().unwrap();
+                    assert!(
+                        close(*got, expected),
+                        "{code} of {municipality}: {got} vs pandas {expected}"
+                    );
+                }
+                (None, None) => {}
+                (expected, got) => {
+                    panic!("{code} of {municipality}: {got:?} vs pandas {expected:?}")
+                }
+            }
+        }
+        assert_eq!(ours.len(), 1741, "{code}: every municipality answers");
+    }
+}
+
+async fn a_bad_statistics_file_is_refused_by_row_and_column_and_changes_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let original = std::fs::read(shared_data().join(SSDSE)).unwrap();
+    let (text, _, _) = encoding_rs::SHIFT_JIS.decode(&original);
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode(text);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    // Row 4 is 札幌市: its population becomes text.
+    let not_a_number = write(
+        "a.csv",
+        &text.replacen(
+            "R01100,北海道,札幌市,1973395",
+            "R01100,北海道,札幌市,many",
+            1,
+        ),
+    );
+    let error = dx_atlas::context::store::import_statistics(&app.db, &not_a_number)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.ends_with("a.csv, row 4, column `A1101`, value `many`: is not a number"),
+        "{error}"
+    );
+    let unknown = write(
+        "b.csv",
+        &text.replacen("R01100,北海道,札幌市", "R01199,北海道,札幌市", 1),
+    );
+    let error = dx_atlas::context::store::import_statistics(&app.db, &unknown)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("row 4, column `地域コード`, value `R01199`"),
+        "{error}"
+    );
+    let shifted = write(
+        "c.csv",
+        &text.replacen("R01100,北海道,札幌市", "R01100,青森県,札幌市", 1),
+    );
+    let error = dx_atlas::context::store::import_statistics(&app.db, &shifted)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("column `都道府県`, value `青森県`: municipality 01100 lies in 北海道"),
+        "{error}"
+    );
+
+    let sapporo = "{ municipality(code: \"01100\") { statistic(code: \"A1101\") { value } } }";
+    let data = app.data(sapporo, json!({})).await;
+    assert_eq!(data["municipality"]["statistic"]["value"], 1973395.0);
+    let again = dx_atlas::context::store::import_statistics(&app.db, &shared_data().join(SSDSE))
+        .await
+        .unwrap();
+    assert!(again.unchanged, "the same file again changes nothing");
+}
+
+async fn search_finds_by_kanji_kana_and_romaji(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let query = "query($q: String!) { municipalities(filter: { search: $q }, first: 50) {
+        edges { node { code name nameKana nameRomaji website townHall { lon lat } } } } }";
+    let codes = |data: &Value| -> Vec<String> {
+        data["municipalities"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for (q, code) in [
+        ("新宿", "13104"),
+        ("しんじゅく", "13104"),
+        ("シンジュク", "13104"),
+        ("ｼﾝｼﾞｭｸ", "13104"),
+        ("Shinjuku", "13104"),
+        ("ＳＨＩＮＪＵＫＵ", "13104"),
+        ("檮原", "39405"),
+        ("梼原", "39405"),
+        ("Yonaguni", "47382"),
+    ] {
+        let data = app.data(query, json!({"q": q})).await;
+        assert!(
+            codes(&data).contains(&code.to_owned()),
+            "{q} finds {code}: {data}"
+        );
+    }
+    let data = app.data(query, json!({"q": "しんじゅく"})).await;
+    let shinjuku = &data["municipalities"]["edges"][0]["node"];
+    assert_eq!(shinjuku["nameKana"], "しんじゅくく");
+    assert_eq!(shinjuku["nameRomaji"], "Shinjuku-ku");
+    assert!(shinjuku["website"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://"));
+    assert!((shinjuku["townHall"]["lat"].as_f64().unwrap() - 35.69).abs() < 0.01);
+    // A prefix, not a substring: 宿 alone is not the start of 新宿区.
+    let data = app.data(query, json!({"q": "じゅく"})).await;
+    assert!(!codes(&data).contains(&"13104".to_owned()));
+    // `%` and `_` are taken literally.
+    let data = app.data(query, json!({"q": "%"})).await;
+    assert!(codes(&data).is_empty());
+}
+
+async fn population_bands_partition_the_municipalities_as_pandas_does(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let query = "query($bands: [Int!]) {
+        banded: aggregate(indicator: \"cio.appointed\", subject: MUNICIPALITY,
+                          groupBy: POPULATION_BAND, bands: $bands) {
+          groups { key asked respondents counts { option count } } }
+        nation: aggregate(indicator: \"cio.appointed\", subject: MUNICIPALITY) {
+          groups { key asked respondents counts { option count } } } }";
+    for bands in [json!(null), json!([5000, 20000, 1000000])] {
+        let data = app.data(query, json!({"bands": bands})).await;
+        let thresholds = if bands.is_null() {
+            json!([10000, 50000, 100000, 300000])
+        } else {
+            bands.clone()
+        };
+        let pandas = reference(json!({"bands": thresholds}));
+        let groups = data["banded"]["groups"].as_array().unwrap();
+        let keys: Vec<&str> = groups.iter().map(|g| g["key"].as_str().unwrap()).collect();
+        let counts = pandas["band_counts"].as_object().unwrap();
+        assert_eq!(keys.len(), counts.len(), "{keys:?} vs {counts:?}");
+        let nation = &data["nation"]["groups"][0];
+        let mut asked = 0;
+        let mut yes = 0;
+        for g in groups {
+            let key = g["key"].as_str().unwrap();
+            // cio.appointed is asked of the 1,733 surveyed; pandas counts all 1,741 by band.
+            let in_band = counts[key].as_i64().unwrap();
+            assert!(g["asked"].as_i64().unwrap() <= in_band, "{key}");
+            assert!(in_band - g["asked"].as_i64().unwrap() <= 8, "{key}");
+            asked += g["asked"].as_i64().unwrap();
+            yes += g["counts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["option"] == "yes")
+                .map_or(0, |c| c["count"].as_i64().unwrap());
+        }
+        assert_eq!(
+            asked,
+            nation["asked"].as_i64().unwrap(),
+            "bands partition the asked"
+        );
+        let nation_yes = nation["counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["option"] == "yes")
+            .unwrap()["count"]
+            .as_i64()
+            .unwrap();
+        assert_eq!(yes, nation_yes, "bands partition the answers");
+    }
+}
+
+async fn relationships_agree_with_scipy(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let query = "query($x: VariableInput!, $y: VariableInput!, $m: CorrelationMethod!) {
+        relationship(x: $x, y: $y, method: $m) {
+          coefficient n pValue syntheticPairs credits
+          x { label unit n sources } y { label n sources }
+          leftOut { noX noY neither } pairs { code x y provenance } } }";
+    let staff = json!({"statistic": "staff_per_1000"});
+    let ageing = json!({"statistic": "share_65_plus"});
+    let pandas = reference(json!({"statistics": ["staff_per_1000", "share_65_plus"]}));
+    let (px, py) = (
+        pandas["values"]["staff_per_1000"].as_object().unwrap(),
+        pandas["values"]["share_65_plus"].as_object().unwrap(),
+    );
+    let mut codes: Vec<&String> = px.keys().filter(|c| py.contains_key(*c)).collect();
+    codes.sort();
+    let xs: Vec<f64> = codes.iter().map(|c| px[*c].as_f64().unwrap()).collect();
+    let ys: Vec<f64> = codes.iter().map(|c| py[*c].as_f64().unwrap()).collect();
+    let scipy = reference(json!({"correlate": [{"x": xs, "y": ys}]}));
+    for (method, key) in [("PEARSON", "pearson"), ("SPEARMAN", "spearman")] {
+        let data = app
+            .data(query, json!({"x": staff, "y": ageing, "m": method}))
+            .await;
+        let r = &data["relationship"];
+        assert_eq!(r["n"], json!(codes.len()));
+        let expected = &scipy["correlations"][0][key];
+        let (coefficient, p) = (expected[0].as_f64().unwrap(), expected[1].as_f64().unwrap());
+        assert!(
+            (r["coefficient"].as_f64().unwrap() - coefficient).abs() < 1e-12,
+            "{method}: {} vs scipy {coefficient}",
+            r["coefficient"]
+        );
+        let ours = r["pValue"].as_f64().unwrap();
+        assert!(
+            (ours - p).abs() <= 1e-9 * p.max(1e-300) || (ours - p).abs() < 1e-15,
+            "{method} p-value: {ours} vs scipy {p}"
+        );
+        assert_eq!(r["syntheticPairs"], 0, "both statistics are official");
+        assert_eq!(r["x"]["sources"], json!(["nstac-ssdse-a"]));
+        assert_eq!(r["x"]["unit"], "人/千人");
+    }
+
+    // An indicator against a statistic: the pairs are ours, the coefficient scipy's on them.
+    let data = app
+        .data(
+            query,
+            json!({"x": {"indicator": "cio.appointed"}, "y": ageing, "m": "PEARSON"}),
+        )
+        .await;
+    let r = &data["relationship"];
+    let pairs = r["pairs"].as_array().unwrap();
+    for p in pairs.iter().take(50) {
+        let code = p["code"].as_str().unwrap();
+        assert!(close(p["y"].as_f64().unwrap(), py[code].as_f64().unwrap()));
+    }
+    let xs: Vec<f64> = pairs.iter().map(|p| p["x"].as_f64().unwrap()).collect();
+    let ys: Vec<f64> = pairs.iter().map(|p| p["y"].as_f64().unwrap()).collect();
+    let scipy = reference(json!({"correlate": [{"x": xs, "y": ys}]}));
+    let expected = scipy["correlations"][0]["pearson"][0].as_f64().unwrap();
+    assert!((r["coefficient"].as_f64().unwrap() - expected).abs() < 1e-12);
+    // The 1,733 surveyed but 双葉町, which had no residents in 2020, so no share aged 65+.
+    assert_eq!(r["n"], 1732);
+    assert_eq!(r["leftOut"]["noY"], 1);
+    assert_eq!(
+        r["leftOut"]["noX"], 8,
+        "the eight not surveyed after the Noto earthquake"
+    );
+    assert_eq!(
+        r["syntheticPairs"], 1732,
+        "the template's answers are calibrated synthetic, and the answer says so"
+    );
+    assert_eq!(r["x"]["unit"], "0/1");
+    assert_eq!(
+        r["credits"].as_array().unwrap().len(),
+        1,
+        "SSDSE's credit line"
+    );
+}
+
+async fn crosstabs_of_the_dashboard_agree_with_pandas_and_scipy(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let dashboard = shared_data().join("dashboard");
+    dx_atlas::survey::dashboard::import(&app.db, "R5", Some(&dashboard))
+        .await
+        .unwrap();
+    let data = app
+        .data(
+            "{ crosstab(a: \"cio.appointed\", b: \"ai.adopted\") {
+                rows columns counts n chiSquare degreesOfFreedom pValue cramersV
+                synthetic sources leftOut { noX noY neither } } }",
+            json!({}),
+        )
+        .await;
+    let ours = &data["crosstab"];
+    let file = dashboard.join("市区町村毎のDX進捗状況_市区町村比較.csv");
+    let pandas =
+        reference(json!({"crosstab": {"file": file, "a": "CIOの任命", "b": "AIの導入状況"}}));
+    let theirs = &pandas["crosstab"];
+    // pandas orders 実施 before 未実施, as the catalogue orders yes before no.
+    assert_eq!(theirs["rows"], json!(["実施", "未実施"]));
+    assert_eq!(ours["rows"], json!(["yes", "no"]));
+    assert_eq!(ours["columns"], json!(["yes", "no"]));
+    assert_eq!(ours["counts"], theirs["table"]);
+    assert_eq!(ours["n"], theirs["n"]);
+    assert_eq!(ours["degreesOfFreedom"], theirs["dof"]);
+    for (field, key) in [
+        ("chiSquare", "chi2"),
+        ("pValue", "p"),
+        ("cramersV", "cramers_v"),
+    ] {
+        let (a, b) = (ours[field].as_f64().unwrap(), theirs[key].as_f64().unwrap());
+        assert!(close(a, b), "{field}: {a} vs scipy {b}");
+    }
+    assert_eq!(
+        ours["synthetic"], 0,
+        "both rows are the dashboard's official answers"
+    );
+    let left_out = &ours["leftOut"];
+    let left: u64 = ["noX", "noY", "neither"]
+        .iter()
+        .map(|k| left_out[*k].as_u64().unwrap())
+        .sum();
+    assert_eq!(left, 8, "the eight not surveyed after the Noto earthquake");
+}
+
+async fn bad_context_arguments_are_refused_with_their_code(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let cases = [
+        (
+            "{ statistic(code: \"X9999\") { code } }",
+            "statistic: no statistic `X9999`",
+        ),
+        (
+            "{ municipality(code: \"13104\") { statistic(code: \"A11\") { value } } }",
+            "no statistic `A11`",
+        ),
+        (
+            "{ relationship(x: {statistic: \"A1101\", indicator: \"cio.appointed\"}, y: {statistic: \"A1303\"}) { n } }",
+            "x: give exactly one of indicator and statistic",
+        ),
+        (
+            "{ relationship(x: {statistic: \"A1101\", option: \"yes\"}, y: {statistic: \"A1303\"}) { n } }",
+            "x: option and edition apply to an indicator",
+        ),
+        (
+            "{ relationship(x: {indicator: \"cio.appointed\", option: \"maybe\"}, y: {statistic: \"A1303\"}) { n } }",
+            "x.option: `cio.appointed` has no option `maybe`",
+        ),
+        (
+            "{ relationship(x: {indicator: \"nope\"}, y: {statistic: \"A1303\"}) { n } }",
+            "x.indicator: no indicator `nope`",
+        ),
+        (
+            "{ crosstab(a: \"staff.dx_it_units\", b: \"cio.appointed\") { n } }",
+            "a: `staff.dx_it_units` is a number",
+        ),
+        (
+            "{ aggregate(indicator: \"cio.appointed\", subject: MUNICIPALITY, groupBy: POPULATION_BAND, bands: [50000, 10000]) { indicator } }",
+            "bands: 10000 does not follow 50000",
+        ),
+        (
+            "{ aggregate(indicator: \"cio.appointed\", subject: MUNICIPALITY, bands: [10000]) { indicator } }",
+            "bands: they apply to groupBy: POPULATION_BAND",
+        ),
+        (
+            "{ aggregate(indicator: \"cio.appointed\", subject: PREFECTURE, groupBy: POPULATION_BAND) { indicator } }",
+            "POPULATION_BAND groups municipalities",
+        ),
+    ];
+    for (query, message) in cases {
+        let body = app.graphql(query, json!({})).await;
+        let (code, text) = first_error(&body);
+        assert_eq!(code, "BAD_USER_INPUT", "{query}: {body}");
+        assert!(
+            text.contains(message),
+            "{query}: `{text}` lacks `{message}`"
+        );
+    }
+}
