@@ -9,6 +9,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use dx_atlas::choropleth::{self, render, ChoroplethRequest, Format};
+use dx_atlas::context::statistics::Statistics;
 use dx_atlas::import::{import_boundaries, ImportSources};
 use dx_atlas::spatial::atlas::Atlas;
 use dx_atlas::spatial::simplify::{simplify, Level};
@@ -21,6 +22,7 @@ struct Fixture {
     runtime: Runtime,
     db: DatabaseConnection,
     atlas: Atlas,
+    statistics: Statistics,
     _dir: tempfile::TempDir,
 }
 
@@ -47,6 +49,8 @@ fn fixture() -> Fixture {
         runtime,
         db,
         atlas,
+        // The maps measured here read no statistic.
+        statistics: Statistics::default(),
         _dir: dir,
     }
 }
@@ -64,7 +68,7 @@ fn choropleths(c: &mut Criterion) {
     let f = fixture();
     let build = |request: ChoroplethRequest| {
         f.runtime
-            .block_on(choropleth::build(&f.db, &f.atlas, request))
+            .block_on(choropleth::build(&f.db, &f.atlas, &f.statistics, request))
             .unwrap()
     };
     // The read model keeps each simplification level once computed; warm the default one as
@@ -131,6 +135,7 @@ fn choropleths(c: &mut Criterion) {
         .block_on(choropleth::build(
             &f.db,
             &f.atlas,
+            &f.statistics,
             ChoroplethRequest {
                 indicator: "staff.dx_it_units".into(),
                 ..whole_country(Format::GeoJson)

@@ -5,6 +5,7 @@ use geo::Centroid;
 use sea_orm::ConnectionTrait;
 
 use super::{build, Choropleth, ChoroplethRequest, LegendClass, MapLevel, RespondentValue};
+use crate::context::statistics::Statistics;
 use crate::error::{AppError, AppResult};
 use crate::spatial::atlas::Atlas;
 use crate::stats::moran::{self, Cluster, GlobalMoran, LocalMoran, Weights};
@@ -123,12 +124,13 @@ pub fn cluster_style(c: &Cluster) -> (&'static str, &'static str, &'static str) 
 pub async fn analyse(
     db: &impl ConnectionTrait,
     atlas: &Atlas,
+    statistics: &Statistics,
     mut request: ChoroplethRequest,
     analysis: Analysis,
 ) -> AppResult<Autocorrelation> {
     request.level = MapLevel::Municipality;
     request.prefecture = None;
-    let values = build(db, atlas, request).await?;
+    let values = build(db, atlas, statistics, request).await?;
     if !values.numeric && values.request.option.is_none() {
         return Err(AppError::BadInput(format!(
             "option: `{}` is categorical; name the option whose presence is analysed",

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 
+use crate::context::statistics::{self as official, Statistic};
 use crate::domain::PrefectureCode;
 use crate::entity::{question, question_option, survey_edition};
 use crate::error::{AppError, AppResult};
@@ -110,6 +111,12 @@ pub struct ChoroplethRequest {
     /// Decimals of coordinates (default from the tolerance).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<u8>,
+    /// Map a count per this statistic (`A1101`, residents): value / statistic × `scale`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per: Option<String>,
+    /// The factor of a `per` map (10000: per 10,000 residents); 1 when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<f64>,
     /// Output format.
     #[serde(skip)]
     pub format: Format,
@@ -188,6 +195,17 @@ impl ChoroplethRequest {
         {
             return Err(out_of_range(format!("tolerance: {t}"), "0 to 1 degree"));
         }
+        if let Some(scale) = self.scale {
+            if self.per.is_none() {
+                return Err(bad("scale: it applies to a `per` map; give per too".into()));
+            }
+            if !scale.is_finite() || scale <= 0.0 || scale > 1e9 {
+                return Err(out_of_range(
+                    format!("scale: {scale}"),
+                    "a factor above 0 and at most 1,000,000,000",
+                ));
+            }
+        }
         if let Some(a) = self.min_island_km2.filter(|a| !a.is_finite() || *a < 0.0) {
             return Err(out_of_range(
                 format!("minIslandKm2: {a}"),
@@ -215,6 +233,8 @@ impl ChoroplethRequest {
             tolerance: None,
             min_island_km2: None,
             precision: None,
+            per: None,
+            scale: None,
             format: Format::GeoJson,
         }
     }
@@ -331,6 +351,25 @@ pub struct Choropleth {
     pub statistics: Statistics,
     /// Codes of the sources its values come from.
     pub sources: Vec<&'static str>,
+    /// The statistic a `per` map divides by, and the factor.
+    pub per: Option<Per>,
+}
+
+/// What a `per` map divides its counts by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Per {
+    /// Statistic code.
+    pub code: String,
+    /// Its label.
+    pub label: String,
+    /// Its unit.
+    pub unit: Option<String>,
+    /// The year of its values.
+    pub year: i32,
+    /// The factor: values are per `scale` of the statistic's unit.
+    pub scale: f64,
+    /// Areas with a count but no usable denominator (missing or zero), shown as missing.
+    pub undivided: usize,
 }
 
 fn bad(message: String) -> AppError {
@@ -368,6 +407,7 @@ fn municipal_shares(
 pub async fn build(
     db: &impl ConnectionTrait,
     atlas: &Atlas,
+    statistics: &official::Statistics,
     request: ChoroplethRequest,
 ) -> AppResult<Choropleth> {
     let query = render::query_string(&request)
@@ -400,6 +440,24 @@ pub async fn build(
     )
     .await?;
     let values = if share { municipal_shares(own) } else { own };
+    let (values, per) = match request.per.as_deref() {
+        Some(code) => {
+            let statistic = per_statistic(&request, &indicator, statistics, code)?;
+            sources.insert(statistic.source.code);
+            let scale = request.scale.unwrap_or(1.0);
+            let (values, undivided) = divided(values, statistic, scale);
+            let per = Per {
+                code: statistic.code.clone(),
+                label: statistic.label.clone(),
+                unit: statistic.unit.clone(),
+                year: statistic.year,
+                scale,
+                undivided,
+            };
+            (values, Some(per))
+        }
+        None => (values, None),
+    };
 
     let layer: &Layer = match request.level {
         MapLevel::Municipality => &atlas.municipalities,
@@ -430,7 +488,57 @@ pub async fn build(
         missing,
         statistics,
         sources: sources.into_iter().collect(),
+        per,
     })
+}
+
+/// The statistic a `per` map divides by: only counts of municipalities are divided.
+fn per_statistic<'a>(
+    request: &ChoroplethRequest,
+    indicator: &question::Model,
+    statistics: &'a official::Statistics,
+    code: &str,
+) -> AppResult<&'a Statistic> {
+    if indicator.kind != QuestionType::Count {
+        return Err(bad(format!(
+            "per: `{}` is not a count; only counts are mapped per a statistic (a choice or a rate is a share already)",
+            indicator.code
+        )));
+    }
+    if request.level != MapLevel::Municipality {
+        return Err(bad(
+            "per: statistics are municipal; map level: MUNICIPALITY".into(),
+        ));
+    }
+    statistics.require(code).map_err(|e| match e {
+        AppError::BadInput(m) => bad(format!("per: {m}")),
+        other => other,
+    })
+}
+
+/// Each number divided by the area's value of `statistic`, times `scale`; an area whose
+/// denominator is missing or zero becomes missing. Returns how many did.
+fn divided(
+    values: HashMap<String, (RespondentValue, Provenance)>,
+    statistic: &Statistic,
+    scale: f64,
+) -> (HashMap<String, (RespondentValue, Provenance)>, usize) {
+    let mut undivided = 0;
+    let out = values
+        .into_iter()
+        .filter_map(|(code, (value, provenance))| {
+            let RespondentValue::Number(n) = value else {
+                return Some((code, (value, provenance)));
+            };
+            if let Some(d) = statistic.value(&code).filter(|d| *d != 0.0) {
+                Some((code, (RespondentValue::Number(n / d * scale), provenance)))
+            } else {
+                undivided += 1;
+                None
+            }
+        })
+        .collect();
+    (out, undivided)
 }
 
 /// Refuses what the indicator cannot map: an option it does not have, a multiple-choice

@@ -123,6 +123,15 @@ pub fn metadata(c: &Choropleth) -> Map<String, Value> {
             "type": c.indicator.kind, "option": c.request.option,
         }),
     );
+    if let Some(per) = &c.per {
+        m.insert(
+            "per".into(),
+            json!({
+                "statistic": per.code, "label": per.label, "unit": per.unit, "year": per.year,
+                "scale": per.scale, "undivided": per.undivided,
+            }),
+        );
+    }
     m.insert(
         "edition".into(),
         json!({

@@ -142,6 +142,25 @@ pub struct Choropleth {
     pub credit: String,
     /// The same map as files.
     pub downloads: Downloads,
+    /// For a `per` map: the statistic the counts are divided by, and the factor.
+    pub per: Option<MapPer>,
+}
+
+/// What a `per` map's values are: counts per `scale` of a statistic.
+#[derive(SimpleObject)]
+pub struct MapPer {
+    /// Statistic code, e.g. A1101.
+    pub statistic: String,
+    /// Its label, e.g. 総人口.
+    pub label: String,
+    /// Its unit, e.g. 人.
+    pub unit: Option<String>,
+    /// The year of its values.
+    pub year: i32,
+    /// The factor: values are per this many of the statistic's unit.
+    pub scale: f64,
+    /// Areas with a count but a missing or zero denominator, shown as missing.
+    pub undivided: i32,
 }
 
 fn entry(c: &choropleth::LegendClass) -> LegendEntry {
@@ -385,6 +404,12 @@ impl MapQuery {
         #[graphql(desc = "Decimals of coordinates (default from the tolerance)")] precision: Option<
             i32,
         >,
+        #[graphql(
+            desc = "Map a count per this statistic (e.g. A1101, residents): value / statistic × scale"
+        )]
+        per: Option<String>,
+        #[graphql(desc = "The factor of a per map (10000: per 10,000 residents); default 1")]
+        scale: Option<f64>,
         #[graphql(default_with = "Format::GeoJson")] format: Format,
     ) -> Result<Choropleth> {
         let classification: crate::stats::classify::Method = classification.into();
@@ -413,12 +438,18 @@ impl MapQuery {
             tolerance,
             min_island_km2,
             precision: to_u8("precision", precision).gql()?,
+            per,
+            scale,
             format: format.into(),
         };
         request.validate().gql()?;
-        let atlas = ctx.data_unchecked::<Arc<ReadModel>>().atlas();
+        let generation = ctx.data_unchecked::<Arc<ReadModel>>().current();
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        let built = Arc::new(choropleth::build(db, &atlas, request).await.gql()?);
+        let built = Arc::new(
+            choropleth::build(db, &generation.atlas, &generation.statistics, request)
+                .await
+                .gql()?,
+        );
         let links = render::downloads(&built);
         let link = |k: &str| {
             links
@@ -431,7 +462,7 @@ impl MapQuery {
         Ok(Choropleth {
             map: render::OwnedDocument {
                 choropleth: Arc::clone(&built),
-                atlas,
+                atlas: Arc::clone(&generation.atlas),
             },
             method: built.method.clone(),
             legend: built.legend.iter().map(entry).collect(),
@@ -454,6 +485,14 @@ impl MapQuery {
                 topojson: link("topojson"),
                 csv: link("csv"),
             },
+            per: built.per.as_ref().map(|p| MapPer {
+                statistic: p.code.clone(),
+                label: p.label.clone(),
+                unit: p.unit.clone(),
+                year: p.year,
+                scale: p.scale,
+                undivided: count(p.undivided),
+            }),
         })
     }
 
@@ -493,7 +532,10 @@ impl MapQuery {
         };
         let atlas = ctx.data_unchecked::<Arc<ReadModel>>().atlas();
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        let result = ac::analyse(db, &atlas, request, analysis).await.gql()?;
+        let statistics = ctx.data_unchecked::<Arc<ReadModel>>().statistics();
+        let result = ac::analyse(db, &atlas, &statistics, request, analysis)
+            .await
+            .gql()?;
         let local = local_entries(&result);
         let g = result.global.clone();
         let islands = result

@@ -40,9 +40,10 @@ async fn render_download(
             .get_or_build(&key, || {
                 fresh = true;
                 let atlas = Arc::clone(&generation.atlas);
+                let statistics = Arc::clone(&generation.statistics);
                 let db = state.db.clone();
                 async move {
-                    let built = choropleth::build(&db, &atlas, request).await?;
+                    let built = choropleth::build(&db, &atlas, &statistics, request).await?;
                     // Rendering and serialising megabytes is CPU work: off the async workers.
                     tokio::task::spawn_blocking(move || -> Result<CachedDocument, AppError> {
                         let stem = render::file_stem(&built);

@@ -15,6 +15,7 @@ on_both_backends!(
     search_finds_by_kanji_kana_and_romaji,
     population_bands_partition_the_municipalities_as_pandas_does,
     relationships_agree_with_scipy,
+    per_maps_divide_counts_by_a_statistic_as_pandas_does,
     crosstabs_of_the_dashboard_agree_with_pandas_and_scipy,
     bad_context_arguments_are_refused_with_their_code,
 );
@@ -393,6 +394,66 @@ async fn relationships_agree_with_scipy(backend: Backend) {
     );
 }
 
+/// A map's CSV download: code → value (empty for missing).
+async fn map_values(app: &TestApp, query: &str) -> HashMap<String, String> {
+    let csv = app.text(&format!("/choropleth.csv?{query}")).await;
+    csv::Reader::from_reader(csv.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .map(|r| (r[0].to_owned(), r[2].to_owned()))
+        .collect()
+}
+
+async fn per_maps_divide_counts_by_a_statistic_as_pandas_does(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let counts = map_values(&app, "indicator=staff.dx_it_units").await;
+    let per = map_values(&app, "indicator=staff.dx_it_units&per=A1101&scale=10000").await;
+    let given: serde_json::Map<String, Value> = counts
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(c, v)| (c.clone(), json!(v.parse::<f64>().unwrap())))
+        .collect();
+    let pandas = reference(json!({"divide": {"values": given, "by": "A1101", "scale": 10000}}));
+    let divided = pandas["divided"].as_object().unwrap();
+    assert!(divided.len() > 1000, "most municipalities have a count");
+    for (code, value) in &per {
+        match divided.get(code) {
+            Some(expected) => {
+                let got: f64 = value.parse().unwrap();
+                let expected = expected.as_f64().unwrap();
+                assert!(close(got, expected), "{code}: {got} vs pandas {expected}");
+            }
+            None => assert!(value.is_empty(), "{code}: {value} where pandas has none"),
+        }
+    }
+    let data = app
+        .data(
+            "{ choropleth(indicator: \"staff.dx_it_units\", per: \"A1101\", scale: 10000) {
+                per { statistic label unit year scale undivided } downloads { csv } } }",
+            json!({}),
+        )
+        .await;
+    let described = &data["choropleth"]["per"];
+    assert_eq!(described["label"], "総人口");
+    assert_eq!(described["year"], 2020);
+    assert_eq!(described["scale"], 10000.0);
+    let csv_link = data["choropleth"]["downloads"]["csv"].as_str().unwrap();
+    assert!(
+        csv_link.contains("per=A1101") && csv_link.contains("scale=10000"),
+        "{csv_link}"
+    );
+    let document = app
+        .text("/choropleth.geojson?indicator=staff.dx_it_units&per=A1101&scale=10000")
+        .await;
+    let document: Value = serde_json::from_str(&document).unwrap();
+    assert_eq!(document["per"]["statistic"], "A1101");
+    assert!(document["credits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c.as_str().unwrap().contains("統計センター")));
+}
+
 async fn crosstabs_of_the_dashboard_agree_with_pandas_and_scipy(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let dashboard = shared_data().join("dashboard");
@@ -465,6 +526,22 @@ async fn bad_context_arguments_are_refused_with_their_code(backend: Backend) {
         (
             "{ relationship(x: {indicator: \"nope\"}, y: {statistic: \"A1303\"}) { n } }",
             "x.indicator: no indicator `nope`",
+        ),
+        (
+            "{ choropleth(indicator: \"cio.appointed\", per: \"A1101\") { method } }",
+            "per: `cio.appointed` is not a count",
+        ),
+        (
+            "{ choropleth(indicator: \"staff.dx_it_units\", per: \"X1\") { method } }",
+            "per: statistic: no statistic `X1`",
+        ),
+        (
+            "{ choropleth(indicator: \"staff.dx_it_units\", scale: 100) { method } }",
+            "scale: it applies to a `per` map",
+        ),
+        (
+            "{ choropleth(indicator: \"staff.dx_it_units\", per: \"A1101\", scale: 0) { method } }",
+            "scale: 0 is out of range",
         ),
         (
             "{ crosstab(a: \"staff.dx_it_units\", b: \"cio.appointed\") { n } }",

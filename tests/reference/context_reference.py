@@ -11,6 +11,7 @@ Input, one JSON object on stdin:
      "statistics": ["A1101", "share_65_plus", ...],   # published codes or derived ones
      "bands": [10000, 50000],                          # thresholds of population bands
      "correlate": [{"x": [...], "y": [...]}, ...],    # pairs to correlate
+     "divide": {"values": {"01100": 12, ...}, "by": "A1101", "scale": 10000},
      "crosstab": {"file": "/path/市区町村毎のDX進捗状況_市区町村比較.csv",
                   "a": "CIOの任命", "b": "AIの導入状況"}}  # two rows of the dashboard table
 
@@ -19,6 +20,7 @@ Output, one JSON object on stdout:
     {"values": {"A1101": {"01100": 1973395.0, ...}, ...},
      "band_counts": {"under 10,000": 513, ...},
      "correlations": [{"pearson": [r, p], "spearman": [rho, p]}, ...],
+     "divided": {"01100": 0.06, ...},    # values / by × scale, where by is neither 0 nor missing
      "crosstab": {"table": [[..]], "rows": [..], "columns": [..], "n": ..,
                   "chi2": .., "p": .., "dof": .., "cramers_v": ..}}
 
@@ -101,6 +103,12 @@ def main():
         out["correlations"].append(
             {"pearson": [float(p.statistic), float(p.pvalue)],
              "spearman": [float(s.statistic), float(s.pvalue)]})
+    if "divide" in request:
+        d = request["divide"]
+        counts = pd.Series(d["values"], dtype=float)
+        by = DERIVED[d["by"]](table) if d["by"] in DERIVED else table[d["by"]]
+        ratio = (counts / by.reindex(counts.index) * d["scale"]).replace([float("inf")], float("nan")).dropna()
+        out["divided"] = {k: float(v) for k, v in ratio.items()}
     if "crosstab" in request:
         out["crosstab"] = crosstab(**request["crosstab"])
     json.dump(out, sys.stdout)
