@@ -333,10 +333,10 @@ pub struct Choropleth {
     pub request: ChoroplethRequest,
     /// The request as the query string of its download links.
     pub query: String,
-    /// Indicator.
-    pub indicator: question::Model,
-    /// Edition.
-    pub edition: survey_edition::Model,
+    /// What is mapped: an indicator or a statistic.
+    pub indicator: Mapped,
+    /// The edition of an indicator's answers; `None` for a statistic.
+    pub edition: Option<survey_edition::Model>,
     /// Numeric or categorical.
     pub numeric: bool,
     /// The method actually used (`categories` for categorical values).
@@ -353,6 +353,53 @@ pub struct Choropleth {
     pub sources: Vec<&'static str>,
     /// The statistic a `per` map divides by, and the factor.
     pub per: Option<Per>,
+}
+
+/// Each area's value and its provenance, by code.
+type AreaValues = HashMap<String, (RespondentValue, Provenance)>;
+
+/// What a map shows, as its documents describe it: a survey indicator or a statistic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mapped {
+    /// Indicator or statistic code.
+    pub code: String,
+    /// Japanese label.
+    pub label_ja: String,
+    /// English label (a statistic's is its Japanese one: SSDSE publishes no other).
+    pub label_en: String,
+    /// The indicator's question type (`COUNT`, `YES_NO`…), or `STATISTIC`.
+    pub kind: String,
+    /// A statistic's unit.
+    pub unit: Option<String>,
+    /// A statistic's year.
+    pub year: Option<i32>,
+}
+
+impl Mapped {
+    fn indicator(q: &question::Model) -> Self {
+        Self {
+            code: q.code.clone(),
+            label_ja: q.label_ja.clone(),
+            label_en: q.label_en.clone(),
+            kind: serde_json::to_value(q.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            unit: None,
+            year: None,
+        }
+    }
+
+    fn statistic(s: &Statistic) -> Self {
+        Self {
+            code: s.code.clone(),
+            label_ja: s.label.clone(),
+            label_en: s.label.clone(),
+            kind: "STATISTIC".into(),
+            unit: s.unit.clone(),
+            year: Some(s.year),
+        }
+    }
 }
 
 /// What a `per` map divides its counts by.
@@ -378,9 +425,7 @@ fn bad(message: String) -> AppError {
 
 /// Each prefecture's share of municipalities whose value is `yes` (for counts, their mean),
 /// with the provenance of the values it is made of.
-fn municipal_shares(
-    municipal: HashMap<String, (RespondentValue, Provenance)>,
-) -> HashMap<String, (RespondentValue, Provenance)> {
+fn municipal_shares(municipal: AreaValues) -> AreaValues {
     let mut by_prefecture: BTreeMap<String, (f64, usize, Option<Provenance>)> = BTreeMap::new();
     for (code, (value, provenance)) in municipal {
         let x = match value {
@@ -402,8 +447,8 @@ fn municipal_shares(
         .collect()
 }
 
-/// Builds a choropleth: checks the request against its indicator, gathers the values,
-/// places every area of the layer, and classifies and colours them.
+/// Builds a choropleth: checks the request against its indicator (or statistic), gathers the
+/// values, places every area of the layer, and classifies and colours them.
 pub async fn build(
     db: &impl ConnectionTrait,
     atlas: &Atlas,
@@ -412,10 +457,18 @@ pub async fn build(
 ) -> AppResult<Choropleth> {
     let query = render::query_string(&request)
         .map_err(|e| AppError::internal("writing a map's query string", e))?;
+    if let Some(statistic) = statistics.get(&request.indicator) {
+        return statistic_map(atlas, statistics, statistic, request, query);
+    }
     let edition = repo::survey::edition_or_newest(db, request.edition.as_deref()).await?;
     let indicator = repo::survey::question(db, &request.indicator)
         .await?
-        .ok_or_else(|| bad(format!("indicator: no indicator `{}`", request.indicator)))?;
+        .ok_or_else(|| {
+            bad(format!(
+                "indicator: no indicator or statistic `{}`",
+                request.indicator
+            ))
+        })?;
     let options = repo::survey::options(db, std::slice::from_ref(&indicator.code))
         .await?
         .remove(&indicator.code)
@@ -440,89 +493,156 @@ pub async fn build(
     )
     .await?;
     let values = if share { municipal_shares(own) } else { own };
-    let (values, per) = match request.per.as_deref() {
-        Some(code) => {
-            let statistic = per_statistic(&request, &indicator, statistics, code)?;
-            sources.insert(statistic.source.code);
-            let scale = request.scale.unwrap_or(1.0);
-            let (values, undivided) = divided(values, statistic, scale);
-            let per = Per {
-                code: statistic.code.clone(),
-                label: statistic.label.clone(),
-                unit: statistic.unit.clone(),
-                year: statistic.year,
-                scale,
-                undivided,
-            };
-            (values, Some(per))
-        }
-        None => (values, None),
-    };
-
-    let layer: &Layer = match request.level {
-        MapLevel::Municipality => &atlas.municipalities,
-        MapLevel::Prefecture => &atlas.prefectures,
-    };
-    let mut areas = place_areas(layer, &values, request.prefecture);
-    let missing = missing_class(&areas);
-    let numeric = indicator.kind.is_numeric() || share;
-    let (legend, method, statistics) = if numeric {
-        numeric_legend(
-            &mut areas,
-            &request,
-            missing.count,
-            share && !indicator.kind.is_numeric(),
-        )?
-    } else {
-        categorical_legend(&mut areas, &request, &options, missing.count)?
-    };
-    Ok(Choropleth {
-        request,
-        query,
-        indicator,
-        edition,
-        numeric,
-        method,
-        areas,
-        legend,
-        missing,
-        statistics,
-        sources: sources.into_iter().collect(),
-        per,
-    })
-}
-
-/// The statistic a `per` map divides by: only counts of municipalities are divided.
-fn per_statistic<'a>(
-    request: &ChoroplethRequest,
-    indicator: &question::Model,
-    statistics: &'a official::Statistics,
-    code: &str,
-) -> AppResult<&'a Statistic> {
-    if indicator.kind != QuestionType::Count {
+    if request.per.is_some() && indicator.kind != QuestionType::Count {
         return Err(bad(format!(
             "per: `{}` is not a count; only counts are mapped per a statistic (a choice or a rate is a share already)",
             indicator.code
         )));
     }
+    let (values, per) = per_values(&request, statistics, values, &mut sources)?;
+    let numeric = indicator.kind.is_numeric() || share;
+    let fractions = share && !indicator.kind.is_numeric();
+    let classes = classified(atlas, &request, &values, numeric, fractions, &options)?;
+    Ok(Choropleth {
+        request,
+        query,
+        indicator: Mapped::indicator(&indicator),
+        edition: Some(edition),
+        numeric,
+        method: classes.method,
+        areas: classes.areas,
+        legend: classes.legend,
+        missing: classes.missing,
+        statistics: classes.statistics,
+        sources: sources.into_iter().collect(),
+        per,
+    })
+}
+
+/// A statistic's map: its municipal values as published (or derived), official.
+fn statistic_map(
+    atlas: &Atlas,
+    statistics: &official::Statistics,
+    statistic: &Statistic,
+    request: ChoroplethRequest,
+    query: String,
+) -> AppResult<Choropleth> {
+    if let Some(option) = &request.option {
+        return Err(bad(format!(
+            "option: `{}` is a statistic, a number without options; `{option}` does not apply",
+            statistic.code
+        )));
+    }
+    if request.edition.is_some() {
+        return Err(bad(format!(
+            "edition: `{}` is a statistic of {}, not a survey indicator of an edition",
+            statistic.code, statistic.year
+        )));
+    }
+    if request.level != MapLevel::Municipality {
+        return Err(bad(format!(
+            "level: `{}` is a municipal statistic; map it at level: MUNICIPALITY",
+            statistic.code
+        )));
+    }
+    let provenance = Provenance::from(statistic.source.kind);
+    let values: AreaValues = statistic
+        .values
+        .iter()
+        .map(|(code, v)| (code.clone(), (RespondentValue::Number(*v), provenance)))
+        .collect();
+    let mut sources = BTreeSet::from([statistic.source.code]);
+    let (values, per) = per_values(&request, statistics, values, &mut sources)?;
+    let classes = classified(atlas, &request, &values, true, false, &[])?;
+    Ok(Choropleth {
+        request,
+        query,
+        indicator: Mapped::statistic(statistic),
+        edition: None,
+        numeric: true,
+        method: classes.method,
+        areas: classes.areas,
+        legend: classes.legend,
+        missing: classes.missing,
+        statistics: classes.statistics,
+        sources: sources.into_iter().collect(),
+        per,
+    })
+}
+
+/// Values divided by the request's `per` statistic, when it names one.
+fn per_values(
+    request: &ChoroplethRequest,
+    statistics: &official::Statistics,
+    values: AreaValues,
+    sources: &mut BTreeSet<&'static str>,
+) -> AppResult<(AreaValues, Option<Per>)> {
+    let Some(code) = request.per.as_deref() else {
+        return Ok((values, None));
+    };
     if request.level != MapLevel::Municipality {
         return Err(bad(
             "per: statistics are municipal; map level: MUNICIPALITY".into(),
         ));
     }
-    statistics.require(code).map_err(|e| match e {
+    let statistic = statistics.require(code).map_err(|e| match e {
         AppError::BadInput(m) => bad(format!("per: {m}")),
         other => other,
+    })?;
+    sources.insert(statistic.source.code);
+    let scale = request.scale.unwrap_or(1.0);
+    let (values, undivided) = divided(values, statistic, scale);
+    let per = Per {
+        code: statistic.code.clone(),
+        label: statistic.label.clone(),
+        unit: statistic.unit.clone(),
+        year: statistic.year,
+        scale,
+        undivided,
+    };
+    Ok((values, Some(per)))
+}
+
+/// The areas of a map placed, classed and coloured, with the legend and statistics.
+struct Classified {
+    areas: Vec<MapArea>,
+    legend: Vec<LegendClass>,
+    missing: LegendClass,
+    method: String,
+    statistics: Statistics,
+}
+
+fn classified(
+    atlas: &Atlas,
+    request: &ChoroplethRequest,
+    values: &AreaValues,
+    numeric: bool,
+    fractions: bool,
+    options: &[question_option::Model],
+) -> AppResult<Classified> {
+    let layer: &Layer = match request.level {
+        MapLevel::Municipality => &atlas.municipalities,
+        MapLevel::Prefecture => &atlas.prefectures,
+    };
+    let mut areas = place_areas(layer, values, request.prefecture);
+    let missing = missing_class(&areas);
+    let (legend, method, statistics) = if numeric {
+        numeric_legend(&mut areas, request, missing.count, fractions)?
+    } else {
+        categorical_legend(&mut areas, request, options, missing.count)?
+    };
+    Ok(Classified {
+        areas,
+        legend,
+        missing,
+        method,
+        statistics,
     })
 }
 
 /// Each number divided by the area's value of `statistic`, times `scale`; an area whose
 /// denominator is missing or zero becomes missing. Returns how many did.
-fn divided(
-    values: HashMap<String, (RespondentValue, Provenance)>,
-    statistic: &Statistic,
-    scale: f64,
-) -> (HashMap<String, (RespondentValue, Provenance)>, usize) {
+fn divided(values: AreaValues, statistic: &Statistic, scale: f64) -> (AreaValues, usize) {
     let mut undivided = 0;
     let out = values
         .into_iter()
@@ -575,7 +695,7 @@ fn check_against_indicator(
 /// Every area of the layer (of one prefecture, if asked) with its value, still unclassified.
 fn place_areas(
     layer: &Layer,
-    values: &HashMap<String, (RespondentValue, Provenance)>,
+    values: &AreaValues,
     prefecture: Option<PrefectureCode>,
 ) -> Vec<MapArea> {
     let wanted: Option<String> = prefecture.map(|p| p.to_string());

@@ -28,7 +28,10 @@ pub fn file_stem(c: &Choropleth) -> String {
         MapLevel::Municipality => "municipality",
         MapLevel::Prefecture => "prefecture",
     };
-    let mut stem = format!("dx-atlas_{}_{}", c.edition.code, c.indicator.code);
+    let mut stem = match &c.edition {
+        Some(edition) => format!("dx-atlas_{}_{}", edition.code, c.indicator.code),
+        None => format!("dx-atlas_{}", c.indicator.code),
+    };
     if let Some(o) = &c.request.option {
         stem.push('_');
         stem.push_str(o);
@@ -92,9 +95,11 @@ pub fn values_provenance(c: &Choropleth) -> (Provenance, usize, usize) {
     let kinds = c.areas.iter().filter_map(|a| a.provenance);
     let official = kinds.clone().filter(|p| *p == Provenance::Official).count();
     let all = kinds.clone().count();
-    let provenance = kinds
-        .reduce(Provenance::with)
-        .unwrap_or(c.edition.provenance);
+    let provenance = kinds.reduce(Provenance::with).unwrap_or_else(|| {
+        c.edition
+            .as_ref()
+            .map_or(Provenance::Official, |e| e.provenance)
+    });
     (provenance, official, all - official)
 }
 
@@ -121,6 +126,7 @@ pub fn metadata(c: &Choropleth) -> Map<String, Value> {
         json!({
             "code": c.indicator.code, "labelJa": c.indicator.label_ja, "labelEn": c.indicator.label_en,
             "type": c.indicator.kind, "option": c.request.option,
+            "unit": c.indicator.unit, "year": c.indicator.year,
         }),
     );
     if let Some(per) = &c.per {
@@ -132,13 +138,15 @@ pub fn metadata(c: &Choropleth) -> Map<String, Value> {
             }),
         );
     }
-    m.insert(
-        "edition".into(),
-        json!({
-            "code": c.edition.code, "referenceDate": c.edition.reference_date,
-            "provenance": c.edition.provenance.as_str(), "provenanceNote": c.edition.provenance_note,
-        }),
-    );
+    if let Some(edition) = &c.edition {
+        m.insert(
+            "edition".into(),
+            json!({
+                "code": edition.code, "referenceDate": edition.reference_date,
+                "provenance": edition.provenance.as_str(), "provenanceNote": edition.provenance_note,
+            }),
+        );
+    }
     let (provenance, official, synthetic) = values_provenance(c);
     m.insert(
         "provenance".into(),

@@ -175,6 +175,16 @@ fn entry(c: &choropleth::LegendClass) -> LegendEntry {
     }
 }
 
+/// The titles of a map's sources, for a statistic map's provenance note.
+fn sources_titles(c: &choropleth::Choropleth) -> String {
+    c.sources
+        .iter()
+        .filter_map(|code| crate::survey::source::by_code(code).ok())
+        .map(|s| s.title)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn to_u8(name: &str, v: Option<i32>) -> Result<Option<u8>, AppError> {
     v.map(|v| {
         u8::try_from(v).map_err(|_| AppError::BadInput(format!("{name}: {v} is out of range")))
@@ -478,7 +488,10 @@ impl MapQuery {
             // The map's own values decide, not the edition's: a map of official answers is
             // official in an edition that also holds synthetic ones.
             provenance: render::values_provenance(&built).0.into(),
-            provenance_note: built.edition.provenance_note.clone(),
+            provenance_note: built.edition.as_ref().map_or_else(
+                || format!("Official statistics: {}", sources_titles(&built)),
+                |e| e.provenance_note.clone(),
+            ),
             credit: CREDIT.to_owned(),
             downloads: Downloads {
                 geojson: link("geojson"),

@@ -16,6 +16,7 @@ on_both_backends!(
     population_bands_partition_the_municipalities_as_pandas_does,
     relationships_agree_with_scipy,
     per_maps_divide_counts_by_a_statistic_as_pandas_does,
+    a_statistic_is_mapped_and_analysed_like_an_indicator,
     crosstabs_of_the_dashboard_agree_with_pandas_and_scipy,
     bad_context_arguments_are_refused_with_their_code,
 );
@@ -454,6 +455,59 @@ async fn per_maps_divide_counts_by_a_statistic_as_pandas_does(backend: Backend) 
         .any(|c| c.as_str().unwrap().contains("統計センター")));
 }
 
+async fn a_statistic_is_mapped_and_analysed_like_an_indicator(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let served = map_values(&app, "indicator=share_65_plus").await;
+    let pandas = reference(json!({"statistics": ["share_65_plus"]}));
+    let theirs = pandas["values"]["share_65_plus"].as_object().unwrap();
+    let mut compared = 0;
+    for (code, value) in &served {
+        match theirs.get(code) {
+            Some(expected) => {
+                let got: f64 = value.parse().unwrap();
+                assert!(
+                    close(got, expected.as_f64().unwrap()),
+                    "{code}: {got} vs {expected}"
+                );
+                compared += 1;
+            }
+            None => assert!(value.is_empty(), "{code}: {value} where pandas has none"),
+        }
+    }
+    assert_eq!(compared, 1740);
+    let data = app
+        .data(
+            "{ choropleth(indicator: \"share_65_plus\", classes: 4) {
+                provenance provenanceNote statistics { n } legend { count } }
+               spatialAutocorrelation(indicator: \"share_65_plus\", permutations: 0) {
+                provenance sources n moranI } }",
+            json!({}),
+        )
+        .await;
+    let map = &data["choropleth"];
+    assert_eq!(map["provenance"], "OFFICIAL");
+    assert!(map["provenanceNote"].as_str().unwrap().contains("SSDSE"));
+    assert_eq!(map["statistics"]["n"], 1740);
+    let moran = &data["spatialAutocorrelation"];
+    assert_eq!(moran["provenance"], "OFFICIAL");
+    assert_eq!(moran["sources"], json!(["nstac-ssdse-a"]));
+    assert!(
+        moran["moranI"].as_f64().unwrap() > 0.3,
+        "ageing clusters: {moran}"
+    );
+    let document: Value = serde_json::from_str(
+        &app.text("/choropleth.geojson?indicator=share_65_plus")
+            .await,
+    )
+    .unwrap();
+    assert_eq!(document["indicator"]["type"], "STATISTIC");
+    assert_eq!(document["indicator"]["unit"], "%");
+    assert!(
+        document.get("edition").is_none(),
+        "a statistic has no survey edition"
+    );
+}
+
 async fn crosstabs_of_the_dashboard_agree_with_pandas_and_scipy(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let dashboard = shared_data().join("dashboard");
@@ -542,6 +596,18 @@ async fn bad_context_arguments_are_refused_with_their_code(backend: Backend) {
         (
             "{ choropleth(indicator: \"staff.dx_it_units\", per: \"A1101\", scale: 0) { method } }",
             "scale: 0 is out of range",
+        ),
+        (
+            "{ choropleth(indicator: \"A1101\", option: \"yes\") { method } }",
+            "option: `A1101` is a statistic",
+        ),
+        (
+            "{ choropleth(indicator: \"A1101\", level: PREFECTURE) { method } }",
+            "level: `A1101` is a municipal statistic",
+        ),
+        (
+            "{ choropleth(indicator: \"nothing.here\") { method } }",
+            "indicator: no indicator or statistic `nothing.here`",
         ),
         (
             "{ crosstab(a: \"staff.dx_it_units\", b: \"cio.appointed\") { n } }",
