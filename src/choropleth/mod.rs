@@ -117,6 +117,10 @@ pub struct ChoroplethRequest {
     /// The factor of a `per` map (10000: per 10,000 residents); 1 when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scale: Option<f64>,
+    /// On a prefecture map of municipal shares, weight each municipality by this statistic
+    /// (`A1101`: the share of residents whose municipality chose the option).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<String>,
     /// Output format.
     #[serde(skip)]
     pub format: Format,
@@ -235,6 +239,7 @@ impl ChoroplethRequest {
             precision: None,
             per: None,
             scale: None,
+            weight: None,
             format: Format::GeoJson,
         }
     }
@@ -424,9 +429,11 @@ fn bad(message: String) -> AppError {
 }
 
 /// Each prefecture's share of municipalities whose value is `yes` (for counts, their mean),
-/// with the provenance of the values it is made of.
-fn municipal_shares(municipal: AreaValues) -> AreaValues {
-    let mut by_prefecture: BTreeMap<String, (f64, usize, Option<Provenance>)> = BTreeMap::new();
+/// with the provenance of the values it is made of. With `weight`, each municipality counts
+/// by its value of that statistic (the share of residents whose municipality chose the
+/// option); a municipality without a weight is left out.
+fn municipal_shares(municipal: AreaValues, weight: Option<&Statistic>) -> AreaValues {
+    let mut by_prefecture: BTreeMap<String, (f64, f64, Option<Provenance>)> = BTreeMap::new();
     for (code, (value, provenance)) in municipal {
         let x = match value {
             RespondentValue::Number(n) => n,
@@ -434,17 +441,52 @@ fn municipal_shares(municipal: AreaValues) -> AreaValues {
             RespondentValue::Category(_) => 0.0,
             RespondentValue::Missing => continue,
         };
+        let w = match weight {
+            Some(statistic) => match statistic.value(&code) {
+                Some(w) => w,
+                None => continue,
+            },
+            None => 1.0,
+        };
         let entry = by_prefecture.entry(code[..2].to_owned()).or_default();
-        entry.0 += x;
-        entry.1 += 1;
+        entry.0 += w * x;
+        entry.1 += w;
         entry.2 = Some(entry.2.map_or(provenance, |p| p.with(provenance)));
     }
     by_prefecture
         .into_iter()
-        .filter_map(|(p, (sum, n, provenance))| {
-            Some((p, (RespondentValue::Number(sum / n as f64), provenance?)))
+        .filter(|(_, (_, total, _))| *total > 0.0)
+        .filter_map(|(p, (sum, total, provenance))| {
+            Some((p, (RespondentValue::Number(sum / total), provenance?)))
         })
         .collect()
+}
+
+/// The statistic a prefecture's municipal share is weighted by, when the request names one.
+fn share_weight<'a>(
+    request: &ChoroplethRequest,
+    statistics: &'a official::Statistics,
+    sources: &mut BTreeSet<&'static str>,
+) -> AppResult<Option<&'a Statistic>> {
+    let Some(code) = request.weight.as_deref() else {
+        return Ok(None);
+    };
+    if !request.is_municipal_share() {
+        return Err(bad(
+            "weight: it weights a prefecture's municipal share; ask with level: PREFECTURE and prefectureValue: MUNICIPAL_SHARE".into(),
+        ));
+    }
+    let statistic = statistics.require(code).map_err(|e| match e {
+        AppError::BadInput(m) => bad(format!("weight: {m}")),
+        other => other,
+    })?;
+    if statistic.values.values().any(|w| *w < 0.0) {
+        return Err(bad(format!(
+            "weight: `{code}` has negative values; a weight counts residents, households or the like"
+        )));
+    }
+    sources.insert(statistic.source.code);
+    Ok(Some(statistic))
 }
 
 /// Builds a choropleth: checks the request against its indicator (or statistic), gathers the
@@ -492,7 +534,12 @@ pub async fn build(
         &mut sources,
     )
     .await?;
-    let values = if share { municipal_shares(own) } else { own };
+    let weight = share_weight(&request, statistics, &mut sources)?;
+    let values = if share {
+        municipal_shares(own, weight)
+    } else {
+        own
+    };
     if request.per.is_some() && indicator.kind != QuestionType::Count {
         return Err(bad(format!(
             "per: `{}` is not a count; only counts are mapped per a statistic (a choice or a rate is a share already)",
@@ -544,6 +591,12 @@ fn statistic_map(
             "level: `{}` is a municipal statistic; map it at level: MUNICIPALITY",
             statistic.code
         )));
+    }
+    if request.weight.is_some() {
+        return Err(bad(
+            "weight: it weights a prefecture's municipal share of an indicator, not a statistic"
+                .into(),
+        ));
     }
     let provenance = Provenance::from(statistic.source.kind);
     let values: AreaValues = statistic

@@ -420,6 +420,10 @@ impl MapQuery {
         per: Option<String>,
         #[graphql(desc = "The factor of a per map (10000: per 10,000 residents); default 1")]
         scale: Option<f64>,
+        #[graphql(
+            desc = "Weight a prefecture's municipal share by this statistic (A1101: the share of residents)"
+        )]
+        weight: Option<String>,
         #[graphql(default_with = "Format::GeoJson")] format: Format,
     ) -> Result<Choropleth> {
         let classification: crate::stats::classify::Method = classification.into();
@@ -450,6 +454,7 @@ impl MapQuery {
             precision: to_u8("precision", precision).gql()?,
             per,
             scale,
+            weight,
             format: format.into(),
         };
         request.validate().gql()?;

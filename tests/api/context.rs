@@ -17,6 +17,7 @@ on_both_backends!(
     relationships_agree_with_scipy,
     per_maps_divide_counts_by_a_statistic_as_pandas_does,
     a_statistic_is_mapped_and_analysed_like_an_indicator,
+    prefecture_shares_weighted_by_population_agree_with_pandas,
     crosstabs_of_the_dashboard_agree_with_pandas_and_scipy,
     bad_context_arguments_are_refused_with_their_code,
 );
@@ -508,6 +509,44 @@ async fn a_statistic_is_mapped_and_analysed_like_an_indicator(backend: Backend) 
     );
 }
 
+async fn prefecture_shares_weighted_by_population_agree_with_pandas(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let municipal = map_values(&app, "indicator=cio.appointed&option=yes").await;
+    let given: serde_json::Map<String, Value> = municipal
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(c, v)| (c.clone(), json!(u8::from(v == "yes"))))
+        .collect();
+    assert!(
+        given.len() > 1700,
+        "the municipal map reads yes or no: {given:?}"
+    );
+    let pandas = reference(json!({"weighted": {"values": given, "by": "A1101"}}));
+    let expected = pandas["weighted"].as_object().unwrap();
+    let weighted = map_values(
+        &app,
+        "indicator=cio.appointed&option=yes&level=PREFECTURE&prefectureValue=MUNICIPAL_SHARE&weight=A1101",
+    )
+    .await;
+    let unweighted = map_values(
+        &app,
+        "indicator=cio.appointed&option=yes&level=PREFECTURE&prefectureValue=MUNICIPAL_SHARE",
+    )
+    .await;
+    assert_eq!(weighted.len(), 47);
+    let mut differ = 0;
+    for (code, value) in &weighted {
+        let got: f64 = value.parse().unwrap();
+        let want = expected[code].as_f64().unwrap();
+        assert!(close(got, want), "{code}: {got} vs pandas {want}");
+        differ += usize::from(!close(got, unweighted[code].parse().unwrap()));
+    }
+    assert!(
+        differ > 40,
+        "weighting by residents changes most prefectures' shares"
+    );
+}
+
 async fn crosstabs_of_the_dashboard_agree_with_pandas_and_scipy(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let dashboard = shared_data().join("dashboard");
@@ -596,6 +635,10 @@ async fn bad_context_arguments_are_refused_with_their_code(backend: Backend) {
         (
             "{ choropleth(indicator: \"staff.dx_it_units\", per: \"A1101\", scale: 0) { method } }",
             "scale: 0 is out of range",
+        ),
+        (
+            "{ choropleth(indicator: \"cio.appointed\", option: \"yes\", weight: \"A1101\") { method } }",
+            "weight: it weights a prefecture's municipal share",
         ),
         (
             "{ choropleth(indicator: \"A1101\", option: \"yes\") { method } }",

@@ -12,6 +12,7 @@ Input, one JSON object on stdin:
      "bands": [10000, 50000],                          # thresholds of population bands
      "correlate": [{"x": [...], "y": [...]}, ...],    # pairs to correlate
      "divide": {"values": {"01100": 12, ...}, "by": "A1101", "scale": 10000},
+     "weighted": {"values": {"01100": 1, ...}, "by": "A1101"},  # per prefecture: Σ w·x / Σ w
      "crosstab": {"file": "/path/市区町村毎のDX進捗状況_市区町村比較.csv",
                   "a": "CIOの任命", "b": "AIの導入状況"}}  # two rows of the dashboard table
 
@@ -109,6 +110,14 @@ def main():
         by = DERIVED[d["by"]](table) if d["by"] in DERIVED else table[d["by"]]
         ratio = (counts / by.reindex(counts.index) * d["scale"]).replace([float("inf")], float("nan")).dropna()
         out["divided"] = {k: float(v) for k, v in ratio.items()}
+    if "weighted" in request:
+        w = request["weighted"]
+        values = pd.Series(w["values"], dtype=float)
+        weights = table[w["by"]].reindex(values.index)
+        frame = pd.DataFrame({"x": values, "w": weights}).dropna()
+        frame["prefecture"] = frame.index.str[:2]
+        sums = frame.assign(wx=frame["x"] * frame["w"]).groupby("prefecture")[["wx", "w"]].sum()
+        out["weighted"] = {k: float(v) for k, v in (sums["wx"] / sums["w"]).items()}
     if "crosstab" in request:
         out["crosstab"] = crosstab(**request["crosstab"])
     json.dump(out, sys.stdout)
