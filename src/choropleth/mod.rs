@@ -3,6 +3,7 @@
 //! and CSV is in [`render`]. Nothing here knows of GraphQL or HTTP.
 
 pub mod autocorrelation;
+pub mod bivariate;
 pub mod render;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -11,6 +12,7 @@ use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 
 use crate::context::statistics::{self as official, Statistic};
+use crate::context::variables::{self, Variable};
 use crate::domain::PrefectureCode;
 use crate::entity::{question, question_option, survey_edition};
 use crate::error::{AppError, AppResult};
@@ -121,6 +123,10 @@ pub struct ChoroplethRequest {
     /// (`A1101`: the share of residents whose municipality chose the option).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<String>,
+    /// A second numeric variable (a statistic or a count or rate indicator): the map becomes
+    /// bivariate, 3 × 3 classes of the two.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bivariate: Option<String>,
     /// Output format.
     #[serde(skip)]
     pub format: Format,
@@ -199,6 +205,15 @@ impl ChoroplethRequest {
         {
             return Err(out_of_range(format!("tolerance: {t}"), "0 to 1 degree"));
         }
+        if self.bivariate.is_some()
+            && (self.classes != DEFAULT_CLASSES
+                || self.classification != Method::Quantiles
+                || self.palette.is_some())
+        {
+            return Err(bad(
+                "bivariate: a bivariate map has 3 × 3 classes (tertiles of each variable) and its own palette; leave classes, classification and palette out".into(),
+            ));
+        }
         if let Some(scale) = self.scale {
             if self.per.is_none() {
                 return Err(bad("scale: it applies to a `per` map; give per too".into()));
@@ -240,6 +255,7 @@ impl ChoroplethRequest {
             per: None,
             scale: None,
             weight: None,
+            bivariate: None,
             format: Format::GeoJson,
         }
     }
@@ -294,6 +310,8 @@ pub struct MapArea {
     pub colour: String,
     /// Legend label of its class.
     pub label: String,
+    /// Its value of the second variable, on a bivariate map.
+    pub second: Option<f64>,
 }
 
 /// One class of the legend.
@@ -358,6 +376,8 @@ pub struct Choropleth {
     pub sources: Vec<&'static str>,
     /// The statistic a `per` map divides by, and the factor.
     pub per: Option<Per>,
+    /// A bivariate map's second variable and both variables' class bounds.
+    pub bivariate: Option<bivariate::Bivariate>,
 }
 
 /// Each area's value and its provenance, by code.
@@ -500,7 +520,7 @@ pub async fn build(
     let query = render::query_string(&request)
         .map_err(|e| AppError::internal("writing a map's query string", e))?;
     if let Some(statistic) = statistics.get(&request.indicator) {
-        return statistic_map(atlas, statistics, statistic, request, query);
+        return statistic_map(db, atlas, statistics, statistic, request, query).await;
     }
     let edition = repo::survey::edition_or_newest(db, request.edition.as_deref()).await?;
     let indicator = repo::survey::question(db, &request.indicator)
@@ -549,7 +569,24 @@ pub async fn build(
     let (values, per) = per_values(&request, statistics, values, &mut sources)?;
     let numeric = indicator.kind.is_numeric() || share;
     let fractions = share && !indicator.kind.is_numeric();
-    let classes = classified(atlas, &request, &values, numeric, fractions, &options)?;
+    let (classes, bivariate) = match &request.bivariate {
+        Some(y) => {
+            if !numeric {
+                return Err(bad(format!(
+                    "bivariate: `{}` is a choice; a bivariate map relates two numbers",
+                    indicator.code
+                )));
+            }
+            let (classes, b) =
+                bivariate_classes(db, atlas, statistics, &request, &values, y, &mut sources)
+                    .await?;
+            (classes, Some(b))
+        }
+        None => (
+            classified(atlas, &request, &values, numeric, fractions, &options)?,
+            None,
+        ),
+    };
     Ok(Choropleth {
         request,
         query,
@@ -563,11 +600,13 @@ pub async fn build(
         statistics: classes.statistics,
         sources: sources.into_iter().collect(),
         per,
+        bivariate,
     })
 }
 
 /// A statistic's map: its municipal values as published (or derived), official.
-fn statistic_map(
+async fn statistic_map(
+    db: &impl ConnectionTrait,
     atlas: &Atlas,
     statistics: &official::Statistics,
     statistic: &Statistic,
@@ -606,7 +645,18 @@ fn statistic_map(
         .collect();
     let mut sources = BTreeSet::from([statistic.source.code]);
     let (values, per) = per_values(&request, statistics, values, &mut sources)?;
-    let classes = classified(atlas, &request, &values, true, false, &[])?;
+    let (classes, bivariate) = match &request.bivariate {
+        Some(y) => {
+            let (classes, b) =
+                bivariate_classes(db, atlas, statistics, &request, &values, y, &mut sources)
+                    .await?;
+            (classes, Some(b))
+        }
+        None => (
+            classified(atlas, &request, &values, true, false, &[])?,
+            None,
+        ),
+    };
     Ok(Choropleth {
         request,
         query,
@@ -620,7 +670,76 @@ fn statistic_map(
         statistics: classes.statistics,
         sources: sources.into_iter().collect(),
         per,
+        bivariate,
     })
+}
+
+/// A bivariate map's classes: the request's values as x, the variable `y` (a statistic, or a
+/// numeric indicator of the same edition) as y, each in tertiles.
+async fn bivariate_classes(
+    db: &impl ConnectionTrait,
+    atlas: &Atlas,
+    statistics: &official::Statistics,
+    request: &ChoroplethRequest,
+    values: &AreaValues,
+    y: &str,
+    sources: &mut BTreeSet<&'static str>,
+) -> AppResult<(Classified, bivariate::Bivariate)> {
+    if request.level != MapLevel::Municipality {
+        return Err(bad(
+            "bivariate: a bivariate map is of municipalities; map level: MUNICIPALITY".into(),
+        ));
+    }
+    let variable = if statistics.get(y).is_some() {
+        Variable::Statistic { code: y.to_owned() }
+    } else {
+        Variable::Indicator {
+            code: y.to_owned(),
+            option: None,
+            edition: request.edition.clone(),
+        }
+    };
+    let ys = variables::values(db, statistics, &variable, "bivariate").await?;
+    if ys.unit.as_deref() == Some("0/1") {
+        return Err(bad(format!(
+            "bivariate: `{y}` is a choice; a bivariate map relates two numbers"
+        )));
+    }
+    sources.extend(ys.sources.iter().copied());
+    let layer: &Layer = &atlas.municipalities;
+    let mut areas = place_areas(layer, values, request.prefecture);
+    let (legend, x_bounds, y_bounds) = bivariate::classify_areas(&mut areas, &ys.values)?;
+    let missing = missing_class(&areas);
+    let numbers: Vec<f64> = areas
+        .iter()
+        .filter_map(|a| match a.value {
+            RespondentValue::Number(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    let classes = Classified {
+        statistics: crate::choropleth::statistics(&numbers, missing.count),
+        areas,
+        legend,
+        missing,
+        method: "bivariate".into(),
+    };
+    let described = bivariate::Bivariate {
+        y: Mapped {
+            code: y.to_owned(),
+            label_ja: ys.label.clone(),
+            label_en: ys.label.clone(),
+            kind: match variable {
+                Variable::Statistic { .. } => "STATISTIC".into(),
+                Variable::Indicator { .. } => "INDICATOR".into(),
+            },
+            unit: ys.unit.clone(),
+            year: statistics.get(y).map(|s| s.year),
+        },
+        x_bounds,
+        y_bounds,
+    };
+    Ok((classes, described))
 }
 
 /// Values divided by the request's `per` statistic, when it names one.
@@ -770,6 +889,7 @@ fn place_areas(
                 class: None,
                 colour: palette::MISSING.to_owned(),
                 label: "no data".to_owned(),
+                second: None,
             }
         })
         .collect()

@@ -129,6 +129,17 @@ pub fn metadata(c: &Choropleth) -> Map<String, Value> {
             "unit": c.indicator.unit, "year": c.indicator.year,
         }),
     );
+    if let Some(b) = &c.bivariate {
+        m.insert(
+            "bivariate".into(),
+            json!({
+                "x": {"code": c.indicator.code, "label": c.indicator.label_ja, "bounds": b.x_bounds},
+                "y": {"code": b.y.code, "label": b.y.label_ja, "unit": b.y.unit, "year": b.y.year,
+                      "bounds": b.y_bounds},
+                "grid": super::bivariate::GRID,
+            }),
+        );
+    }
     if let Some(per) = &c.per {
         m.insert(
             "per".into(),
@@ -174,13 +185,16 @@ struct Properties<'a>(&'a MapArea);
 impl Serialize for Properties<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let a = self.0;
-        let mut m = serializer.serialize_map(Some(6))?;
+        let mut m = serializer.serialize_map(Some(6 + usize::from(a.second.is_some())))?;
         m.serialize_entry("code", &a.code)?;
         m.serialize_entry("name", &a.name)?;
         match &a.value {
             RespondentValue::Number(n) => m.serialize_entry("value", n)?,
             RespondentValue::Category(c) => m.serialize_entry("value", c)?,
             RespondentValue::Missing => m.serialize_entry("value", &())?,
+        }
+        if let Some(y) = a.second {
+            m.serialize_entry("y", &y)?;
         }
         m.serialize_entry("provenance", &a.provenance.map(Provenance::as_str))?;
         m.serialize_entry("class", &a.class)?;
@@ -443,7 +457,7 @@ pub fn document_bytes(c: &Choropleth, atlas: &Atlas) -> serde_json::Result<Vec<u
 /// credit lines of the boundaries and of every source used.
 pub fn csv(c: &Choropleth) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
+    let mut header = vec![
         "code",
         "name",
         "value",
@@ -452,7 +466,12 @@ pub fn csv(c: &Choropleth) -> Result<Vec<u8>, csv::Error> {
         "colour",
         "provenance",
         "credit",
-    ])?;
+    ];
+    // A bivariate map's second value closes each row.
+    if c.bivariate.is_some() {
+        header.push("y");
+    }
+    w.write_record(&header)?;
     // A CSV has no place for metadata beside its rows: each row carries the credit lines.
     let credit = credits(c).join(" ");
     for a in &c.areas {
@@ -462,7 +481,8 @@ pub fn csv(c: &Choropleth) -> Result<Vec<u8>, csv::Error> {
             RespondentValue::Missing => String::new(),
         };
         let class = a.class.map(|c| c.to_string()).unwrap_or_default();
-        w.write_record([
+        let y = a.second.map(|y| y.to_string()).unwrap_or_default();
+        let mut row = vec![
             a.code.as_str(),
             a.name.as_str(),
             value.as_str(),
@@ -471,7 +491,11 @@ pub fn csv(c: &Choropleth) -> Result<Vec<u8>, csv::Error> {
             a.colour.as_str(),
             a.provenance.map_or("", Provenance::as_str),
             credit.as_str(),
-        ])?;
+        ];
+        if c.bivariate.is_some() {
+            row.push(y.as_str());
+        }
+        w.write_record(&row)?;
     }
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }

@@ -144,6 +144,26 @@ pub struct Choropleth {
     pub downloads: Downloads,
     /// For a `per` map: the statistic the counts are divided by, and the factor.
     pub per: Option<MapPer>,
+    /// For a bivariate map: the second variable, both variables' class bounds and the palette
+    /// grid (the legend's nine classes are its cells, `category` "x-y" from "1-1" to "3-3").
+    pub bivariate: Option<MapBivariate>,
+}
+
+/// A bivariate map's two variables and its grid.
+#[derive(SimpleObject)]
+pub struct MapBivariate {
+    /// The second variable's code.
+    pub y: String,
+    /// Its label.
+    pub y_label: String,
+    /// Its unit.
+    pub y_unit: Option<String>,
+    /// Upper bounds of x's three classes (tertiles).
+    pub x_bounds: Vec<f64>,
+    /// Upper bounds of y's three classes.
+    pub y_bounds: Vec<f64>,
+    /// Colours, rows from low to high y, columns from low to high x.
+    pub grid: Vec<Vec<String>>,
 }
 
 /// What a `per` map's values are: counts per `scale` of a statistic.
@@ -424,6 +444,10 @@ impl MapQuery {
             desc = "Weight a prefecture's municipal share by this statistic (A1101: the share of residents)"
         )]
         weight: Option<String>,
+        #[graphql(
+            desc = "A second numeric variable (statistic, count or rate): a 3 × 3 bivariate map of the two"
+        )]
+        bivariate: Option<String>,
         #[graphql(default_with = "Format::GeoJson")] format: Format,
     ) -> Result<Choropleth> {
         let classification: crate::stats::classify::Method = classification.into();
@@ -455,6 +479,7 @@ impl MapQuery {
             per,
             scale,
             weight,
+            bivariate,
             format: format.into(),
         };
         request.validate().gql()?;
@@ -503,6 +528,17 @@ impl MapQuery {
                 topojson: link("topojson"),
                 csv: link("csv"),
             },
+            bivariate: built.bivariate.as_ref().map(|b| MapBivariate {
+                y: b.y.code.clone(),
+                y_label: b.y.label_ja.clone(),
+                y_unit: b.y.unit.clone(),
+                x_bounds: b.x_bounds.clone(),
+                y_bounds: b.y_bounds.clone(),
+                grid: choropleth::bivariate::GRID
+                    .iter()
+                    .map(|row| row.iter().map(|c| (*c).to_owned()).collect())
+                    .collect(),
+            }),
             per: built.per.as_ref().map(|p| MapPer {
                 statistic: p.code.clone(),
                 label: p.label.clone(),

@@ -18,6 +18,7 @@ on_both_backends!(
     per_maps_divide_counts_by_a_statistic_as_pandas_does,
     a_statistic_is_mapped_and_analysed_like_an_indicator,
     prefecture_shares_weighted_by_population_agree_with_pandas,
+    bivariate_maps_class_both_variables_in_tertiles_as_mapclassify,
     crosstabs_of_the_dashboard_agree_with_pandas_and_scipy,
     bad_context_arguments_are_refused_with_their_code,
 );
@@ -547,6 +548,84 @@ async fn prefecture_shares_weighted_by_population_agree_with_pandas(backend: Bac
     );
 }
 
+async fn bivariate_maps_class_both_variables_in_tertiles_as_mapclassify(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let query = "indicator=share_65_plus&bivariate=staff_per_1000";
+    let csv = app.text(&format!("/choropleth.csv?{query}")).await;
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(csv.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    let pairs: Vec<(f64, f64, usize)> = rows
+        .iter()
+        .filter(|r| !r[2].is_empty())
+        .map(|r| {
+            (
+                r[2].parse().unwrap(),
+                r[8].parse().unwrap(),
+                r[3].parse().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pairs.len(),
+        1740,
+        "every municipality with both values (not 双葉町)"
+    );
+    let xs: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+    let ys: Vec<f64> = pairs.iter().map(|p| p.1).collect();
+    let bins = |values: &[f64]| -> Vec<f64> {
+        reference(json!({"quantiles": {"values": values, "k": 3}}))["quantiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b.as_f64().unwrap())
+            .collect()
+    };
+    let (x_bins, y_bins) = (bins(&xs), bins(&ys));
+    let class_of = |bins: &[f64], v: f64| bins.iter().position(|b| v <= *b).unwrap();
+    for (x, y, class) in &pairs {
+        assert_eq!(
+            *class,
+            3 * class_of(&y_bins, *y) + class_of(&x_bins, *x),
+            "x {x}, y {y}"
+        );
+    }
+    let data = app
+        .data(
+            "{ choropleth(indicator: \"share_65_plus\", bivariate: \"staff_per_1000\") {
+                method legend { category colour count }
+                bivariate { y yUnit xBounds yBounds grid } } }",
+            json!({}),
+        )
+        .await;
+    let map = &data["choropleth"];
+    assert_eq!(map["method"], "bivariate");
+    let legend = map["legend"].as_array().unwrap();
+    assert_eq!(legend.len(), 9);
+    assert_eq!(
+        legend
+            .iter()
+            .map(|c| c["count"].as_u64().unwrap())
+            .sum::<u64>(),
+        1740
+    );
+    let x_bounds: Vec<f64> = map["bivariate"]["xBounds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b.as_f64().unwrap())
+        .collect();
+    for (ours, theirs) in x_bounds.iter().zip(&x_bins) {
+        assert!(
+            close(*ours, *theirs),
+            "x bounds {x_bounds:?} vs mapclassify {x_bins:?}"
+        );
+    }
+    assert_eq!(map["bivariate"]["yUnit"], "人/千人");
+    assert_eq!(legend[8]["colour"], map["bivariate"]["grid"][2][2]);
+}
+
 async fn crosstabs_of_the_dashboard_agree_with_pandas_and_scipy(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let dashboard = shared_data().join("dashboard");
@@ -639,6 +718,14 @@ async fn bad_context_arguments_are_refused_with_their_code(backend: Backend) {
         (
             "{ choropleth(indicator: \"cio.appointed\", option: \"yes\", weight: \"A1101\") { method } }",
             "weight: it weights a prefecture's municipal share",
+        ),
+        (
+            "{ choropleth(indicator: \"A1101\", bivariate: \"A1303\", classes: 4) { method } }",
+            "bivariate: a bivariate map has 3 × 3 classes",
+        ),
+        (
+            "{ choropleth(indicator: \"A1101\", bivariate: \"cio.appointed\") { method } }",
+            "bivariate: `cio.appointed` is a choice",
         ),
         (
             "{ choropleth(indicator: \"A1101\", option: \"yes\") { method } }",

@@ -13,6 +13,7 @@ Input, one JSON object on stdin:
      "correlate": [{"x": [...], "y": [...]}, ...],    # pairs to correlate
      "divide": {"values": {"01100": 12, ...}, "by": "A1101", "scale": 10000},
      "weighted": {"values": {"01100": 1, ...}, "by": "A1101"},  # per prefecture: Σ w·x / Σ w
+     "quantiles": {"values": [...], "k": 3},          # mapclassify.Quantiles bins
      "crosstab": {"file": "/path/市区町村毎のDX進捗状況_市区町村比較.csv",
                   "a": "CIOの任命", "b": "AIの導入状況"}}  # two rows of the dashboard table
 
@@ -110,6 +111,10 @@ def main():
         by = DERIVED[d["by"]](table) if d["by"] in DERIVED else table[d["by"]]
         ratio = (counts / by.reindex(counts.index) * d["scale"]).replace([float("inf")], float("nan")).dropna()
         out["divided"] = {k: float(v) for k, v in ratio.items()}
+    if "quantiles" in request:
+        import mapclassify
+        q = request["quantiles"]
+        out["quantiles"] = [float(b) for b in mapclassify.Quantiles(q["values"], k=q["k"]).bins]
     if "weighted" in request:
         w = request["weighted"]
         values = pd.Series(w["values"], dtype=float)
