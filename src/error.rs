@@ -55,6 +55,25 @@ pub struct DataFileError {
     pub reason: String,
 }
 
+impl DataFileError {
+    /// The refusal of `file` at a place (row, column header, cell text, each where known).
+    pub fn at(
+        file: &std::path::Path,
+        row: Option<usize>,
+        column: Option<&str>,
+        value: Option<&str>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self {
+            file: file.to_owned(),
+            row,
+            column: column.map(str::to_owned),
+            value: value.map(str::to_owned),
+            reason: reason.into(),
+        }
+    }
+}
+
 /// Every failure DX Atlas reports.
 #[derive(Debug, Error)]
 pub enum AppError {

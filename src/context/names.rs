@@ -29,13 +29,7 @@ pub const READINGS_FILE: &str = "localgovjp-utf8.csv";
 pub const ROMAJI_FILE: &str = "jp_prefecture-cities.csv";
 
 fn refuse(file: &Path, row: usize, column: &str, value: &str, reason: &str) -> DataFileError {
-    DataFileError {
-        file: file.to_owned(),
-        row: Some(row),
-        column: Some(column.to_owned()),
-        value: Some(value.to_owned()),
-        reason: reason.to_owned(),
-    }
+    DataFileError::at(file, Some(row), Some(column), Some(value), reason)
 }
 
 /// CSV rows of a UTF-8 file with a header, each with its header-named cells and row number.
@@ -44,12 +38,8 @@ fn rows(
     bytes: &[u8],
     wanted: &[&str],
 ) -> Result<Vec<(usize, Vec<String>)>, DataFileError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| DataFileError {
-        file: file.to_owned(),
-        row: None,
-        column: None,
-        value: None,
-        reason: format!("is not UTF-8 text: {e}"),
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        DataFileError::at(file, None, None, None, format!("is not UTF-8 text: {e}"))
     })?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)

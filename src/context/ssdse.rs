@@ -58,13 +58,7 @@ fn refuse(
     value: Option<&str>,
     reason: impl Into<String>,
 ) -> DataFileError {
-    DataFileError {
-        file: file.to_owned(),
-        row: Some(row),
-        column: column.map(str::to_owned),
-        value: value.map(str::to_owned),
-        reason: reason.into(),
-    }
+    DataFileError::at(file, Some(row), column, value, reason)
 }
 
 /// The text of the file: Shift_JIS (as published), or UTF-8 for a copy saved that way.
@@ -74,12 +68,14 @@ fn decode<'a>(file: &Path, bytes: &'a [u8]) -> Result<Cow<'a, str>, DataFileErro
     }
     encoding_rs::SHIFT_JIS
         .decode_without_bom_handling_and_without_replacement(bytes)
-        .ok_or_else(|| DataFileError {
-            file: file.to_owned(),
-            row: None,
-            column: None,
-            value: None,
-            reason: "is neither Shift_JIS (as SSDSE is published) nor UTF-8 text".into(),
+        .ok_or_else(|| {
+            DataFileError::at(
+                file,
+                None,
+                None,
+                None,
+                "is neither Shift_JIS (as SSDSE is published) nor UTF-8 text",
+            )
         })
 }
 

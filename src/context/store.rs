@@ -24,13 +24,7 @@ use crate::{fetch, files, repo};
 pub const SSDSE_FILE: &str = "SSDSE-A-2025.csv";
 
 fn unreadable(path: &Path, e: impl fmt::Display) -> DataFileError {
-    DataFileError {
-        file: path.to_owned(),
-        row: None,
-        column: None,
-        value: None,
-        reason: e.to_string(),
-    }
+    DataFileError::at(path, None, None, None, e.to_string())
 }
 
 fn file_name(path: &Path) -> String {
@@ -160,12 +154,8 @@ async fn check_rows(
         .into_iter()
         .map(|p| (p.code, p.name))
         .collect();
-    let refuse = |row: &ssdse::Row, column: &str, value: &str, reason: String| DataFileError {
-        file: path.to_owned(),
-        row: Some(row.line),
-        column: Some(column.to_owned()),
-        value: Some(value.to_owned()),
-        reason,
+    let refuse = |row: &ssdse::Row, column: &str, value: &str, reason: String| {
+        DataFileError::at(path, Some(row.line), Some(column), Some(value), reason)
     };
     for row in &table.rows {
         let code = row.code.to_string();

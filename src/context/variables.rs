@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use sea_orm::ConnectionTrait;
 
 use super::statistics::Statistics;
+use crate::entity::{question, survey_edition};
 use crate::error::{AppError, AppResult};
 use crate::repo;
 use crate::survey::catalogue::{QuestionType, Subject};
@@ -74,6 +75,20 @@ pub async fn values(
     }
 }
 
+/// The edition (the newest when `None`) and the indicator `code`, or the error naming `what`.
+async fn edition_and_question(
+    db: &impl ConnectionTrait,
+    code: &str,
+    edition: Option<&str>,
+    what: &str,
+) -> AppResult<(survey_edition::Model, question::Model)> {
+    let edition = repo::survey::edition_or_newest(db, edition).await?;
+    let question = repo::survey::question(db, code)
+        .await?
+        .ok_or_else(|| AppError::BadInput(format!("{what}: no indicator `{code}`")))?;
+    Ok((edition, question))
+}
+
 fn prefixed(what: &str, e: AppError) -> AppError {
     match e {
         AppError::BadInput(m) => AppError::BadInput(format!("{what}.{m}")),
@@ -90,10 +105,8 @@ async fn indicator_values(
     what: &str,
 ) -> AppResult<Values> {
     let bad = |m: String| AppError::BadInput(format!("{what}.{m}"));
-    let edition = repo::survey::edition_or_newest(db, edition).await?;
-    let question = repo::survey::question(db, code)
-        .await?
-        .ok_or_else(|| bad(format!("indicator: no indicator `{code}`")))?;
+    let (edition, question) =
+        edition_and_question(db, code, edition, &format!("{what}.indicator")).await?;
     if !question.asked.includes(Subject::Municipality) {
         return Err(bad(format!(
             "indicator: `{code}` is asked of prefectures only; relationships are over municipalities"
@@ -184,10 +197,7 @@ pub async fn categories(
     what: &str,
 ) -> AppResult<Categories> {
     let bad = |m: String| AppError::BadInput(format!("{what}: {m}"));
-    let edition = repo::survey::edition_or_newest(db, edition).await?;
-    let question = repo::survey::question(db, code)
-        .await?
-        .ok_or_else(|| bad(format!("no indicator `{code}`")))?;
+    let (edition, question) = edition_and_question(db, code, edition, what).await?;
     if question.kind.is_numeric() {
         return Err(bad(format!(
             "`{code}` is a number; a cross-tabulation takes choices (relate numbers with `relationship`)"

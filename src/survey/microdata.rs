@@ -92,13 +92,7 @@ fn file_error(
     value: Option<&str>,
     reason: impl Into<String>,
 ) -> DataFileError {
-    DataFileError {
-        file: file.to_owned(),
-        row,
-        column: column.map(str::to_owned),
-        value: value.map(str::to_owned),
-        reason: reason.into(),
-    }
+    DataFileError::at(file, row, column, value, reason)
 }
 
 /// Rows of text cells with their spreadsheet row numbers, read one at a time.

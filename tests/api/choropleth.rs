@@ -129,31 +129,11 @@ async fn categorical_and_prefecture_choropleths(backend: Backend) {
 }
 
 pub fn python_reference(input: &Value) -> Value {
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/reference/stats_reference.py"
-    );
-    crate::helpers::require_python(&["mapclassify", "esda", "libpysal"]);
-    let mut child = Command::new("python3")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "reference failed (pip install mapclassify esda libpysal): {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    crate::helpers::python_json(
+        "stats_reference.py",
+        &["mapclassify", "esda", "libpysal"],
+        input,
+    )
 }
 
 async fn breaks_agree_with_mapclassify(backend: Backend) {

@@ -27,30 +27,13 @@ const SSDSE: &str = "ssdse/SSDSE-A-2025.csv";
 
 /// What pandas and scipy make of the SSDSE file (tests/reference/context_reference.py).
 fn reference(request: Value) -> Value {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    crate::helpers::require_python(&["pandas", "scipy"]);
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/reference/context_reference.py"
-    );
-    let mut child = Command::new("python3")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
     let mut request = request;
     request["file"] = json!(shared_data().join(SSDSE));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(request.to_string().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "context_reference.py failed");
-    serde_json::from_slice(&output.stdout).unwrap()
+    crate::helpers::python_json(
+        "context_reference.py",
+        &["pandas", "scipy", "mapclassify"],
+        &request,
+    )
 }
 
 /// Every administered municipality's value of `statistic`, through GraphQL, two pages.

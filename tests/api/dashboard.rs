@@ -564,29 +564,8 @@ fn shift_jis(text: &str) -> Vec<u8> {
 
 /// What pandas reads from row `row` of the shared `file`, whose columns are `codes`.
 fn pandas_reads(file: &str, row: &str, codes: &[String]) -> Value {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    crate::helpers::require_python(&["pandas"]);
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/reference/dashboard_reference.py"
-    );
-    let mut child = Command::new("python3")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
     let input = json!({"file": shared().join(file), "row": row, "codes": codes});
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "dashboard_reference.py failed");
-    serde_json::from_slice(&output.stdout).unwrap()
+    crate::helpers::python_json("dashboard_reference.py", &["pandas"], &input)
 }
 
 /// The values of a whole-country map's CSV: code → (value, provenance).

@@ -308,6 +308,37 @@ fn missing(client: &str, how: &str) -> ! {
     panic!("{client} is missing: `tests/run` installs it (or {how})");
 }
 
+/// Runs the reference script `tests/reference/{script}` (which needs the Python `modules`)
+/// with `input` as JSON on stdin, and returns the JSON it prints.
+pub fn python_json(script: &str, modules: &[&str], input: &Value) -> Value {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    require_python(modules);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/reference")
+        .join(script);
+    let mut child = Command::new("python3")
+        .arg(&path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    child
+        .stdin
+        .take()
+        .expect("a pipe to the script")
+        .write_all(input.to_string().as_bytes())
+        .expect("the input written");
+    let output = child.wait_with_output().expect("the script ends");
+    assert!(
+        output.status.success(),
+        "{script} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("the script prints JSON")
+}
+
 /// Checks that `python3` can import each of `modules` (mapclassify, esda, schemathesis…).
 pub fn require_python(modules: &[&str]) {
     let imports = modules.join(", ");
