@@ -697,6 +697,7 @@ async fn bivariate_classes(
             code: y.to_owned(),
             option: None,
             edition: request.edition.clone(),
+            per: None,
         }
     };
     let ys = variables::values(db, statistics, &variable, "bivariate").await?;

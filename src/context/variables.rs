@@ -25,6 +25,8 @@ pub enum Variable {
         option: Option<String>,
         /// Edition code.
         edition: Option<String>,
+        /// For a count: divided by this statistic, times the factor (per 10,000 residents).
+        per: Option<(String, f64)>,
     },
     /// A statistic (published or derived).
     Statistic {
@@ -71,7 +73,17 @@ pub async fn values(
             code,
             option,
             edition,
-        } => indicator_values(db, code, option.as_deref(), edition.as_deref(), what).await,
+            per,
+        } => {
+            let values =
+                indicator_values(db, code, option.as_deref(), edition.as_deref(), what).await?;
+            match per {
+                Some((statistic, scale)) => {
+                    per_statistic(db, statistics, values, code, statistic, *scale, what).await
+                }
+                None => Ok(values),
+            }
+        }
     }
 }
 
@@ -87,6 +99,51 @@ async fn edition_and_question(
         .await?
         .ok_or_else(|| AppError::BadInput(format!("{what}: no indicator `{code}`")))?;
     Ok((edition, question))
+}
+
+/// A count's values divided by a statistic, times `scale`: a municipality whose statistic is
+/// missing or zero has no value.
+async fn per_statistic(
+    db: &impl ConnectionTrait,
+    statistics: &Statistics,
+    values: Values,
+    code: &str,
+    statistic: &str,
+    scale: f64,
+    what: &str,
+) -> AppResult<Values> {
+    let bad = |m: String| AppError::BadInput(format!("{what}.{m}"));
+    let question = repo::survey::question(db, code)
+        .await?
+        .ok_or_else(|| bad(format!("indicator: no indicator `{code}`")))?;
+    if question.kind != QuestionType::Count {
+        return Err(bad(format!(
+            "per: `{code}` is not a count; only counts are read per a statistic"
+        )));
+    }
+    if !scale.is_finite() || scale <= 0.0 || scale > 1e9 {
+        return Err(bad(format!(
+            "scale: {scale} is out of range; give a factor above 0 and at most 1,000,000,000"
+        )));
+    }
+    let s = statistics
+        .require(statistic)
+        .map_err(|e| prefixed(&format!("{what}.per"), e))?;
+    let mut sources = values.sources;
+    sources.insert(s.source.code);
+    Ok(Values {
+        label: format!("{} / {} × {scale}", values.label, s.label),
+        unit: Some(format!("per {scale} {}", s.unit.as_deref().unwrap_or(""))),
+        values: values
+            .values
+            .into_iter()
+            .filter_map(|(c, (x, p))| {
+                let d = s.value(&c).filter(|d| *d != 0.0)?;
+                Some((c, (x / d * scale, p.with(Provenance::from(s.source.kind)))))
+            })
+            .collect(),
+        sources,
+    })
 }
 
 fn prefixed(what: &str, e: AppError) -> AppError {

@@ -151,21 +151,42 @@ pub struct VariableInput {
     pub edition: Option<String>,
     /// Statistic code (`A1303`, `share_65_plus`; see `statistics`).
     pub statistic: Option<String>,
+    /// For a count indicator: read it per this statistic (`A1101`: per resident).
+    pub per: Option<String>,
+    /// The factor of `per` (10000: per 10,000 residents); default 1.
+    pub scale: Option<f64>,
 }
 
 impl VariableInput {
     fn variable(&self, what: &str) -> Result<Variable, AppError> {
         match (&self.indicator, &self.statistic) {
-            (Some(code), None) => Ok(Variable::Indicator {
-                code: code.clone(),
-                option: self.option.clone(),
-                edition: self.edition.clone(),
-            }),
-            (None, Some(code)) if self.option.is_none() && self.edition.is_none() => {
+            (Some(code), None) => {
+                let per = match (&self.per, self.scale) {
+                    (Some(statistic), scale) => Some((statistic.clone(), scale.unwrap_or(1.0))),
+                    (None, Some(_)) => {
+                        return Err(AppError::BadInput(format!(
+                            "{what}.scale: it applies with per"
+                        )))
+                    }
+                    (None, None) => None,
+                };
+                Ok(Variable::Indicator {
+                    code: code.clone(),
+                    option: self.option.clone(),
+                    edition: self.edition.clone(),
+                    per,
+                })
+            }
+            (None, Some(code))
+                if self.option.is_none()
+                    && self.edition.is_none()
+                    && self.per.is_none()
+                    && self.scale.is_none() =>
+            {
                 Ok(Variable::Statistic { code: code.clone() })
             }
             (None, Some(_)) => Err(AppError::BadInput(format!(
-                "{what}: option and edition apply to an indicator, not to a statistic"
+                "{what}: option, edition, per and scale apply to an indicator, not to a statistic"
             ))),
             _ => Err(AppError::BadInput(format!(
                 "{what}: give exactly one of indicator and statistic"

@@ -124,6 +124,44 @@ fn population_bands(
     Ok(Some((groups, bands.labels())))
 }
 
+/// The statistic an aggregate's counts are divided by, and the factor, when asked for.
+fn per_statistic<'a>(
+    statistics: &'a Statistics,
+    question: &question::Model,
+    subject: DomainSubject,
+    per: Option<&str>,
+    scale: Option<f64>,
+) -> Result<Option<(&'a crate::context::statistics::Statistic, f64)>, AppError> {
+    let Some(code) = per else {
+        return match scale {
+            Some(_) => Err(AppError::BadInput("scale: it applies with per".into())),
+            None => Ok(None),
+        };
+    };
+    if question.kind != crate::domain::survey::QuestionType::Count {
+        return Err(AppError::BadInput(format!(
+            "per: `{}` is not a count; only counts are aggregated per a statistic",
+            question.code
+        )));
+    }
+    if subject != DomainSubject::Municipality {
+        return Err(AppError::BadInput(
+            "per: statistics are municipal; ask with subject: MUNICIPALITY".into(),
+        ));
+    }
+    let scale = scale.unwrap_or(1.0);
+    if !scale.is_finite() || scale <= 0.0 || scale > 1e9 {
+        return Err(AppError::BadInput(format!(
+            "scale: {scale} is out of range; give a factor above 0 and at most 1,000,000,000"
+        )));
+    }
+    let statistic = statistics.require(code).map_err(|e| match e {
+        AppError::BadInput(m) => AppError::BadInput(format!("per: {m}")),
+        other => other,
+    })?;
+    Ok(Some((statistic, scale)))
+}
+
 /// The statistic population bands are drawn from: the 2020 census population.
 const POPULATION: &str = "A1101";
 
@@ -685,6 +723,8 @@ impl SurveyQuery {
     }
 
     /// An indicator aggregated over the answers of an edition (default: the newest).
+    // A GraphQL field's arguments are its resolver's parameters.
+    #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "crate::graphql::cost::AGGREGATE.saturating_add(child_complexity)")]
     async fn aggregate(
         &self,
@@ -694,6 +734,12 @@ impl SurveyQuery {
         subject: Subject,
         #[graphql(default_with = "GroupBy::Nation")] group_by: GroupBy,
         bands: Option<Vec<i64>>,
+        #[graphql(
+            desc = "For a count: also each group's counts per this statistic (A1101: per resident)"
+        )]
+        per: Option<String>,
+        #[graphql(desc = "The factor of per (10000: per 10,000 residents); default 1")]
+        scale: Option<f64>,
     ) -> Result<Aggregate> {
         let db = db(ctx);
         let edition = resolve_edition(db, edition.as_deref()).await?;
@@ -706,9 +752,22 @@ impl SurveyQuery {
             (None, GroupBy::Kind) => aggregate::Grouping::Stored(StoredGroup::Kind),
             (None, _) => aggregate::Grouping::Stored(StoredGroup::Nation),
         };
-        let groups = aggregate::aggregate(db, &edition.code, &question, subject.into(), grouping)
-            .await
-            .gql()?;
+        let per_values = per_statistic(
+            &statistics,
+            &question,
+            subject.into(),
+            per.as_deref(),
+            scale,
+        )
+        .gql()?;
+        let per = per_values.map(|(values, scale)| aggregate::PerStatistic {
+            values: &values.values,
+            scale,
+        });
+        let groups =
+            aggregate::aggregate(db, &edition.code, &question, subject.into(), grouping, per)
+                .await
+                .gql()?;
         let domain_subject: DomainSubject = subject.into();
         let provenance = computed_from(db, &edition, &question.code, domain_subject).await?;
         let sources = sources_of(db, &edition, &question.code, domain_subject).await?;

@@ -47,6 +47,10 @@ pub struct AggregateGroup {
     /// Unweighted mean of the shares given, in percent, for rate questions: each authority
     /// counts once, whatever its size.
     pub mean_rate: Option<f64>,
+    /// With `per`: the group's counts over its value of the statistic, times the scale
+    /// (Σ counts / Σ statistic × scale over the respondents with both; DX staff per 10,000
+    /// residents).
+    pub per_statistic: Option<f64>,
 }
 
 /// How many of those asked an indicator have an official value, a calibrated synthetic one,
@@ -254,13 +258,54 @@ fn merged(
     out
 }
 
-/// Aggregates one question for a subject by group.
+/// A statistic a count is divided by, per municipality, and the factor.
+#[derive(Debug, Clone, Copy)]
+pub struct PerStatistic<'a> {
+    /// The statistic's value per five-digit code.
+    pub values: &'a HashMap<String, f64>,
+    /// The factor (10000: per 10,000).
+    pub scale: f64,
+}
+
+/// Each group's Σ counts / Σ statistic × scale, over the asked respondents with both.
+async fn per_group(
+    db: &impl ConnectionTrait,
+    edition: &str,
+    question: &question::Model,
+    asked: &[Member],
+    grouping: Grouping<'_>,
+    per: PerStatistic<'_>,
+) -> AppResult<HashMap<String, f64>> {
+    let mut amounts: HashMap<String, i64> = HashMap::new();
+    for a in repo::answers_to(db, edition, &question.code).await? {
+        if let Some(n) = a.amount {
+            *amounts.entry(a.respondent_code).or_default() += n;
+        }
+    }
+    let mut sums: HashMap<String, (f64, f64)> = HashMap::new();
+    for m in asked {
+        if let (Some(n), Some(d)) = (amounts.get(&m.code), per.values.get(&m.code)) {
+            let entry = sums.entry(group_key(m, grouping)).or_default();
+            entry.0 += *n as f64;
+            entry.1 += d;
+        }
+    }
+    Ok(sums
+        .into_iter()
+        .filter(|(_, (_, d))| *d != 0.0)
+        .map(|(key, (n, d))| (key, n / d * per.scale))
+        .collect())
+}
+
+/// Aggregates one question for a subject by group; with `per`, a count question's groups
+/// also give their counts per the statistic.
 pub async fn aggregate(
     db: &impl ConnectionTrait,
     edition: &str,
     question: &question::Model,
     subject: Subject,
     grouping: Grouping<'_>,
+    per: Option<PerStatistic<'_>>,
 ) -> AppResult<Vec<AggregateGroup>> {
     let options: Vec<String> = repo::options(db, std::slice::from_ref(&question.code))
         .await?
@@ -289,6 +334,10 @@ pub async fn aggregate(
             .await?,
             groups,
         ),
+    };
+    let ratios = match per {
+        Some(per) => per_group(db, edition, question, &asked, grouping, per).await?,
+        None => HashMap::new(),
     };
     let keys: HashSet<&String> = asked_by_group.keys().chain(tallies.keys()).collect();
     let mut keys: Vec<&String> = keys.into_iter().collect();
@@ -322,6 +371,7 @@ pub async fn aggregate(
                     .collect(),
                 sum: tally.sum,
                 mean_rate: tally.mean_rate,
+                per_statistic: ratios.get(key).copied(),
             }
         })
         .collect())

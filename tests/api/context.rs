@@ -19,6 +19,8 @@ on_both_backends!(
     a_statistic_is_mapped_and_analysed_like_an_indicator,
     prefecture_shares_weighted_by_population_agree_with_pandas,
     bivariate_maps_class_both_variables_in_tertiles_as_mapclassify,
+    counts_per_resident_by_population_band_agree_with_pandas,
+    dx_staff_per_resident_correlates_with_ageing_as_scipy_says,
     crosstabs_of_the_dashboard_agree_with_pandas_and_scipy,
     bad_context_arguments_are_refused_with_their_code,
 );
@@ -609,6 +611,99 @@ async fn bivariate_maps_class_both_variables_in_tertiles_as_mapclassify(backend:
     assert_eq!(legend[8]["colour"], map["bivariate"]["grid"][2][2]);
 }
 
+async fn counts_per_resident_by_population_band_agree_with_pandas(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let counts = map_values(&app, "indicator=staff.dx_it_units").await;
+    let given: serde_json::Map<String, Value> = counts
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(c, v)| (c.clone(), json!(v.parse::<f64>().unwrap())))
+        .collect();
+    let pandas = reference(json!({"banded_ratio": {
+        "values": given, "by": "A1101", "scale": 10000,
+        "bands": [10000, 50000, 100000, 300000]}}));
+    let expected = pandas["banded_ratio"].as_object().unwrap();
+    let data = app
+        .data(
+            "{ aggregate(indicator: \"staff.dx_it_units\", subject: MUNICIPALITY,
+                         groupBy: POPULATION_BAND, per: \"A1101\", scale: 10000) {
+                 groups { key perStatistic } } }",
+            json!({}),
+        )
+        .await;
+    let groups = data["aggregate"]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 5);
+    for g in groups {
+        let key = g["key"].as_str().unwrap();
+        let (got, want) = (
+            g["perStatistic"].as_f64().unwrap(),
+            expected[key].as_f64().unwrap(),
+        );
+        assert!(close(got, want), "{key}: {got} vs pandas {want}");
+    }
+}
+
+/// The researcher's question in one query: DX staff per 10,000 residents by municipality, its
+/// correlation with the share aged 65+, and the same by population band.
+async fn dx_staff_per_resident_correlates_with_ageing_as_scipy_says(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let data = app
+        .data(
+            "{ map: choropleth(indicator: \"staff.dx_it_units\", per: \"A1101\", scale: 10000) {
+                 per { label } statistics { n } }
+               relationship(x: {indicator: \"staff.dx_it_units\", per: \"A1101\", scale: 10000},
+                            y: {statistic: \"share_65_plus\"}) {
+                 coefficient pValue n x { unit sources } pairs { code x y } }
+               aggregate(indicator: \"staff.dx_it_units\", subject: MUNICIPALITY,
+                         groupBy: POPULATION_BAND, per: \"A1101\", scale: 10000) {
+                 groups { key perStatistic } } }",
+            json!({}),
+        )
+        .await;
+    let counts = map_values(&app, "indicator=staff.dx_it_units").await;
+    let given: serde_json::Map<String, Value> = counts
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(c, v)| (c.clone(), json!(v.parse::<f64>().unwrap())))
+        .collect();
+    let pandas = reference(json!({
+        "divide": {"values": given, "by": "A1101", "scale": 10000},
+        "statistics": ["share_65_plus"]}));
+    let per_resident = pandas["divided"].as_object().unwrap();
+    let ageing = pandas["values"]["share_65_plus"].as_object().unwrap();
+    let mut codes: Vec<&String> = per_resident
+        .keys()
+        .filter(|c| ageing.contains_key(*c))
+        .collect();
+    codes.sort();
+    let r = &data["relationship"];
+    assert_eq!(r["n"], json!(codes.len()));
+    for p in r["pairs"].as_array().unwrap() {
+        let code = p["code"].as_str().unwrap();
+        assert!(
+            close(
+                p["x"].as_f64().unwrap(),
+                per_resident[code].as_f64().unwrap()
+            ),
+            "{code}"
+        );
+    }
+    let xs: Vec<f64> = codes
+        .iter()
+        .map(|c| per_resident[*c].as_f64().unwrap())
+        .collect();
+    let ys: Vec<f64> = codes.iter().map(|c| ageing[*c].as_f64().unwrap()).collect();
+    let scipy = reference(json!({"correlate": [{"x": xs, "y": ys}]}));
+    let expected = &scipy["correlations"][0]["pearson"];
+    assert!((r["coefficient"].as_f64().unwrap() - expected[0].as_f64().unwrap()).abs() < 1e-12);
+    assert_eq!(
+        r["x"]["sources"],
+        json!(["calibrated-synthetic", "nstac-ssdse-a"])
+    );
+    assert_eq!(data["aggregate"]["groups"].as_array().unwrap().len(), 5);
+    assert_eq!(data["map"]["per"]["label"], "総人口");
+}
+
 async fn crosstabs_of_the_dashboard_agree_with_pandas_and_scipy(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let dashboard = shared_data().join("dashboard");
@@ -672,7 +767,7 @@ async fn bad_context_arguments_are_refused_with_their_code(backend: Backend) {
         ),
         (
             "{ relationship(x: {statistic: \"A1101\", option: \"yes\"}, y: {statistic: \"A1303\"}) { n } }",
-            "x: option and edition apply to an indicator",
+            "x: option, edition, per and scale apply to an indicator",
         ),
         (
             "{ relationship(x: {indicator: \"cio.appointed\", option: \"maybe\"}, y: {statistic: \"A1303\"}) { n } }",
@@ -709,6 +804,10 @@ async fn bad_context_arguments_are_refused_with_their_code(backend: Backend) {
         (
             "{ choropleth(indicator: \"A1101\", bivariate: \"cio.appointed\") { method } }",
             "bivariate: `cio.appointed` is a choice",
+        ),
+        (
+            "{ aggregate(indicator: \"cio.appointed\", subject: MUNICIPALITY, per: \"A1101\") { indicator } }",
+            "per: `cio.appointed` is not a count",
         ),
         (
             "{ choropleth(indicator: \"A1101\", option: \"yes\") { method } }",

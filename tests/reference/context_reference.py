@@ -14,6 +14,8 @@ Input, one JSON object on stdin:
      "divide": {"values": {"01100": 12, ...}, "by": "A1101", "scale": 10000},
      "weighted": {"values": {"01100": 1, ...}, "by": "A1101"},  # per prefecture: Σ w·x / Σ w
      "quantiles": {"values": [...], "k": 3},          # mapclassify.Quantiles bins
+     "banded_ratio": {"values": {code: count}, "by": "A1101", "scale": 10000,
+                      "bands": [10000, ...]},       # Σ count / Σ by × scale per population band
      "crosstab": {"file": "/path/市区町村毎のDX進捗状況_市区町村比較.csv",
                   "a": "CIOの任命", "b": "AIの導入状況"}}  # two rows of the dashboard table
 
@@ -115,6 +117,14 @@ def main():
         import mapclassify
         q = request["quantiles"]
         out["quantiles"] = [float(b) for b in mapclassify.Quantiles(q["values"], k=q["k"]).bins]
+    if "banded_ratio" in request:
+        r = request["banded_ratio"]
+        counts = pd.Series(r["values"], dtype=float)
+        frame = pd.DataFrame({"n": counts, "d": table["A1101"].reindex(counts.index)}).dropna()
+        frame["band"] = frame["d"].map(lambda n: label(r["bands"], n))
+        frame["by"] = table[r["by"]].reindex(frame.index)
+        sums = frame.dropna().groupby("band")[["n", "by"]].sum()
+        out["banded_ratio"] = {k: float(v) for k, v in (sums["n"] / sums["by"] * r["scale"]).items()}
     if "weighted" in request:
         w = request["weighted"]
         values = pd.Series(w["values"], dtype=float)
