@@ -141,6 +141,14 @@ async fn statistics_are_served_with_year_unit_and_source_as_pandas_reads_them(ba
     }
 }
 
+/// Why `import-statistics` refuses the file at `path`.
+async fn refusal(app: &TestApp, path: &std::path::Path) -> String {
+    dx_atlas::context::store::import_statistics(&app.db, path)
+        .await
+        .unwrap_err()
+        .to_string()
+}
+
 async fn a_bad_statistics_file_is_refused_by_row_and_column_and_changes_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let original = std::fs::read(shared_data().join(SSDSE)).unwrap();
@@ -161,10 +169,7 @@ async fn a_bad_statistics_file_is_refused_by_row_and_column_and_changes_nothing(
             1,
         ),
     );
-    let error = dx_atlas::context::store::import_statistics(&app.db, &not_a_number)
-        .await
-        .unwrap_err()
-        .to_string();
+    let error = refusal(&app, &not_a_number).await;
     assert!(
         error.ends_with("a.csv, row 4, column `A1101`, value `many`: is not a number"),
         "{error}"
@@ -173,10 +178,7 @@ async fn a_bad_statistics_file_is_refused_by_row_and_column_and_changes_nothing(
         "b.csv",
         &text.replacen("R01100,北海道,札幌市", "R01199,北海道,札幌市", 1),
     );
-    let error = dx_atlas::context::store::import_statistics(&app.db, &unknown)
-        .await
-        .unwrap_err()
-        .to_string();
+    let error = refusal(&app, &unknown).await;
     assert!(
         error.contains("row 4, column `地域コード`, value `R01199`"),
         "{error}"
@@ -185,10 +187,7 @@ async fn a_bad_statistics_file_is_refused_by_row_and_column_and_changes_nothing(
         "c.csv",
         &text.replacen("R01100,北海道,札幌市", "R01100,青森県,札幌市", 1),
     );
-    let error = dx_atlas::context::store::import_statistics(&app.db, &shifted)
-        .await
-        .unwrap_err()
-        .to_string();
+    let error = refusal(&app, &shifted).await;
     assert!(
         error.contains("column `都道府県`, value `青森県`: municipality 01100 lies in 北海道"),
         "{error}"
@@ -392,6 +391,27 @@ async fn map_values(app: &TestApp, query: &str) -> HashMap<String, String> {
         .collect()
 }
 
+/// Every served value equals pandas' where pandas has one, and is missing where it has none;
+/// returns how many were compared.
+fn agrees_with_pandas(
+    served: &HashMap<String, String>,
+    pandas: &serde_json::Map<String, Value>,
+) -> usize {
+    let mut compared = 0;
+    for (code, value) in served {
+        match pandas.get(code) {
+            Some(expected) => {
+                let got: f64 = value.parse().unwrap();
+                let expected = expected.as_f64().unwrap();
+                assert!(close(got, expected), "{code}: {got} vs pandas {expected}");
+                compared += 1;
+            }
+            None => assert!(value.is_empty(), "{code}: {value} where pandas has none"),
+        }
+    }
+    compared
+}
+
 async fn per_maps_divide_counts_by_a_statistic_as_pandas_does(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let counts = map_values(&app, "indicator=staff.dx_it_units").await;
@@ -404,16 +424,7 @@ async fn per_maps_divide_counts_by_a_statistic_as_pandas_does(backend: Backend) 
     let pandas = reference(json!({"divide": {"values": given, "by": "A1101", "scale": 10000}}));
     let divided = pandas["divided"].as_object().unwrap();
     assert!(divided.len() > 1000, "most municipalities have a count");
-    for (code, value) in &per {
-        match divided.get(code) {
-            Some(expected) => {
-                let got: f64 = value.parse().unwrap();
-                let expected = expected.as_f64().unwrap();
-                assert!(close(got, expected), "{code}: {got} vs pandas {expected}");
-            }
-            None => assert!(value.is_empty(), "{code}: {value} where pandas has none"),
-        }
-    }
+    agrees_with_pandas(&per, divided);
     let data = app
         .data(
             "{ choropleth(indicator: \"staff.dx_it_units\", per: \"A1101\", scale: 10000) {
@@ -447,21 +458,7 @@ async fn a_statistic_is_mapped_and_analysed_like_an_indicator(backend: Backend) 
     let served = map_values(&app, "indicator=share_65_plus").await;
     let pandas = reference(json!({"statistics": ["share_65_plus"]}));
     let theirs = pandas["values"]["share_65_plus"].as_object().unwrap();
-    let mut compared = 0;
-    for (code, value) in &served {
-        match theirs.get(code) {
-            Some(expected) => {
-                let got: f64 = value.parse().unwrap();
-                assert!(
-                    close(got, expected.as_f64().unwrap()),
-                    "{code}: {got} vs {expected}"
-                );
-                compared += 1;
-            }
-            None => assert!(value.is_empty(), "{code}: {value} where pandas has none"),
-        }
-    }
-    assert_eq!(compared, 1740);
+    assert_eq!(agrees_with_pandas(&served, theirs), 1740);
     let data = app
         .data(
             "{ choropleth(indicator: \"share_65_plus\", classes: 4) {
