@@ -75,11 +75,15 @@ pub async fn values(
             edition,
             per,
         } => {
-            let values =
+            let (values, kind) =
                 indicator_values(db, code, option.as_deref(), edition.as_deref(), what).await?;
             match per {
                 Some((statistic, scale)) => {
-                    per_statistic(db, statistics, values, code, statistic, *scale, what).await
+                    let divisor = Divisor {
+                        statistic,
+                        scale: *scale,
+                    };
+                    per_statistic(statistics, values, code, kind, &divisor, what)
                 }
                 None => Ok(values),
             }
@@ -101,22 +105,25 @@ async fn edition_and_question(
     Ok((edition, question))
 }
 
-/// A count's values divided by a statistic, times `scale`: a municipality whose statistic is
-/// missing or zero has no value.
-async fn per_statistic(
-    db: &impl ConnectionTrait,
+/// The statistic a count is read per, and the factor.
+struct Divisor<'a> {
+    statistic: &'a str,
+    scale: f64,
+}
+
+/// A count's values (`code`, of question type `kind`) divided by a statistic, times the
+/// scale: a municipality whose statistic is missing or zero has no value.
+fn per_statistic(
     statistics: &Statistics,
     values: Values,
     code: &str,
-    statistic: &str,
-    scale: f64,
+    kind: QuestionType,
+    divisor: &Divisor<'_>,
     what: &str,
 ) -> AppResult<Values> {
     let bad = |m: String| AppError::BadInput(format!("{what}.{m}"));
-    let question = repo::survey::question(db, code)
-        .await?
-        .ok_or_else(|| bad(format!("indicator: no indicator `{code}`")))?;
-    if question.kind != QuestionType::Count {
+    let (statistic, scale) = (divisor.statistic, divisor.scale);
+    if kind != QuestionType::Count {
         return Err(bad(format!(
             "per: `{code}` is not a count; only counts are read per a statistic"
         )));
@@ -160,7 +167,7 @@ async fn indicator_values(
     option: Option<&str>,
     edition: Option<&str>,
     what: &str,
-) -> AppResult<Values> {
+) -> AppResult<(Values, QuestionType)> {
     let bad = |m: String| AppError::BadInput(format!("{what}.{m}"));
     let (edition, question) =
         edition_and_question(db, code, edition, &format!("{what}.indicator")).await?;
@@ -221,7 +228,7 @@ async fn indicator_values(
         (_, Some(_)) => Some("0/1".to_owned()),
         _ => None,
     };
-    Ok(Values {
+    let read = Values {
         label: match &option {
             Some(o) => format!("{} = {o}", question.label_ja),
             None => question.label_ja.clone(),
@@ -229,7 +236,8 @@ async fn indicator_values(
         unit,
         values,
         sources,
-    })
+    };
+    Ok((read, question.kind))
 }
 
 /// A categorical indicator's answers per municipality, for a cross-tabulation.
