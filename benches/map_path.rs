@@ -8,12 +8,13 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use dx_atlas::choropleth::{self, render, ChoroplethRequest, Format};
+use dx_atlas::choropleth::{self, render, ChoroplethRequest, Format, MapData};
 use dx_atlas::context::statistics::Statistics;
 use dx_atlas::import::{import_boundaries, ImportSources};
 use dx_atlas::spatial::atlas::Atlas;
 use dx_atlas::spatial::simplify::{simplify, Level};
 use dx_atlas::stats::classify::{classify, Method};
+use dx_atlas::survey::values::AnswerMemo;
 use dx_atlas::{db, survey};
 use sea_orm::DatabaseConnection;
 use tokio::runtime::Runtime;
@@ -24,6 +25,18 @@ struct Fixture {
     atlas: Atlas,
     statistics: Statistics,
     _dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    /// The fixture's map data with `answers` as the answers already read: a fresh memo reads
+    /// them from the database, as the first map of an indicator does.
+    fn data<'a>(&'a self, answers: &'a AnswerMemo) -> MapData<'a> {
+        MapData {
+            atlas: &self.atlas,
+            statistics: &self.statistics,
+            answers,
+        }
+    }
 }
 
 fn fixture() -> Fixture {
@@ -68,7 +81,11 @@ fn choropleths(c: &mut Criterion) {
     let f = fixture();
     let build = |request: ChoroplethRequest| {
         f.runtime
-            .block_on(choropleth::build(&f.db, &f.atlas, &f.statistics, request))
+            .block_on(choropleth::build(
+                &f.db,
+                f.data(&AnswerMemo::default()),
+                request,
+            ))
             .unwrap()
     };
     // The read model keeps each simplification level once computed; warm the default one as
@@ -134,8 +151,7 @@ fn choropleths(c: &mut Criterion) {
         .runtime
         .block_on(choropleth::build(
             &f.db,
-            &f.atlas,
-            &f.statistics,
+            f.data(&AnswerMemo::default()),
             ChoroplethRequest {
                 indicator: "staff.dx_it_units".into(),
                 ..whole_country(Format::GeoJson)

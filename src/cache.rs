@@ -140,70 +140,100 @@ impl CachedDocument {
 
 type Slot = Arc<OnceCell<Arc<CachedDocument>>>;
 
-/// Bytes of the built documents in `cache` (documents being built count nothing yet).
-fn held(cache: &LruCache<String, Slot>) -> usize {
-    cache
+/// Bytes of the built documents in `segment` (documents being built count nothing yet).
+fn held(segment: &LruCache<String, Slot>) -> usize {
+    segment
         .iter()
         .filter_map(|(_, slot)| slot.get())
         .map(|d| d.bytes())
         .sum()
 }
 
-/// Least-recently-used documents, at most a number of them and a number of bytes. Distinct
-/// arguments make distinct documents, so a count alone would let a client fill memory with
-/// 64 full-precision maps.
+/// Drops least recently used documents of `segment` until the rest take at most `budget`
+/// bytes, always keeping its newest; returns the bytes left.
+fn evict(segment: &mut LruCache<String, Slot>, budget: usize) -> usize {
+    let mut total = held(segment);
+    while total > budget && segment.len() > 1 {
+        match segment.pop_lru() {
+            Some((_, slot)) => total -= slot.get().map_or(0, |d| d.bytes()),
+            None => break,
+        }
+    }
+    total
+}
+
+/// The two segments of the cache. A document enters on probation and is promoted when asked
+/// for again: a user exploring the map asks for a new document at every click, and those
+/// one-off documents only ever displace each other, never the popular ones (a segmented LRU).
+struct Segments {
+    probation: LruCache<String, Slot>,
+    protected: LruCache<String, Slot>,
+}
+
+/// Least-recently-used documents, at most a number of them and a number of bytes, with
+/// admission by a second request (see [`Segments`]). Distinct arguments make distinct
+/// documents, so a count alone would let a client fill memory with 64 full-precision maps.
 pub struct DocumentCache {
-    inner: Mutex<LruCache<String, Slot>>,
+    inner: Mutex<Segments>,
     max_bytes: usize,
 }
 
+/// The share of the byte budget that documents asked for once may take.
+const PROBATION_SHARE: usize = 4;
+
 impl DocumentCache {
-    /// A cache of at most `entries` documents (at least one) taking at most `max_bytes`
+    /// A cache of at most `entries` documents (at least two) taking at most `max_bytes`
     /// (but always keeping the newest document).
     pub fn new(entries: usize, max_bytes: usize) -> Self {
+        let probation = (entries / PROBATION_SHARE).max(1);
+        let protected = entries.saturating_sub(probation).max(1);
+        let capacity = |n: usize| NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN);
         Self {
-            inner: Mutex::new(LruCache::new(
-                NonZeroUsize::new(entries).unwrap_or(NonZeroUsize::MIN),
-            )),
+            inner: Mutex::new(Segments {
+                probation: LruCache::new(capacity(probation)),
+                protected: LruCache::new(capacity(protected)),
+            }),
             max_bytes,
         }
     }
 
     /// Bytes the cached documents take now, all encodings made so far counted.
     pub fn bytes(&self) -> usize {
-        self.inner.lock().map_or(0, |cache| held(&cache))
+        self.inner
+            .lock()
+            .map_or(0, |s| held(&s.probation) + held(&s.protected))
     }
 
-    /// Drops least recently used documents until the rest fit the budget. The compressed forms
-    /// of the newest document may still be on their way, so the budget can be passed by those
-    /// until the next document is built.
+    /// Drops least recently used documents until the rest fit the budget: documents asked for
+    /// once within their share of it, the promoted ones within the rest, so that no one-off
+    /// document can push a popular one out. The compressed forms of the newest document may
+    /// still be on their way, so the budget can be passed by those until the next document is
+    /// built.
     fn evict_to_budget(&self) {
-        let Ok(mut cache) = self.inner.lock() else {
+        let Ok(mut segments) = self.inner.lock() else {
             return;
         };
-        let mut total = held(&cache);
-        while total > self.max_bytes && cache.len() > 1 {
-            match cache.pop_lru() {
-                Some((_, slot)) => total -= slot.get().map_or(0, |d| d.bytes()),
-                None => break,
-            }
-        }
-        metrics::gauge!("dx_atlas_cache_bytes").set(total as f64);
+        let share = self.max_bytes / PROBATION_SHARE;
+        let on_probation = evict(&mut segments.probation, share);
+        let promoted = evict(&mut segments.protected, self.max_bytes - share);
+        metrics::gauge!("dx_atlas_cache_bytes").set((on_probation + promoted) as f64);
     }
 
     fn slot(&self, key: &str) -> Slot {
-        match self.inner.lock() {
-            Ok(mut cache) => {
-                if let Some(slot) = cache.get(key) {
-                    return Arc::clone(slot);
-                }
-                let slot = Slot::default();
-                cache.put(key.to_owned(), Arc::clone(&slot));
-                slot
-            }
+        let Ok(mut segments) = self.inner.lock() else {
             // A poisoned lock only means a panic elsewhere: serve uncached rather than fail.
-            Err(_) => Slot::default(),
+            return Slot::default();
+        };
+        if let Some(slot) = segments.protected.get(key) {
+            return Arc::clone(slot);
         }
+        if let Some(slot) = segments.probation.pop(key) {
+            segments.protected.put(key.to_owned(), Arc::clone(&slot));
+            return slot;
+        }
+        let slot = Slot::default();
+        segments.probation.put(key.to_owned(), Arc::clone(&slot));
+        slot
     }
 
     /// The document under `key`, built by `build` if no request has built it yet. Concurrent
@@ -242,8 +272,9 @@ impl DocumentCache {
 
     /// Forgets everything (the data changed).
     pub fn clear(&self) {
-        if let Ok(mut cache) = self.inner.lock() {
-            cache.clear();
+        if let Ok(mut segments) = self.inner.lock() {
+            segments.probation.clear();
+            segments.protected.clear();
         }
     }
 }
@@ -275,36 +306,62 @@ mod tests {
         assert!(retried.is_ok(), "a failed build is not kept");
     }
 
-    #[tokio::test]
-    async fn the_byte_budget_evicts_the_least_recently_used() {
-        let cache = DocumentCache::new(64, 2500);
-        let doc = |n: usize| {
-            move || async move { Ok::<_, String>(CachedDocument::new(vec![b' '; n], "text/csv")) }
-        };
-        cache.get_or_build("a", doc(1000)).await.unwrap();
-        cache.get_or_build("b", doc(1000)).await.unwrap();
-        assert_eq!(cache.bytes(), 2000);
-        cache.get_or_build("a", doc(1000)).await.unwrap();
-        cache.get_or_build("c", doc(1000)).await.unwrap();
-        assert_eq!(cache.bytes(), 2000, "one document went");
+    fn doc(n: usize) -> impl FnOnce() -> std::future::Ready<Result<CachedDocument, String>> {
+        move || std::future::ready(Ok(CachedDocument::new(vec![b' '; n], "text/csv")))
+    }
+
+    /// Whether `key` is served without building.
+    async fn held(cache: &DocumentCache, key: &str) -> bool {
         let rebuilt = std::sync::atomic::AtomicBool::new(false);
         cache
-            .get_or_build("a", || async {
+            .get_or_build(key, || async {
                 rebuilt.store(true, std::sync::atomic::Ordering::SeqCst);
                 Ok::<_, String>(CachedDocument::new(vec![b' '; 1000], "text/csv"))
             })
             .await
             .unwrap();
+        !rebuilt.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    #[tokio::test]
+    async fn one_off_documents_do_not_displace_popular_ones() {
+        let cache = DocumentCache::new(64, 4000);
+        cache.get_or_build("popular", doc(1000)).await.unwrap();
+        assert!(held(&cache, "popular").await, "asked twice: promoted");
+        for n in 0..50 {
+            cache
+                .get_or_build(&format!("click {n}"), doc(1000))
+                .await
+                .unwrap();
+            assert!(cache.bytes() <= 4000, "{} bytes held", cache.bytes());
+        }
+        assert!(held(&cache, "popular").await);
+        assert!(!held(&cache, "click 0").await, "a one-off document went");
+    }
+
+    #[tokio::test]
+    async fn the_byte_budget_evicts_the_least_recently_used() {
+        let cache = DocumentCache::new(64, 2500);
+        for key in ["a", "b"] {
+            cache.get_or_build(key, doc(1000)).await.unwrap();
+            cache.get_or_build(key, doc(1000)).await.unwrap();
+        }
+        assert_eq!(cache.bytes(), 2000);
+        assert!(held(&cache, "a").await);
+        cache.get_or_build("c", doc(1000)).await.unwrap();
+        cache.get_or_build("c", doc(1000)).await.unwrap();
+        assert_eq!(cache.bytes(), 2000, "one promoted document went");
         assert!(
-            !rebuilt.load(std::sync::atomic::Ordering::SeqCst),
+            held(&cache, "a").await,
             "`a` was used more recently than `b`"
         );
+        assert!(!held(&cache, "b").await);
         cache.get_or_build("huge", doc(10_000)).await.unwrap();
-        assert_eq!(
-            cache.bytes(),
-            10_000,
+        assert!(
+            held(&cache, "huge").await,
             "the newest document stays even over budget"
         );
+        assert!(held(&cache, "a").await, "and displaces no popular one");
     }
 
     #[test]

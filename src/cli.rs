@@ -149,8 +149,9 @@ pub struct ServeConfig {
     #[arg(long, env = "DX_ATLAS_CACHE_ENTRIES", default_value_t = 64,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
     pub cache_entries: usize,
-    /// Megabytes the cached documents may take, all encodings counted; the least recently
-    /// used go first.
+    /// Megabytes the cached documents may take, all encodings counted. A document asked for
+    /// once may use a quarter of them; asked for again, it is kept with the rest, least
+    /// recently used first out, so one-off maps never push out popular ones.
     #[arg(long, env = "DX_ATLAS_CACHE_MB", default_value_t = 64,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=65_536))]
     pub cache_mb: usize,

@@ -10,12 +10,14 @@ use geo::MultiPolygon;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use crate::cache::DocumentCache;
+use crate::choropleth::MapData;
 use crate::context::{self, statistics::Statistics};
 use crate::entity::boundary;
 use crate::error::{AppError, AppResult};
 use crate::repo;
 use crate::spatial::atlas::{Area, Atlas};
 use crate::spatial::geojson::parse_stored;
+use crate::survey::values::AnswerMemo;
 
 /// One generation of the read model.
 pub struct Generation {
@@ -23,8 +25,21 @@ pub struct Generation {
     pub atlas: Arc<Atlas>,
     /// Official statistics per municipality, with the derived ones.
     pub statistics: Arc<Statistics>,
+    /// Answers read for recent requests, kept for this generation only.
+    pub answers: AnswerMemo,
     /// The dataset version it was built from.
     pub version: i64,
+}
+
+impl Generation {
+    /// What maps are drawn from, of this generation.
+    pub fn map_data(&self) -> MapData<'_> {
+        MapData {
+            atlas: &self.atlas,
+            statistics: &self.statistics,
+            answers: &self.answers,
+        }
+    }
 }
 
 /// The current generation, the finished-document cache, and how to refresh them.
@@ -50,6 +65,7 @@ impl ReadModel {
             current: ArcSwap::from_pointee(Generation {
                 atlas,
                 statistics,
+                answers: AnswerMemo::default(),
                 version,
             }),
             db,
@@ -84,6 +100,7 @@ impl ReadModel {
         self.current.store(Arc::new(Generation {
             atlas,
             statistics,
+            answers: AnswerMemo::default(),
             version,
         }));
         self.cache.clear();

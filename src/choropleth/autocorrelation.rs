@@ -4,8 +4,9 @@
 use geo::Centroid;
 use sea_orm::ConnectionTrait;
 
-use super::{build, Choropleth, ChoroplethRequest, LegendClass, MapLevel, RespondentValue};
-use crate::context::statistics::Statistics;
+use super::{
+    build, Choropleth, ChoroplethRequest, LegendClass, MapData, MapLevel, RespondentValue,
+};
 use crate::error::{AppError, AppResult};
 use crate::spatial::atlas::Atlas;
 use crate::stats::moran::{self, Cluster, GlobalMoran, LocalMoran, Weights};
@@ -123,14 +124,13 @@ pub fn cluster_style(c: &Cluster) -> (&'static str, &'static str, &'static str) 
 /// counted as 1 for choice questions).
 pub async fn analyse(
     db: &impl ConnectionTrait,
-    atlas: &Atlas,
-    statistics: &Statistics,
+    data: MapData<'_>,
     mut request: ChoroplethRequest,
     analysis: Analysis,
 ) -> AppResult<Autocorrelation> {
     request.level = MapLevel::Municipality;
     request.prefecture = None;
-    let values = build(db, atlas, statistics, request).await?;
+    let values = build(db, data, request).await?;
     if !values.numeric && values.request.option.is_none() {
         return Err(AppError::BadInput(format!(
             "option: `{}` is categorical; name the option whose presence is analysed",
@@ -152,7 +152,7 @@ pub async fn analyse(
             RespondentValue::Missing => 0.0,
         })
         .collect();
-    let w = spatial_weights(atlas, &values, &observed, analysis)?;
+    let w = spatial_weights(data.atlas, &values, &observed, analysis)?;
     let Analysis {
         permutations,
         seed,

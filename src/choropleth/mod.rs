@@ -23,8 +23,8 @@ use crate::stats::classify::{self, Method};
 use crate::stats::palette;
 use crate::survey::catalogue::{QuestionType, Subject};
 use crate::survey::source::Provenance;
-use crate::survey::values::own_values;
 pub use crate::survey::values::RespondentValue;
+use crate::survey::values::{own_values, AnswerMemo};
 
 /// Whose areas the map shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -509,18 +509,34 @@ fn share_weight<'a>(
     Ok(Some(statistic))
 }
 
+/// What maps are drawn from besides the database, all of one read-model generation: the
+/// boundaries, the official statistics and the answers already read.
+#[derive(Clone, Copy)]
+pub struct MapData<'a> {
+    /// Boundaries, topology and simplifications.
+    pub atlas: &'a Atlas,
+    /// Official statistics per municipality.
+    pub statistics: &'a official::Statistics,
+    /// Answers read for recent requests.
+    pub answers: &'a AnswerMemo,
+}
+
 /// Builds a choropleth: checks the request against its indicator (or statistic), gathers the
 /// values, places every area of the layer, and classifies and colours them.
 pub async fn build(
     db: &impl ConnectionTrait,
-    atlas: &Atlas,
-    statistics: &official::Statistics,
+    data: MapData<'_>,
     request: ChoroplethRequest,
 ) -> AppResult<Choropleth> {
+    let MapData {
+        atlas,
+        statistics,
+        answers,
+    } = data;
     let query = render::query_string(&request)
         .map_err(|e| AppError::internal("writing a map's query string", e))?;
     if let Some(statistic) = statistics.get(&request.indicator) {
-        return statistic_map(db, atlas, statistics, statistic, request, query).await;
+        return statistic_map(db, data, statistic, request, query).await;
     }
     let edition = repo::survey::edition_or_newest(db, request.edition.as_deref()).await?;
     let indicator = repo::survey::question(db, &request.indicator)
@@ -547,6 +563,7 @@ pub async fn build(
     let mut sources = BTreeSet::new();
     let own = own_values(
         db,
+        answers,
         &edition.code,
         &indicator,
         subject,
@@ -578,8 +595,7 @@ pub async fn build(
                 )));
             }
             let (classes, b) =
-                bivariate_classes(db, atlas, statistics, &request, &values, y, &mut sources)
-                    .await?;
+                bivariate_classes(db, data, &request, &values, y, &mut sources).await?;
             (classes, Some(b))
         }
         None => (
@@ -607,12 +623,14 @@ pub async fn build(
 /// A statistic's map: its municipal values as published (or derived), official.
 async fn statistic_map(
     db: &impl ConnectionTrait,
-    atlas: &Atlas,
-    statistics: &official::Statistics,
+    data: MapData<'_>,
     statistic: &Statistic,
     request: ChoroplethRequest,
     query: String,
 ) -> AppResult<Choropleth> {
+    let MapData {
+        atlas, statistics, ..
+    } = data;
     if let Some(option) = &request.option {
         return Err(bad(format!(
             "option: `{}` is a statistic, a number without options; `{option}` does not apply",
@@ -648,8 +666,7 @@ async fn statistic_map(
     let (classes, bivariate) = match &request.bivariate {
         Some(y) => {
             let (classes, b) =
-                bivariate_classes(db, atlas, statistics, &request, &values, y, &mut sources)
-                    .await?;
+                bivariate_classes(db, data, &request, &values, y, &mut sources).await?;
             (classes, Some(b))
         }
         None => (
@@ -678,13 +695,17 @@ async fn statistic_map(
 /// numeric indicator of the same edition) as y, each in tertiles.
 async fn bivariate_classes(
     db: &impl ConnectionTrait,
-    atlas: &Atlas,
-    statistics: &official::Statistics,
+    data: MapData<'_>,
     request: &ChoroplethRequest,
     values: &AreaValues,
     y: &str,
     sources: &mut BTreeSet<&'static str>,
 ) -> AppResult<(Classified, bivariate::Bivariate)> {
+    let MapData {
+        atlas,
+        statistics,
+        answers,
+    } = data;
     if request.level != MapLevel::Municipality {
         return Err(bad(
             "bivariate: a bivariate map is of municipalities; map level: MUNICIPALITY".into(),
@@ -700,7 +721,7 @@ async fn bivariate_classes(
             per: None,
         }
     };
-    let ys = variables::values(db, statistics, &variable, "bivariate").await?;
+    let ys = variables::values(db, statistics, answers, &variable, "bivariate").await?;
     if ys.unit.as_deref() == Some("0/1") {
         return Err(bad(format!(
             "bivariate: `{y}` is a choice; a bivariate map relates two numbers"

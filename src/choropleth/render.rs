@@ -5,14 +5,13 @@ use std::sync::Arc;
 
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 use super::{
     Choropleth, ChoroplethRequest, Format, LegendClass, MapArea, MapLevel, RespondentValue,
 };
-use crate::spatial::atlas::{Atlas, Layer};
-use crate::spatial::geojson::{rounded_polygons, GeometryWriter, PolygonPositions};
-use crate::spatial::simplify::Simplified;
+use crate::spatial::atlas::{Atlas, Drawn, Layer};
 use crate::spatial::topojson::encode;
 use crate::spatial::CREDIT;
 use crate::survey::source::{self, Provenance};
@@ -232,51 +231,34 @@ impl<'a> GeoJsonDocument<'a> {
 impl Serialize for GeoJsonDocument<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let c = self.choropleth;
-        let layer = layer(c, self.atlas);
-        let simplified = layer.simplified(c.request.simplify_level());
+        let drawn = layer(c, self.atlas).drawn(c.request.simplify_level(), c.request.decimals());
         let mut m = serializer.serialize_map(None)?;
         m.serialize_entry("type", "FeatureCollection")?;
         write_metadata(&mut m, c)?;
         m.serialize_entry(
             "features",
             &Features {
-                choropleth: c,
-                layer,
-                simplified: &simplified,
+                areas: &c.areas,
+                drawn: &drawn,
             },
         )?;
         m.end()
     }
 }
 
+/// The features, each area's geometry copied from the layer's written geometry.
 struct Features<'a> {
-    choropleth: &'a Choropleth,
-    layer: &'a Layer,
-    simplified: &'a Simplified,
+    areas: &'a [MapArea],
+    drawn: &'a Drawn,
 }
 
 impl Serialize for Features<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let decimals = Some(self.choropleth.request.decimals());
-        let mut seq = serializer.serialize_seq(Some(self.choropleth.areas.len()))?;
-        for area in &self.choropleth.areas {
-            let shape = self
-                .simplified
-                .shapes
-                .get(area.index)
-                .map_or(&[][..], Vec::as_slice);
-            let polygons = rounded_polygons(
-                shape.iter().map(|rings| {
-                    rings
-                        .iter()
-                        .map(|r| self.layer.topology.ring(r, &self.simplified.arcs))
-                }),
-                decimals,
-            );
-            seq.serialize_element(&Feature {
-                area,
-                polygons: &polygons,
-            })?;
+        let null = RawValue::NULL;
+        let mut seq = serializer.serialize_seq(Some(self.areas.len()))?;
+        for area in self.areas {
+            let geometry = self.drawn.geometries.get(area.index).map_or(null, |g| &**g);
+            seq.serialize_element(&Feature { area, geometry })?;
         }
         seq.end()
     }
@@ -284,7 +266,7 @@ impl Serialize for Features<'_> {
 
 struct Feature<'a> {
     area: &'a MapArea,
-    polygons: &'a [PolygonPositions],
+    geometry: &'a RawValue,
 }
 
 impl Serialize for Feature<'_> {
@@ -293,7 +275,7 @@ impl Serialize for Feature<'_> {
         m.serialize_entry("type", "Feature")?;
         m.serialize_entry("id", &self.area.code)?;
         m.serialize_entry("properties", &Properties(self.area))?;
-        m.serialize_entry("geometry", &GeometryWriter(self.polygons))?;
+        m.serialize_entry("geometry", self.geometry)?;
         m.end()
     }
 }

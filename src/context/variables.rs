@@ -11,7 +11,7 @@ use crate::error::{AppError, AppResult};
 use crate::repo;
 use crate::survey::catalogue::{QuestionType, Subject};
 use crate::survey::source::Provenance;
-use crate::survey::values::{own_values, RespondentValue};
+use crate::survey::values::{own_values, AnswerMemo, RespondentValue};
 
 /// What to read: an indicator or a statistic.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +52,7 @@ pub struct Values {
 pub async fn values(
     db: &impl ConnectionTrait,
     statistics: &Statistics,
+    answers: &AnswerMemo,
     variable: &Variable,
     what: &str,
 ) -> AppResult<Values> {
@@ -75,8 +76,15 @@ pub async fn values(
             edition,
             per,
         } => {
-            let (values, kind) =
-                indicator_values(db, code, option.as_deref(), edition.as_deref(), what).await?;
+            let (values, kind) = indicator_values(
+                db,
+                answers,
+                code,
+                option.as_deref(),
+                edition.as_deref(),
+                what,
+            )
+            .await?;
             match per {
                 Some((statistic, scale)) => {
                     let divisor = Divisor {
@@ -163,6 +171,7 @@ fn prefixed(what: &str, e: AppError) -> AppError {
 
 async fn indicator_values(
     db: &impl ConnectionTrait,
+    answers: &AnswerMemo,
     code: &str,
     option: Option<&str>,
     edition: Option<&str>,
@@ -204,6 +213,7 @@ async fn indicator_values(
     let mut sources = BTreeSet::new();
     let raw = own_values(
         db,
+        answers,
         &edition.code,
         &question,
         Subject::Municipality,
@@ -257,6 +267,7 @@ pub struct Categories {
 /// names the argument in errors (`a`, `b`).
 pub async fn categories(
     db: &impl ConnectionTrait,
+    answers: &AnswerMemo,
     code: &str,
     edition: Option<&str>,
     what: &str,
@@ -286,6 +297,7 @@ pub async fn categories(
     let mut sources = BTreeSet::new();
     let raw = own_values(
         db,
+        answers,
         &edition.code,
         &question,
         Subject::Municipality,

@@ -486,7 +486,7 @@ impl MapQuery {
         let generation = ctx.data_unchecked::<Arc<ReadModel>>().current();
         let db = ctx.data_unchecked::<DatabaseConnection>();
         let built = Arc::new(
-            choropleth::build(db, &generation.atlas, &generation.statistics, request)
+            choropleth::build(db, generation.map_data(), request)
                 .await
                 .gql()?,
         );
@@ -584,10 +584,9 @@ impl MapQuery {
             edition,
             ..ChoroplethRequest::whole_country(indicator.clone())
         };
-        let atlas = ctx.data_unchecked::<Arc<ReadModel>>().atlas();
+        let generation = ctx.data_unchecked::<Arc<ReadModel>>().current();
         let db = ctx.data_unchecked::<DatabaseConnection>();
-        let statistics = ctx.data_unchecked::<Arc<ReadModel>>().statistics();
-        let result = ac::analyse(db, &atlas, &statistics, request, analysis)
+        let result = ac::analyse(db, generation.map_data(), request, analysis)
             .await
             .gql()?;
         let local = local_entries(&result);
@@ -627,7 +626,7 @@ impl MapQuery {
             local,
             clusters: render::OwnedDocument {
                 choropleth: Arc::new(map),
-                atlas,
+                atlas: Arc::clone(&generation.atlas),
             },
         })
     }

@@ -338,10 +338,12 @@ impl ContextQuery {
         edition: Option<String>,
     ) -> Result<Crosstab> {
         let db = db(ctx);
-        let rows = variables::categories(db, &a, edition.as_deref(), "a")
+        let generation = model(ctx).current();
+        let answers = &generation.answers;
+        let rows = variables::categories(db, answers, &a, edition.as_deref(), "a")
             .await
             .gql()?;
-        let columns = variables::categories(db, &b, edition.as_deref(), "b")
+        let columns = variables::categories(db, answers, &b, edition.as_deref(), "b")
             .await
             .gql()?;
         tabulate(db, &rows, &columns).await
@@ -365,12 +367,13 @@ impl ContextQuery {
             .transpose()
             .map_err(AppError::from)
             .gql()?;
-        let statistics = model(ctx).statistics();
+        let generation = model(ctx).current();
+        let (statistics, answers) = (&generation.statistics, &generation.answers);
         let db = db(ctx);
-        let xs = variables::values(db, &statistics, &x.variable("x").gql()?, "x")
+        let xs = variables::values(db, statistics, answers, &x.variable("x").gql()?, "x")
             .await
             .gql()?;
-        let ys = variables::values(db, &statistics, &y.variable("y").gql()?, "y")
+        let ys = variables::values(db, statistics, answers, &y.variable("y").gql()?, "y")
             .await
             .gql()?;
         let prefix = prefecture.map(|p| p.to_string());

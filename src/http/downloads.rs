@@ -39,11 +39,11 @@ async fn render_download(
             .cache
             .get_or_build(&key, || {
                 fresh = true;
-                let atlas = Arc::clone(&generation.atlas);
-                let statistics = Arc::clone(&generation.statistics);
+                let generation = Arc::clone(&generation);
                 let db = state.db.clone();
                 async move {
-                    let built = choropleth::build(&db, &atlas, &statistics, request).await?;
+                    let built = choropleth::build(&db, generation.map_data(), request).await?;
+                    let atlas = Arc::clone(&generation.atlas);
                     // Rendering and serialising megabytes is CPU work: off the async workers.
                     tokio::task::spawn_blocking(move || -> Result<CachedDocument, AppError> {
                         let stem = render::file_stem(&built);

@@ -3,12 +3,15 @@
 //! few megabytes and change only on import, so map requests never touch the database for them.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use geo::{BoundingRect, Intersects, MultiPolygon, Point, Rect};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
+use serde_json::value::RawValue;
 
+use super::geojson::{rounded_polygons, GeometryWriter};
+use super::levels::LevelCache;
 use super::simplify::{simplify, Level, Simplified};
 use super::topology::Topology;
 
@@ -41,7 +44,37 @@ pub struct Layer {
     rook: Vec<Vec<usize>>,
     queen: Vec<Vec<usize>>,
     index: RTree<Indexed>,
-    simplified: Mutex<HashMap<(u64, u64), Arc<Simplified>>>,
+    simplified: LevelCache<(u64, u64), Simplified>,
+    drawn: LevelCache<(u64, u64, u8), Drawn>,
+}
+
+/// Simplifications kept per layer: the zooms of a web map and a few explicit tolerances.
+const SIMPLIFIED_ENTRIES: usize = 24;
+/// Bytes of simplified arcs kept per layer (full precision is some 20 MB of positions).
+const SIMPLIFIED_BYTES: usize = 96 << 20;
+/// Written geometries kept per layer: zooms × precisions a map page asks for.
+const DRAWN_ENTRIES: usize = 24;
+/// Bytes of written geometry kept per layer.
+const DRAWN_BYTES: usize = 64 << 20;
+
+/// A layer's geometry at one level and precision, written once as GeoJSON geometry objects
+/// (one per area, by position; `null` for an area rounded to nothing). Every map document of
+/// that level copies these bytes instead of formatting some 400,000 coordinates again.
+pub struct Drawn {
+    /// Geometry of each area, by position in the layer.
+    pub geometries: Vec<Box<RawValue>>,
+}
+
+impl Drawn {
+    fn bytes(&self) -> usize {
+        self.geometries.iter().map(|g| g.get().len()).sum()
+    }
+}
+
+fn simplified_bytes(s: &Simplified) -> usize {
+    let positions: usize = s.arcs.iter().map(Vec::len).sum();
+    let refs: usize = s.shapes.iter().flatten().flatten().map(Vec::len).sum();
+    positions * std::mem::size_of::<geo::Coord<f64>>() + refs * std::mem::size_of::<i64>()
 }
 
 impl Layer {
@@ -75,7 +108,8 @@ impl Layer {
             rook,
             queen,
             index,
-            simplified: Mutex::new(HashMap::new()),
+            simplified: LevelCache::new(SIMPLIFIED_ENTRIES, SIMPLIFIED_BYTES, simplified_bytes),
+            drawn: LevelCache::new(DRAWN_ENTRIES, DRAWN_BYTES, Drawn::bytes),
         }
     }
 
@@ -124,20 +158,47 @@ impl Layer {
         &self.queen
     }
 
-    /// The topology simplified to `level`, computed once per level and kept.
+    /// The topology simplified to `level`, computed once per level and kept while used.
     pub fn simplified(&self, level: Level) -> Arc<Simplified> {
         let key = (level.tolerance.to_bits(), level.min_island_km2.to_bits());
-        if let Ok(cache) = self.simplified.lock() {
-            if let Some(hit) = cache.get(&key) {
-                return Arc::clone(hit);
-            }
-        }
-        let fresh = Arc::new(simplify(&self.topology, level));
-        if let Ok(mut cache) = self.simplified.lock() {
-            cache.insert(key, Arc::clone(&fresh));
-        }
-        fresh
+        self.simplified
+            .get_or_insert_with(key, || simplify(&self.topology, level))
     }
+
+    /// Every area's geometry at `level`, rounded to `decimals`, written as GeoJSON once and
+    /// kept while used.
+    pub fn drawn(&self, level: Level, decimals: u8) -> Arc<Drawn> {
+        let key = (
+            level.tolerance.to_bits(),
+            level.min_island_km2.to_bits(),
+            decimals,
+        );
+        self.drawn.get_or_insert_with(key, || {
+            let simplified = self.simplified(level);
+            let geometries = simplified
+                .shapes
+                .iter()
+                .map(|shape| {
+                    let polygons = rounded_polygons(
+                        shape.iter().map(|rings| {
+                            rings
+                                .iter()
+                                .map(|r| self.topology.ring(r, &simplified.arcs))
+                        }),
+                        Some(decimals),
+                    );
+                    write_geometry(&GeometryWriter(&polygons))
+                })
+                .collect();
+            Drawn { geometries }
+        })
+    }
+}
+
+/// One geometry as raw JSON. Writing finite numbers and arrays cannot fail; if it ever did,
+/// the area would be drawn without geometry (`null`) rather than fail every map of the level.
+fn write_geometry(geometry: &GeometryWriter<'_>) -> Box<RawValue> {
+    serde_json::value::to_raw_value(geometry).unwrap_or_default()
 }
 
 /// Zooms whose simplification is computed when the model is built rather than on first use:

@@ -4,6 +4,7 @@
 
 pub mod atlas;
 pub mod geojson;
+pub mod levels;
 pub mod measure;
 pub mod n03;
 pub mod rings;

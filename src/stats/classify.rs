@@ -13,6 +13,10 @@
 //! class, the last one being the largest value. A value belongs to the first
 //! class whose upper bound is at least the value (see [`class_of`]).
 
+use std::num::NonZeroUsize;
+use std::sync::{LazyLock, Mutex};
+
+use lru::LruCache;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -422,6 +426,44 @@ fn user_defined_bounds(breaks: &[f64], max: f64) -> Result<Vec<f64>, ClassifyErr
 /// as 10⁶ ± 50, where mapclassify's breaks are not even increasing), and the
 /// exact optimum, computed in double precision with Welford's updates, is used.
 fn fisher_jenks_bounds(sorted: &[f64], k: usize) -> Vec<f64> {
+    let key = JenksKey {
+        k,
+        sorted: sorted.iter().map(|v| v.to_bits()).collect(),
+    };
+    if let Some(bounds) = JENKS_MEMO
+        .lock()
+        .ok()
+        .and_then(|mut memo| memo.get(&key).cloned())
+    {
+        return bounds;
+    }
+    let bounds = fisher_jenks_computed(sorted, k);
+    if let Ok(mut memo) = JENKS_MEMO.lock() {
+        memo.put(key, bounds.clone());
+    }
+    bounds
+}
+
+/// The values and class count of one Fisher-Jenks run, compared bit for bit.
+#[derive(PartialEq, Eq, Hash)]
+struct JenksKey {
+    k: usize,
+    sorted: Vec<u64>,
+}
+
+/// Fisher-Jenks runs two O(k·n²) passes, tens of milliseconds over every municipality, and a
+/// map is classified again with the same values whenever only its palette or zoom changes:
+/// the bounds of the latest inputs are kept (a pure function's results, whatever the data's
+/// version; some 14 KB of key per entry).
+static JENKS_MEMO: LazyLock<Mutex<LruCache<JenksKey, Vec<f64>>>> =
+    LazyLock::new(|| Mutex::new(LruCache::new(JENKS_MEMO_ENTRIES)));
+
+const JENKS_MEMO_ENTRIES: NonZeroUsize = match NonZeroUsize::new(64) {
+    Some(n) => n,
+    None => NonZeroUsize::MIN,
+};
+
+fn fisher_jenks_computed(sorted: &[f64], k: usize) -> Vec<f64> {
     let exact = jenks_partition(sorted, k, JenksPass::Exact);
     let like_mapclassify = jenks_partition(sorted, k, JenksPass::Mapclassify);
 

@@ -3,7 +3,10 @@
 //! is made of.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
 
+use lru::LruCache;
 use sea_orm::ConnectionTrait;
 
 use super::catalogue::Subject;
@@ -27,19 +30,83 @@ pub enum RespondentValue {
 
 /// One respondent's answer rows gathered: options chosen, the number (a count, or a share
 /// in percent), their provenance.
-type Gathered = (Vec<String>, Option<f64>, Option<Provenance>);
+#[derive(Debug, Default)]
+struct Gathered {
+    options: Vec<String>,
+    number: Option<f64>,
+    provenance: Option<Provenance>,
+}
 
-/// Values per respondent code for one question and subject, each with its provenance.
-pub async fn own_values(
+/// Every asked respondent's answers to one question of one edition, with the sources they
+/// come from: what a map, a correlation or a band reads of an indicator.
+#[derive(Debug)]
+pub struct Answers {
+    by_respondent: BTreeMap<String, Gathered>,
+    sources: BTreeSet<&'static str>,
+}
+
+/// Whose answers, to which question, in which edition.
+type AnswersKey = (String, String, Subject);
+
+/// The answers read for recent requests, per read-model generation: a user exploring the map
+/// changes classes, palette or zoom at every click, and each of those maps reads the same
+/// answers. A generation is replaced whenever an import moves the dataset version, so what
+/// is kept is never older than the rest of the read model. Bounded: each entry holds some
+/// 1,741 respondents.
+pub struct AnswerMemo {
+    inner: Mutex<LruCache<AnswersKey, Arc<Answers>>>,
+}
+
+/// Questions whose answers a generation keeps.
+const MEMO_ENTRIES: usize = 64;
+
+impl Default for AnswerMemo {
+    fn default() -> Self {
+        Self {
+            inner: Mutex::new(LruCache::new(
+                NonZeroUsize::new(MEMO_ENTRIES).unwrap_or(NonZeroUsize::MIN),
+            )),
+        }
+    }
+}
+
+impl AnswerMemo {
+    /// The answers of `question` among `subject` in `edition`, read from the database the
+    /// first time. Two requests for the same new key may both read it; one copy is kept.
+    async fn answers(
+        &self,
+        db: &impl ConnectionTrait,
+        edition: &str,
+        question: &question::Model,
+        subject: Subject,
+    ) -> AppResult<Arc<Answers>> {
+        let key = (edition.to_owned(), question.code.clone(), subject);
+        if let Some(hit) = self
+            .inner
+            .lock()
+            .ok()
+            .and_then(|mut m| m.get(&key).cloned())
+        {
+            return Ok(hit);
+        }
+        let fresh = Arc::new(read_answers(db, edition, question, subject).await?);
+        if let Ok(mut memo) = self.inner.lock() {
+            memo.put(key, Arc::clone(&fresh));
+        }
+        Ok(fresh)
+    }
+}
+
+/// Reads and gathers the answer rows of `question` from respondents asked it.
+async fn read_answers(
     db: &impl ConnectionTrait,
     edition: &str,
     question: &question::Model,
     subject: Subject,
-    option: Option<&str>,
-    sources: &mut BTreeSet<&'static str>,
-) -> AppResult<HashMap<String, (RespondentValue, Provenance)>> {
+) -> AppResult<Answers> {
     let asked = aggregate::asked_codes(db, edition, question, subject).await?;
-    let mut grouped: BTreeMap<String, Gathered> = BTreeMap::new();
+    let mut by_respondent: BTreeMap<String, Gathered> = BTreeMap::new();
+    let mut sources = BTreeSet::new();
     for a in repo::survey::answers_to(db, edition, &question.code).await? {
         if !asked.contains(&a.respondent_code) {
             continue;
@@ -53,41 +120,57 @@ pub async fn own_values(
         if let Ok(info) = source::by_code(source) {
             sources.insert(info.code);
         }
-        let entry = grouped.entry(a.respondent_code).or_default();
-        entry.0.extend(a.option_code);
+        let entry = by_respondent.entry(a.respondent_code).or_default();
+        entry.options.extend(a.option_code);
         let rate = a
             .rate_hundredths
             .map(|h| store::stored_rate(a.id, h))
             .transpose()?;
-        entry.1 = entry
-            .1
+        entry.number = entry
+            .number
             .or(a.amount.map(|n| n as f64))
             .or(rate.map(Percent::value));
-        entry.2 = Some(entry.2.map_or(provenance, |p| p.with(provenance)));
+        entry.provenance = Some(entry.provenance.map_or(provenance, |p| p.with(provenance)));
     }
-    Ok(grouped
-        .into_iter()
-        .filter_map(|(code, (options, amount, provenance))| {
-            Some((code, (options, amount, provenance?)))
-        })
-        .map(|(code, (options, amount, provenance))| {
+    Ok(Answers {
+        by_respondent,
+        sources,
+    })
+}
+
+/// Values per respondent code for one question and subject, each with its provenance.
+pub async fn own_values(
+    db: &impl ConnectionTrait,
+    memo: &AnswerMemo,
+    edition: &str,
+    question: &question::Model,
+    subject: Subject,
+    option: Option<&str>,
+    sources: &mut BTreeSet<&'static str>,
+) -> AppResult<HashMap<String, (RespondentValue, Provenance)>> {
+    let answers = memo.answers(db, edition, question, subject).await?;
+    sources.extend(answers.sources.iter().copied());
+    Ok(answers
+        .by_respondent
+        .iter()
+        .filter_map(|(code, gathered)| {
+            let provenance = gathered.provenance?;
             let value = if question.kind.is_numeric() {
-                amount.map_or(RespondentValue::Missing, RespondentValue::Number)
+                gathered
+                    .number
+                    .map_or(RespondentValue::Missing, RespondentValue::Number)
             } else if let Some(option) = option {
-                RespondentValue::Category(
-                    if options.iter().any(|o| o == option) {
-                        "yes"
-                    } else {
-                        "no"
-                    }
-                    .into(),
-                )
+                let chosen = gathered.options.iter().any(|o| o == option);
+                RespondentValue::Category(if chosen { "yes" } else { "no" }.into())
             } else {
-                options.first().map_or(RespondentValue::Missing, |o| {
-                    RespondentValue::Category(o.clone())
-                })
+                gathered
+                    .options
+                    .first()
+                    .map_or(RespondentValue::Missing, |o| {
+                        RespondentValue::Category(o.clone())
+                    })
             };
-            (code, (value, provenance))
+            Some((code.clone(), (value, provenance)))
         })
         .collect())
 }
