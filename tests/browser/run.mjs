@@ -25,6 +25,9 @@ const allowedHosts = new Set(['127.0.0.1', 'localhost', '[::1]', new URL(base).h
 // A point in Shinjuku (新宿区, 13104), and the indicator the test switches to (a count).
 const SHINJUKU = { lon: 139.7, lat: 35.69, code: '13104', name: '新宿区' };
 const SWITCH_TO = 'staff.dx_it_units';
+// An official statistic (SSDSE-A, residents) and a derived one (share aged 65 and over).
+const RESIDENTS = 'A1101';
+const AGEING = 'share_65_plus';
 
 const started = Date.now();
 const results = [];
@@ -228,6 +231,65 @@ try {
     const feature = await response.json();
     check(feature.geometry?.type?.endsWith('Polygon'), 'GeoJSON link has no polygon');
     await page.screenshot({ path: join(artifacts, 'panel.png') });
+  });
+
+  await step('a count per 10,000 residents against ageing: bivariate map and linked scatter plot', async () => {
+    await page.locator('#panel-close').click();
+    await page.selectOption('#per', RESIDENTS);
+    await waitForDrawn(`per=${RESIDENTS}`);
+    await page.selectOption('#scale', '10000');
+    await waitForDrawn('scale=10000');
+    const legend = await page.locator('#legend').innerText();
+    check(/10,000/.test(legend) && legend.includes(RESIDENTS), `legend does not say per 10,000 residents: "${legend}"`);
+    await page.selectOption('#bivariate', AGEING);
+    await waitForDrawn(`bivariate=${AGEING}`);
+    check(!(await page.locator('#classification-field').isVisible()), 'classification controls shown for a bivariate map');
+    const { rows } = await checkLegendMatchesMap('bivariate map');
+    const cells = rows.filter((r) => r.cls !== 'missing');
+    check(cells.length === 9, `bivariate legend has ${cells.length} cells`);
+    await page.waitForFunction(() => document.querySelectorAll('#scatter circle').length > 1000);
+    // The plot shows the API's own relationship: the same n and r as asking for it directly.
+    const direct = await page.evaluate(async ([x, y]) => {
+      const response = await fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: `{ relationship(x: {indicator: "${x}", per: "A1101", scale: 10000}, y: {statistic: "${y}"}) { n coefficient } }` }),
+      });
+      return (await response.json()).data.relationship;
+    }, [SWITCH_TO, AGEING]);
+    const dots = await page.locator('#scatter circle').count();
+    check(dots === direct.n, `scatter has ${dots} dots, relationship n is ${direct.n}`);
+    const summary = await page.locator('#scatter-summary').innerText();
+    check(summary.includes(`r=${direct.coefficient.toFixed(3)}`), `scatter summary "${summary}" lacks r=${direct.coefficient.toFixed(3)}`);
+    const { x, y } = await pointAt(SHINJUKU);
+    await page.mouse.move(x - 5, y - 5);
+    await page.mouse.move(x, y);
+    await page.waitForFunction(
+      (code) => document.querySelector(`#scatter circle[data-code="${code}"]`)?.classList.contains('hovered'),
+      SHINJUKU.code,
+    );
+    const hovered = await page.locator('#scatter-hovered').innerText();
+    check(hovered.includes(SHINJUKU.name), `scatter names "${hovered}" for the hovered area`);
+    const tooltip = await page.locator('#tooltip').innerText();
+    check(/^y \(/m.test(tooltip), `tooltip lacks the second variable: "${tooltip}"`);
+    await page.screenshot({ path: join(artifacts, 'bivariate.png') });
+  });
+
+  await step(`mapping the statistic ${RESIDENTS} names its official source`, async () => {
+    // The second variable stays when the first changes; without it, the map is of residents alone.
+    await page.selectOption('#indicator', RESIDENTS);
+    await waitForDrawn(`indicator=${RESIDENTS}`);
+    await page.selectOption('#bivariate', '');
+    await page.waitForFunction(() => {
+      const { drawn } = window.dxAtlas.state;
+      return drawn?.includes('indicator=A1101') && !drawn.includes('bivariate=');
+    });
+    check(!(await page.locator('#scatter').isVisible()), 'scatter plot left over from the bivariate map');
+    await checkLegendMatchesMap(RESIDENTS);
+    const provenance = await page.locator('#provenance').innerText();
+    check(/公式統計/.test(provenance) && /SSDSE/.test(provenance), `provenance banner reads "${provenance}"`);
+    const credit = await page.locator('#credit').innerText();
+    check(/統計センター|Statistics Center/.test(credit), `credit lacks SSDSE's: "${credit}"`);
   });
 
   await step('GraphiQL runs a query', async () => {

@@ -1,5 +1,6 @@
-// DX Atlas map page: a choropleth of one survey indicator over Japan's municipalities or
-// prefectures, drawn with MapLibre GL JS from DX Atlas's own GeoJSON downloads. The map style
+// DX Atlas map page: a choropleth of one survey indicator or official statistic over Japan's
+// municipalities or prefectures (a count per residents, a weighted share, or two variables
+// at once with their scatter plot), drawn with MapLibre GL JS from DX Atlas's own GeoJSON downloads. The map style
 // has no external sources, glyphs or sprites, so the page never loads anything from another site.
 
 const JAPAN_BOUNDS = [[122.9, 24.0], [146.0, 45.6]];
@@ -67,12 +68,19 @@ const state = {
   classes: 5,
   breaks: '',
   palette: '',
+  per: '',
+  scale: '10000',
+  weight: '',
+  bivariate: '',
   drawn: null,
   selected: null,
 };
 
-// Survey editions, sections, indicators and palettes, loaded once.
-const catalogue = { surveys: [], sections: [], indicators: new Map(), palettes: [] };
+// Survey editions, sections, indicators, official statistics and palettes, loaded once.
+const catalogue = { surveys: [], sections: [], indicators: new Map(), statistics: new Map(), palettes: [] };
+
+// The factors a count may be mapped per (per 10,000 residents…).
+const SCALES = ['1', '1000', '10000', '100000'];
 
 // The choropleth document on screen (legend, statistics, edition, credit, downloads).
 let current = null;
@@ -169,8 +177,40 @@ function setStatus(text, isError = false) {
 
 // ---- Choices offered by the form -----------------------------------------------------------
 
+// An official statistic (SSDSE-A) is mapped as an indicator is: a number per municipality,
+// without options, editions or prefectures' own answers.
+function statisticAsIndicator(s) {
+  return {
+    code: s.code,
+    section: null,
+    labelJa: s.label,
+    labelEn: `${s.source.title}, ${s.year}${s.unit ? ` (${s.unit})` : ''}`,
+    type: 'STATISTIC',
+    asked: 'MUNICIPALITIES',
+    hasData: true,
+    note: s.formula ?? '',
+    options: [],
+    condition: null,
+    unit: s.unit,
+  };
+}
+
+// The indicator or statistic named `code`.
+function variable(code) {
+  return catalogue.indicators.get(code) ?? catalogue.statistics.get(code);
+}
+
 function indicator() {
-  return catalogue.indicators.get(state.indicator);
+  return variable(state.indicator);
+}
+
+function isStatistic() {
+  return indicator().type === 'STATISTIC';
+}
+
+// Variables a bivariate map takes as its second: statistics, and counts and rates of municipalities.
+function secondVariables() {
+  return [...catalogue.indicators.values()].filter((ind) => ind.hasData && NUMERIC_TYPES.includes(ind.type) && askedOf(ind, 'MUNICIPALITY'));
 }
 
 function askedOf(ind, subject) {
@@ -182,7 +222,7 @@ function isMunicipalShare() {
 }
 
 // Counts and rates are numbers; so is a prefecture's share of municipalities (or their mean).
-const NUMERIC_TYPES = ['COUNT', 'RATE'];
+const NUMERIC_TYPES = ['COUNT', 'RATE', 'STATISTIC'];
 
 function isNumeric() {
   return NUMERIC_TYPES.includes(indicator().type) || isMunicipalShare();
@@ -220,6 +260,19 @@ function fillCatalogueControls() {
           ),
         ),
       ),
+    statisticsGroup(),
+  );
+  const none = (text) => element('option', { value: '' }, text);
+  $('per').replaceChildren(none('なし None'), statisticsGroup());
+  $('weight').replaceChildren(none('なし Each municipality counts once'), statisticsGroup());
+  $('bivariate').replaceChildren(
+    none('なし None'),
+    statisticsGroup(),
+    element(
+      'optgroup',
+      { label: '調査の数値 Survey counts and rates' },
+      ...secondVariables().map((ind) => element('option', { value: ind.code }, `${ind.labelJa} (${ind.labelEn})`)),
+    ),
   );
 
   const kinds = Object.keys(PALETTE_KINDS);
@@ -232,6 +285,15 @@ function fillCatalogueControls() {
         ...catalogue.palettes.filter((p) => p.kind === kind).map((p) => element('option', { value: p.name }, p.name)),
       ),
     ),
+  );
+}
+
+// The official statistics as a group of choices.
+function statisticsGroup() {
+  return element(
+    'optgroup',
+    { label: '統計 Official statistics (SSDSE-A)' },
+    ...[...catalogue.statistics.values()].map((s) => element('option', { value: s.code }, `${s.labelJa} — ${s.labelEn}`)),
   );
 }
 
@@ -260,7 +322,19 @@ function syncForm() {
 
   const palette = catalogue.palettes.find((p) => p.name === state.palette);
   $('classes').max = palette ? palette.maxClasses : 9;
-  $('classification-field').hidden = !isNumeric();
+  // A count of a municipality may be read per residents (or any statistic); a prefecture's
+  // share of municipalities may weight each by a statistic; two numbers make a bivariate map.
+  const perAllowed = ind.type === 'COUNT' && state.level === 'MUNICIPALITY';
+  if (!perAllowed) state.per = '';
+  if (!isMunicipalShare()) state.weight = '';
+  const bivariateAllowed = isNumeric() && state.level === 'MUNICIPALITY';
+  if (!bivariateAllowed) state.bivariate = '';
+  $('per-field').hidden = !perAllowed;
+  $('weight-field').hidden = !isMunicipalShare();
+  $('bivariate-field').hidden = !bivariateAllowed;
+  $('edition').disabled = isStatistic();
+  $('palette-field').hidden = Boolean(state.bivariate);
+  $('classification-field').hidden = !isNumeric() || Boolean(state.bivariate);
   $('breaks-field').hidden = state.classification !== 'MANUAL';
   $('classes-field').hidden = state.classification === 'MANUAL';
   $('prefecture-value-field').hidden = state.level !== 'PREFECTURE';
@@ -274,8 +348,12 @@ function syncForm() {
   $('classes').value = state.classes;
   $('breaks').value = state.breaks;
   $('palette').value = state.palette;
+  $('per').value = state.per;
+  $('scale').value = state.scale;
+  $('weight').value = state.weight;
+  $('bivariate').value = state.bivariate;
 
-  const notes = [`${ind.code} · ${ind.type}`];
+  const notes = [`${ind.code} · ${ind.type}${ind.unit ? ` · ${ind.unit}` : ''}`];
   if (ind.condition) {
     const parent = catalogue.indicators.get(ind.condition.indicator);
     const option = parent?.options.find((o) => o.code === ind.condition.option);
@@ -298,6 +376,10 @@ function readForm() {
   state.classes = Number(form.get('classes')) || 5;
   state.breaks = form.get('breaks') ?? '';
   state.palette = form.get('palette') ?? '';
+  state.per = form.get('per') ?? '';
+  state.scale = form.get('scale') ?? state.scale;
+  state.weight = form.get('weight') ?? '';
+  state.bivariate = form.get('bivariate') ?? '';
 }
 
 // ---- The choropleth ------------------------------------------------------------------------
@@ -311,9 +393,20 @@ function detail() {
 // also kept in the page's address so that a map can be shared as a link.
 function choroplethQuery() {
   const params = new URLSearchParams({ indicator: state.indicator, level: state.level });
-  if (state.edition) params.set('edition', state.edition);
+  // A statistic has a year of its own, not a survey edition.
+  if (state.edition && !isStatistic()) params.set('edition', state.edition);
   if (state.option) params.set('option', state.option);
   if (state.level === 'PREFECTURE') params.set('prefectureValue', state.prefectureValue);
+  if (state.per) {
+    params.set('per', state.per);
+    params.set('scale', state.scale);
+  }
+  if (state.weight) params.set('weight', state.weight);
+  // A bivariate map has its own classes (tertiles of each variable) and colours.
+  if (state.bivariate) {
+    params.set('bivariate', state.bivariate);
+    return params;
+  }
   if (isNumeric()) {
     params.set('classification', state.classification);
     if (state.classification === 'MANUAL') params.set('breaks', state.breaks.replace(/\s+/g, ''));
@@ -326,8 +419,13 @@ function choroplethQuery() {
 // Takes the map named in the page's address, ignoring what the catalogue does not offer.
 function applyAddress() {
   const params = new URLSearchParams(location.hash.slice(1));
-  const mappable = [...catalogue.indicators.values()].filter((ind) => ind.hasData).map((ind) => ind.code);
+  const statistics = [...catalogue.statistics.keys()];
+  const mappable = [...catalogue.indicators.values()].filter((ind) => ind.hasData).map((ind) => ind.code).concat(statistics);
   const allowed = {
+    per: statistics,
+    scale: SCALES,
+    weight: statistics,
+    bivariate: statistics.concat(secondVariables().map((ind) => ind.code)),
     indicator: mappable,
     edition: catalogue.surveys.map((s) => s.code),
     level: ['MUNICIPALITY', 'PREFECTURE'],
@@ -371,6 +469,7 @@ async function draw() {
     renderLegend(doc);
     renderDownloads(doc);
     renderProvenance(doc);
+    renderScatter(doc);
     // The provenance banner appears with the first map and shrinks the map area: frame Japan again.
     if (state.drawn === null) {
       map.resize();
@@ -426,7 +525,7 @@ function optionLabel(ind, code) {
 // The indicator of a choropleth document. Labels and values are read through the document
 // rather than the form, which may already name the next map while this one is on screen.
 function indicatorOf(doc) {
-  return catalogue.indicators.get(doc.indicator.code);
+  return variable(doc.indicator.code);
 }
 
 // The legend's labels are the survey's Japanese wording; add the English label where known.
@@ -438,13 +537,23 @@ function classLabel(doc, entry) {
 function formatValue(doc, value) {
   if (value === null || value === undefined) return 'データなし No data';
   if (typeof value !== 'number') return optionLabel(indicatorOf(doc), value);
+  if (doc.indicator.type === 'STATISTIC') return `${NUMBER.format(value)}${doc.indicator.unit ? ` ${doc.indicator.unit}` : ''}`;
   // Numbers of a choice indicator are shares of municipalities (fractions); of a count, counts
   // or means; of a rate, percentages as published (72.5 for 72.5%) or their means.
   if (doc.indicator.type === 'RATE') return `${NUMBER.format(value)}%`;
   return doc.indicator.type === 'COUNT' ? NUMBER.format(value) : PERCENT.format(value);
 }
 
+// What a `per` map divides by, as its legend says it: "per 10,000 of 総人口 (人, 2020)".
+function perText(per) {
+  return `${NUMBER.format(per.scale)} ${per.unit ?? ''} あたり per ${NUMBER.format(per.scale)} of ${per.label} (${per.statistic}, ${per.year})`;
+}
+
 function renderLegend(doc) {
+  if (doc.bivariate) {
+    renderBivariateLegend(doc);
+    return;
+  }
   const ind = indicatorOf(doc);
   const { legend, statistics } = doc;
   const subject = state.level === 'PREFECTURE'
@@ -464,6 +573,7 @@ function renderLegend(doc) {
   fill($('legend'),
     element('h2', {}, ind.labelJa, element('span', { class: 'en' }, ind.labelEn)),
     doc.indicator.option ? element('p', { class: 'legend-option' }, `選択肢 Option: ${optionLabel(ind, doc.indicator.option)}`) : null,
+    doc.per ? element('p', { class: 'legend-option' }, perText(doc.per)) : null,
     element('p', { class: 'hint' }, `${subject} · ${METHOD_LABELS[legend.method] ?? legend.method}`),
     element(
       'ol',
@@ -472,6 +582,41 @@ function renderLegend(doc) {
       row(legend.missing.colour, 'データなし（対象外・無回答） No data', legend.missing.count, { 'data-class': 'missing' }),
     ),
     element('p', { class: 'hint' }, summary),
+  );
+}
+
+// A bivariate legend: the 3 × 3 grid of colours, the first variable across (low to high), the
+// second up, each cell with its count of municipalities.
+function renderBivariateLegend(doc) {
+  const { x, y } = doc.bivariate;
+  const cell = (c) =>
+    element(
+      'li',
+      { class: 'legend-class grid-cell', 'data-class': c.index, title: c.label },
+      element('span', { class: 'swatch', style: `background:${c.colour}` }),
+      element('span', { class: 'legend-label' }, c.label),
+      element('span', { class: 'legend-count' }, NUMBER.format(c.count)),
+    );
+  // Rows from high y (top) to low; within a row, low x to high.
+  const rows = [2, 1, 0].flatMap((yi) => [0, 1, 2].map((xi) => doc.legend.classes[yi * 3 + xi]).filter(Boolean));
+  const { missing } = doc.legend;
+  fill($('legend'),
+    element('h2', {}, `${x.label} × ${y.label}`, element('span', { class: 'en' }, `x: ${x.code} · y: ${y.code}${y.year ? ` (${y.year})` : ''}`)),
+    doc.per ? element('p', { class: 'legend-option' }, `x: ${perText(doc.per)}`) : null,
+    element('p', { class: 'hint' }, '3分位 × 3分位 Tertiles of each: x → 右 right, y ↑ 上 up'),
+    element('ol', { class: 'legend-grid' }, ...rows.map(cell)),
+    element(
+      'ol',
+      { class: 'legend-classes' },
+      element(
+        'li',
+        { class: 'legend-class', 'data-class': 'missing' },
+        element('span', { class: 'swatch', style: `background:${missing.colour}` }),
+        element('span', { class: 'legend-label' }, 'データなし（どちらかが欠測） No data for one of them'),
+        element('span', { class: 'legend-count' }, NUMBER.format(missing.count)),
+      ),
+    ),
+    element('p', { class: 'hint' }, `n=${doc.statistics.n}`),
   );
 }
 
@@ -486,29 +631,148 @@ function renderDownloads(doc) {
 let attributionAdded = false;
 
 function renderProvenance(doc) {
-  const edition = doc.edition;
-  const survey = catalogue.surveys.find((s) => s.code === edition.code);
+  // A map of a statistic has no survey edition: its sources say where its values come from.
+  const edition = doc.edition ?? null;
+  const survey = edition && catalogue.surveys.find((s) => s.code === edition.code);
   const values = doc.provenance;
-  const statement = PROVENANCE_STATEMENTS[values.values]?.(values) ?? '';
+  const sources = doc.sources.map((s) => `${s.title} (${s.publisher}${s.published ? `, ${s.published}` : ''})`).join('; ');
+  // The survey's statements speak of answers; a statistic's values are published figures.
+  const statement = edition
+    ? PROVENANCE_STATEMENTS[values.values]?.(values) ?? ''
+    : `公式統計：この地図の値（${values.official}団体）は、公表された統計の値です。`;
   $('provenance').replaceChildren(
     element('strong', {}, statement),
     ' ',
     element(
       'span',
       { class: 'en' },
-      `${values.values}: ${values.official} official and ${values.synthetic} synthetic values on this map. ${edition.provenanceNote}`,
+      `${values.values}: ${values.official} official and ${values.synthetic} synthetic values on this map. ${edition ? edition.provenanceNote : ''} Sources: ${sources}.`,
     ),
   );
   $('provenance').classList.toggle('synthetic', values.values !== 'OFFICIAL');
   $('provenance').hidden = false;
-  $('credit').textContent = `地図：${doc.credit}`;
+  $('credit').textContent = (doc.credits ?? [doc.credit]).join(' / ');
   $('edition-source').textContent = survey
     ? `調査 Survey: ${survey.title}（${edition.referenceDate} 時点）. 出典 Source: ${survey.source}`
-    : '';
+    : `出典 Sources: ${sources}`;
   if (!attributionAdded) {
     map.addControl(new maplibregl.AttributionControl({ compact: false, customAttribution: doc.credit }), 'bottom-right');
     attributionAdded = true;
   }
+}
+
+// ---- Scatter plot of a bivariate map --------------------------------------------------------
+
+const RELATIONSHIP_QUERY = `query Scatter($x: VariableInput!, $y: VariableInput!) {
+  relationship(x: $x, y: $y) { coefficient pValue n syntheticPairs pairs { code x y } }
+}`;
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+function svg(tag, attributes = {}, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+
+// A variable of `relationship`, as the map reads it.
+function variableInput(code, doc) {
+  if (catalogue.statistics.has(code)) return { statistic: code };
+  const input = { indicator: code };
+  if (doc.edition) input.edition = doc.edition.code;
+  return input;
+}
+
+// Which scatter plot is on screen (the map's query string), so a redraw of the same map at
+// another zoom keeps it.
+let scatterFor = null;
+
+// The municipalities of a bivariate map as dots, x against y, each in its map colour, with
+// Pearson's r from the API's `relationship`; hovering a dot outlines its municipality.
+async function renderScatter(doc) {
+  if (!doc.bivariate) {
+    scatterFor = null;
+    $('scatter').hidden = true;
+    return;
+  }
+  const key = new URL(doc.downloads.geojson, location.href).search;
+  if (key === scatterFor) return;
+  scatterFor = key;
+  const x = variableInput(doc.indicator.code, doc);
+  if (doc.per) Object.assign(x, { per: doc.per.statistic, scale: doc.per.scale });
+  if (doc.indicator.option) x.option = doc.indicator.option;
+  let relation;
+  try {
+    relation = (await graphql(RELATIONSHIP_QUERY, { x, y: variableInput(doc.bivariate.y.code, doc) })).relationship;
+  } catch (error) {
+    fill($('scatter'), element('p', { class: 'error' }, `散布図を描けませんでした Could not draw the scatter plot: ${error.message}`));
+    $('scatter').hidden = false;
+    return;
+  }
+  if (scatterFor !== key) return;
+  const colours = new Map(doc.features.map((f) => [f.properties.code, f.properties.colour]));
+  const [width, height, margin] = [280, 200, 28];
+  const extent = (values) => [Math.min(...values), Math.max(...values)];
+  const [x0, x1] = extent(relation.pairs.map((p) => p.x));
+  const [y0, y1] = extent(relation.pairs.map((p) => p.y));
+  const sx = (v) => margin + ((v - x0) / (x1 - x0 || 1)) * (width - margin - 8);
+  const sy = (v) => height - margin - ((v - y0) / (y1 - y0 || 1)) * (height - margin - 8);
+  const dots = relation.pairs.map((p) =>
+    svg('circle', { cx: sx(p.x).toFixed(1), cy: sy(p.y).toFixed(1), r: 2.2, fill: colours.get(p.code) ?? '#888', 'data-code': p.code }),
+  );
+  const axis = (x1a, y1a, x2a, y2a) => svg('line', { x1: x1a, y1: y1a, x2: x2a, y2: y2a, class: 'axis' });
+  const text = (tx, ty, content, anchor = 'start') => svg('text', { x: tx, y: ty, 'text-anchor': anchor }, content);
+  const plot = svg(
+    'svg',
+    { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': `${doc.bivariate.x.label} × ${doc.bivariate.y.label}` },
+    axis(margin, height - margin, width - 8, height - margin),
+    axis(margin, 8, margin, height - margin),
+    text(margin, height - 8, NUMBER.format(x0)),
+    text(width - 8, height - 8, NUMBER.format(x1), 'end'),
+    text(2, height - margin, NUMBER.format(y0)),
+    text(2, 16, NUMBER.format(y1)),
+    ...dots,
+  );
+  plot.addEventListener('mouseover', (event) => {
+    const code = event.target.dataset?.code;
+    if (!code) return;
+    map.setFilter('hover-outline', ['==', ['get', 'code'], code]);
+    highlightDot(code);
+  });
+  plot.addEventListener('mouseout', () => hideTooltip());
+  const synthetic = relation.syntheticPairs;
+  fill(
+    $('scatter'),
+    element('h2', {}, '散布図 ', element('span', { class: 'en' }, 'Scatter plot')),
+    plot,
+    element(
+      'p',
+      { class: 'hint', id: 'scatter-summary' },
+      `x: ${doc.bivariate.x.label} · y: ${doc.bivariate.y.label} · n=${relation.n} · Pearson r=${relation.coefficient.toFixed(3)} (p=${relation.pValue.toPrecision(2)})`,
+      synthetic ? element('span', { class: 'source synthetic' }, ` · ${synthetic} 組は合成データを含む pairs include synthetic values`) : null,
+    ),
+    element('p', { class: 'hint', id: 'scatter-hovered' }),
+  );
+  $('scatter').hidden = false;
+}
+
+// Marks the dot of `code` (null: none) and names its municipality under the plot.
+function highlightDot(code) {
+  const plot = $('scatter');
+  if (plot.hidden) return;
+  plot.querySelector('circle.hovered')?.classList.remove('hovered');
+  const dot = code ? plot.querySelector(`circle[data-code="${code}"]`) : null;
+  const caption = $('scatter-hovered');
+  if (!dot) {
+    if (caption) caption.textContent = '';
+    return;
+  }
+  dot.classList.add('hovered');
+  // Drawn last, so it is on top of the others.
+  dot.parentNode.append(dot);
+  const feature = current?.features.find((f) => f.properties.code === code);
+  if (caption && feature) caption.textContent = `${areaName(feature.properties)} (${code})`;
 }
 
 // ---- Hover and click -----------------------------------------------------------------------
@@ -532,10 +796,12 @@ function showTooltip(event) {
     ? null
     : current.legend.classes.find((c) => c.index === properties.class);
   const value = properties.value === undefined ? null : properties.value;
+  highlightDot(properties.code);
   $('tooltip').replaceChildren(
     element('strong', {}, areaName(properties)),
     element('span', { class: 'code' }, properties.code),
     element('div', {}, `値 Value: ${formatValue(current, value)}`),
+    current.bivariate ? element('div', {}, `y (${current.bivariate.y.label}): ${properties.y === undefined || properties.y === null ? 'データなし No data' : NUMBER.format(properties.y)}`) : null,
     element('div', {}, `階級 Class: ${entry ? classLabel(current, entry) : 'データなし No data'}`),
   );
   const { x, y } = event.point;
@@ -551,6 +817,7 @@ function showTooltip(event) {
 }
 
 function hideTooltip() {
+  highlightDot(null);
   map.setFilter('hover-outline', NO_FEATURE);
   map.getCanvas().style.cursor = '';
   $('tooltip').hidden = true;
@@ -675,11 +942,13 @@ async function start() {
     sections { code labelJa labelEn }
     indicators { code section labelJa labelEn type asked hasData note options { code labelJa labelEn } condition { indicator option } }
     palettes { name kind minClasses maxClasses }
+    statistics { code label unit year formula source { title } }
   }`);
   catalogue.surveys = data.surveys;
   catalogue.sections = data.sections;
   catalogue.indicators = new Map(data.indicators.map((ind) => [ind.code, ind]));
   catalogue.palettes = data.palettes;
+  catalogue.statistics = new Map(data.statistics.map((s) => [s.code, statisticAsIndicator(s)]));
   // Editions come newest first.
   state.edition = data.surveys[0]?.code ?? '';
   applyAddress();
