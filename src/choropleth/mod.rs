@@ -127,6 +127,13 @@ pub struct ChoroplethRequest {
     /// bivariate, 3 × 3 classes of the two.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bivariate: Option<String>,
+    /// Only municipalities with at least this many residents (2020 census, SSDSE-A `A1101`):
+    /// with `population_below`, a population band of `aggregate` as a map.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub population_at_least: Option<i64>,
+    /// Only municipalities with fewer residents than this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub population_below: Option<i64>,
     /// Output format.
     #[serde(skip)]
     pub format: Format,
@@ -225,6 +232,24 @@ impl ChoroplethRequest {
                 ));
             }
         }
+        for (name, bound) in [
+            ("populationAtLeast", self.population_at_least),
+            ("populationBelow", self.population_below),
+        ] {
+            if let Some(n) = bound.filter(|n| *n < 0) {
+                return Err(out_of_range(
+                    format!("{name}: {n}"),
+                    "a number of residents, 0 or more",
+                ));
+            }
+        }
+        if let (Some(least), Some(below)) = (self.population_at_least, self.population_below) {
+            if below <= least {
+                return Err(bad(format!(
+                    "populationBelow: {below} is not above populationAtLeast: {least}; no municipality could be in the band"
+                )));
+            }
+        }
         if let Some(a) = self.min_island_km2.filter(|a| !a.is_finite() || *a < 0.0) {
             return Err(out_of_range(
                 format!("minIslandKm2: {a}"),
@@ -256,6 +281,8 @@ impl ChoroplethRequest {
             scale: None,
             weight: None,
             bivariate: None,
+            population_at_least: None,
+            population_below: None,
             format: Format::GeoJson,
         }
     }
@@ -586,6 +613,7 @@ pub async fn build(
     let (values, per) = per_values(&request, statistics, values, &mut sources)?;
     let numeric = indicator.kind.is_numeric() || share;
     let fractions = share && !indicator.kind.is_numeric();
+    let band = population_band(&request, statistics, &mut sources)?;
     let (classes, bivariate) = match &request.bivariate {
         Some(y) => {
             if !numeric {
@@ -595,11 +623,19 @@ pub async fn build(
                 )));
             }
             let (classes, b) =
-                bivariate_classes(db, data, &request, &values, y, &mut sources).await?;
+                bivariate_classes(db, data, &request, &values, y, band.as_ref(), &mut sources)
+                    .await?;
             (classes, Some(b))
         }
         None => (
-            classified(atlas, &request, &values, numeric, fractions, &options)?,
+            classified(
+                atlas,
+                &request,
+                &values,
+                (numeric, fractions),
+                band.as_ref(),
+                &options,
+            )?,
             None,
         ),
     };
@@ -663,14 +699,16 @@ async fn statistic_map(
         .collect();
     let mut sources = BTreeSet::from([statistic.source.code]);
     let (values, per) = per_values(&request, statistics, values, &mut sources)?;
+    let band = population_band(&request, statistics, &mut sources)?;
     let (classes, bivariate) = match &request.bivariate {
         Some(y) => {
             let (classes, b) =
-                bivariate_classes(db, data, &request, &values, y, &mut sources).await?;
+                bivariate_classes(db, data, &request, &values, y, band.as_ref(), &mut sources)
+                    .await?;
             (classes, Some(b))
         }
         None => (
-            classified(atlas, &request, &values, true, false, &[])?,
+            classified(atlas, &request, &values, (true, false), band.as_ref(), &[])?,
             None,
         ),
     };
@@ -699,6 +737,7 @@ async fn bivariate_classes(
     request: &ChoroplethRequest,
     values: &AreaValues,
     y: &str,
+    band: Option<&Band<'_>>,
     sources: &mut BTreeSet<&'static str>,
 ) -> AppResult<(Classified, bivariate::Bivariate)> {
     let MapData {
@@ -729,7 +768,7 @@ async fn bivariate_classes(
     }
     sources.extend(ys.sources.iter().copied());
     let layer: &Layer = &atlas.municipalities;
-    let mut areas = place_areas(layer, values, request.prefecture);
+    let mut areas = place_areas(layer, values, request.prefecture, band);
     let (legend, x_bounds, y_bounds) = bivariate::classify_areas(&mut areas, &ys.values)?;
     let missing = missing_class(&areas);
     let numbers: Vec<f64> = areas
@@ -806,19 +845,21 @@ struct Classified {
     statistics: Statistics,
 }
 
+/// Places and classes the areas; `(numeric, fractions)`: whether the values are numbers, and
+/// whether they are shares to be labelled as percentages.
 fn classified(
     atlas: &Atlas,
     request: &ChoroplethRequest,
     values: &AreaValues,
-    numeric: bool,
-    fractions: bool,
+    (numeric, fractions): (bool, bool),
+    band: Option<&Band<'_>>,
     options: &[question_option::Model],
 ) -> AppResult<Classified> {
     let layer: &Layer = match request.level {
         MapLevel::Municipality => &atlas.municipalities,
         MapLevel::Prefecture => &atlas.prefectures,
     };
-    let mut areas = place_areas(layer, values, request.prefecture);
+    let mut areas = place_areas(layer, values, request.prefecture, band);
     let missing = missing_class(&areas);
     let (legend, method, statistics) = if numeric {
         numeric_legend(&mut areas, request, missing.count, fractions)?
@@ -891,6 +932,7 @@ fn place_areas(
     layer: &Layer,
     values: &AreaValues,
     prefecture: Option<PrefectureCode>,
+    band: Option<&Band<'_>>,
 ) -> Vec<MapArea> {
     let wanted: Option<String> = prefecture.map(|p| p.to_string());
     layer
@@ -898,6 +940,7 @@ fn place_areas(
         .iter()
         .enumerate()
         .filter(|(_, a)| wanted.as_deref().is_none_or(|p| a.prefecture == p))
+        .filter(|(_, a)| band.is_none_or(|b| b.keeps(&a.code)))
         .map(|(i, a)| {
             let value = values.get(&a.code);
             MapArea {
@@ -915,6 +958,50 @@ fn place_areas(
             }
         })
         .collect()
+}
+
+/// A population band as a map filter: the municipalities whose census population is at least
+/// `at_least` and below `below`, as `aggregate(groupBy: POPULATION_BAND)` bands them.
+struct Band<'a> {
+    population: &'a Statistic,
+    at_least: Option<i64>,
+    below: Option<i64>,
+}
+
+/// The code of the population statistic bands are drawn from.
+const POPULATION: &str = "A1101";
+
+impl Band<'_> {
+    /// Whether municipality `code` is in the band; one without a census population is not.
+    fn keeps(&self, code: &str) -> bool {
+        self.population.value(code).is_some_and(|n| {
+            self.at_least.is_none_or(|a| n >= a as f64) && self.below.is_none_or(|b| n < b as f64)
+        })
+    }
+}
+
+/// The request's population band, when it names one.
+fn population_band<'a>(
+    request: &ChoroplethRequest,
+    statistics: &'a official::Statistics,
+    sources: &mut BTreeSet<&'static str>,
+) -> AppResult<Option<Band<'a>>> {
+    if request.population_at_least.is_none() && request.population_below.is_none() {
+        return Ok(None);
+    }
+    if request.level != MapLevel::Municipality {
+        return Err(bad(
+            "populationAtLeast: population bands filter municipalities; map level: MUNICIPALITY"
+                .into(),
+        ));
+    }
+    let population = statistics.require(POPULATION)?;
+    sources.insert(population.source.code);
+    Ok(Some(Band {
+        population,
+        at_least: request.population_at_least,
+        below: request.population_below,
+    }))
 }
 
 /// The class of areas without a value.

@@ -406,7 +406,7 @@ impl MapQuery {
     /// An indicator as a map-ready choropleth.
     // A GraphQL field's arguments are its resolver's parameters: the length is the argument
     // list, and the body only turns it into a `ChoroplethRequest`.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, clippy::too_many_lines)]
     async fn choropleth(
         &self,
         ctx: &Context<'_>,
@@ -448,6 +448,12 @@ impl MapQuery {
             desc = "A second numeric variable (statistic, count or rate): a 3 × 3 bivariate map of the two"
         )]
         bivariate: Option<String>,
+        #[graphql(
+            desc = "Only municipalities with at least this many residents (2020 census, A1101): with populationBelow, a population band"
+        )]
+        population_at_least: Option<i32>,
+        #[graphql(desc = "Only municipalities with fewer residents than this")]
+        population_below: Option<i32>,
         #[graphql(default_with = "Format::GeoJson")] format: Format,
     ) -> Result<Choropleth> {
         let classification: crate::stats::classify::Method = classification.into();
@@ -480,6 +486,8 @@ impl MapQuery {
             scale,
             weight,
             bivariate,
+            population_at_least: population_at_least.map(i64::from),
+            population_below: population_below.map(i64::from),
             format: format.into(),
         };
         request.validate().gql()?;

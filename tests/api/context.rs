@@ -23,6 +23,7 @@ on_both_backends!(
     dx_staff_per_resident_correlates_with_ageing_as_scipy_says,
     crosstabs_of_the_dashboard_agree_with_pandas_and_scipy,
     bad_context_arguments_are_refused_with_their_code,
+    a_population_band_filters_a_map_as_pandas_bands_the_municipalities,
 );
 
 const SSDSE: &str = "ssdse/SSDSE-A-2025.csv";
@@ -747,6 +748,87 @@ async fn crosstabs_of_the_dashboard_agree_with_pandas_and_scipy(backend: Backend
     assert_eq!(left, 8, "the eight not surveyed after the Noto earthquake");
 }
 
+async fn a_population_band_filters_a_map_as_pandas_bands_the_municipalities(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let thresholds = [10000, 50000, 100000, 300000];
+    let pandas = reference(json!({"band_members": thresholds}));
+    // Each band's municipal codes, bands in increasing order.
+    let members = pandas["band_members"].as_array().unwrap();
+    let mut bounds: Vec<(Option<i64>, Option<i64>)> = vec![(None, Some(thresholds[0]))];
+    bounds.extend(thresholds.windows(2).map(|w| (Some(w[0]), Some(w[1]))));
+    bounds.push((Some(thresholds[3]), None));
+    assert_eq!(bounds.len(), members.len(), "{members:?}");
+    let mut mapped = 0;
+    for ((least, below), expected) in bounds.into_iter().zip(members) {
+        let mut query = "indicator=staff.dx_it_units".to_owned();
+        if let Some(n) = least {
+            query.push_str(&format!("&populationAtLeast={n}"));
+        }
+        if let Some(n) = below {
+            query.push_str(&format!("&populationBelow={n}"));
+        }
+        let mut served: Vec<String> = map_values(&app, &query).await.into_keys().collect();
+        served.sort();
+        let mut expected: Vec<String> = expected
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect();
+        expected.sort();
+        assert_eq!(served, expected, "{query}");
+        mapped += served.len();
+    }
+    assert_eq!(
+        mapped, 1741,
+        "the bands partition the municipalities with a census population"
+    );
+    let geojson: Value = serde_json::from_str(
+        &app.text("/choropleth.geojson?indicator=A1101&populationAtLeast=1000000")
+            .await,
+    )
+    .unwrap();
+    let names: Vec<&str> = geojson["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"横浜市") && !names.contains(&"新宿区"),
+        "{names:?}"
+    );
+    let sources = geojson["credits"].to_string();
+    assert!(
+        sources.contains("SSDSE"),
+        "the band's source is credited: {sources}"
+    );
+
+    let refusals = [
+        (
+            "{ choropleth(indicator: \"cio.appointed\", populationAtLeast: 50000, populationBelow: 50000) { method } }",
+            "populationBelow: 50000 is not above populationAtLeast: 50000",
+        ),
+        (
+            "{ choropleth(indicator: \"cio.appointed\", populationBelow: -1) { method } }",
+            "populationBelow: -1 is out of range",
+        ),
+        (
+            "{ choropleth(indicator: \"cio.appointed\", level: PREFECTURE, populationAtLeast: 10000) { method } }",
+            "populationAtLeast: population bands filter municipalities",
+        ),
+    ];
+    for (query, message) in refusals {
+        let body = app.graphql(query, json!({})).await;
+        let (code, text) = first_error(&body);
+        assert_eq!(code, "BAD_USER_INPUT", "{query}: {body}");
+        assert!(
+            text.contains(message),
+            "{query}: `{text}` lacks `{message}`"
+        );
+    }
+}
+
 async fn bad_context_arguments_are_refused_with_their_code(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let cases = [
@@ -798,6 +880,7 @@ async fn bad_context_arguments_are_refused_with_their_code(backend: Backend) {
             "{ choropleth(indicator: \"A1101\", bivariate: \"A1303\", classes: 4) { method } }",
             "bivariate: a bivariate map has 3 × 3 classes",
         ),
+
         (
             "{ choropleth(indicator: \"A1101\", bivariate: \"cio.appointed\") { method } }",
             "bivariate: `cio.appointed` is a choice",

@@ -98,6 +98,14 @@ def main():
         series = DERIVED[code](table) if code in DERIVED else table[code]
         series = series.replace([float("inf"), float("-inf")], float("nan")).dropna()
         out["values"][code] = {k: float(v) for k, v in series.items()}
+    if "band_members" in request:
+        # Each band's codes, in band order: [t0, t1) as the bands of `aggregate` are.
+        edges = [float("-inf"), *request["band_members"], float("inf")]
+        population = table["A1101"]
+        out["band_members"] = [
+            sorted(population[(population >= lo) & (population < hi)].index)
+            for lo, hi in zip(edges, edges[1:])
+        ]
     if "bands" in request:
         labels = table["A1101"].map(lambda n: label(request["bands"], n))
         out["band_counts"] = {k: int(v) for k, v in labels.value_counts().items()}
