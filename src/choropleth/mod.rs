@@ -304,17 +304,8 @@ impl ChoroplethRequest {
 
     /// Decimals of output coordinates: the request's, or enough to keep a tenth of the tolerance.
     pub fn decimals(&self) -> u8 {
-        self.precision.unwrap_or_else(|| {
-            let tolerance = self.simplify_level().tolerance;
-            if tolerance <= 0.0 {
-                6
-            } else {
-                // Clamped to 3..=7 first, so the conversion is exact.
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                let decimals = (10.0 / tolerance).log10().ceil().clamp(3.0, 7.0) as u8;
-                decimals
-            }
-        })
+        self.precision
+            .unwrap_or_else(|| self.simplify_level().decimals())
     }
 }
 

@@ -1,9 +1,16 @@
 //! Topology-preserving simplification: every arc is simplified once (Douglas-Peucker with its
 //! ends fixed), so two neighbours always draw the same border and no gap or overlap can open
-//! between them, whatever the level. Small islands go by an explicit minimum-area rule.
+//! between them, whatever the level. Small islands go by an explicit minimum-area rule, and a
+//! shape that simplification would make invalid is simplified less where it broke.
 
-use geo::{Coord, GeodesicArea, LineString, Polygon, Simplify};
+use std::collections::BTreeSet;
 
+use geo::{
+    BoundingRect, Coord, GeodesicArea, Intersects, LineString, MultiPolygon, Polygon, Rect,
+    Simplify, Validation,
+};
+
+use super::geojson::rounded_polygons;
 use super::topology::{resolve, ArcRef, Topology};
 
 /// How far to simplify.
@@ -24,6 +31,20 @@ impl Level {
         Self {
             tolerance: degrees_per_pixel / 2.0,
             min_island_km2: 4.0 * km_per_pixel * km_per_pixel,
+        }
+    }
+
+    /// Decimals of coordinates at this level unless a request names others: enough to keep a
+    /// tenth of the tolerance, and never fewer than 5 (about a metre): coarser rounding folds
+    /// narrow parts of an area over each other, which no simplification can then undo.
+    pub fn decimals(&self) -> u8 {
+        if self.tolerance <= 0.0 {
+            6
+        } else {
+            // Clamped to 5..=7 first, so the conversion is exact.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let decimals = (10.0 / self.tolerance).log10().ceil().clamp(5.0, 7.0) as u8;
+            decimals
         }
     }
 }
@@ -110,38 +131,141 @@ pub fn simplify(topology: &Topology, level: Level) -> Simplified {
         })
         .collect();
 
-    let mut protected = vec![false; topology.arcs.len()];
-    loop {
-        let arcs: Vec<Vec<Coord<f64>>> = topology
-            .arcs
-            .iter()
-            .zip(&protected)
-            .map(|(arc, keep)| {
-                if *keep {
-                    arc.clone()
-                } else {
-                    simplify_arc(arc, level.tolerance)
-                }
-            })
-            .collect();
-        // A ring that simplification reduced below a triangle keeps its arcs as they were;
-        // they are shared, so its neighbours keep them too.
-        let mut changed = false;
-        for ring in shapes.iter().flatten().flatten() {
-            if topology.ring(ring, &arcs).len() < 4 {
-                for r in ring {
-                    let (i, _) = resolve(*r);
-                    if !protected[i] {
-                        protected[i] = true;
-                        changed = true;
-                    }
-                }
+    let arcs = valid_arcs(topology, &shapes, &users, level);
+    Simplified { arcs, shapes }
+}
+
+/// Halvings of the tolerance an arc may get, for a shape simplification broke, before it is
+/// kept as it is: from zoom 0's 0.7° down to some 20 m.
+const MAX_HALVINGS: u8 = 12;
+
+/// The arcs simplified at `tolerance`, then refined where that broke a shape: a shape with a
+/// ring reduced below a triangle, or left invalid in the OGC sense (a ring crossing itself or
+/// another of its rings; GEOS and every GIS refuse those), has its arcs simplified again at
+/// half the tolerance, until it is valid or they are whole. Halving rather than keeping them
+/// whole at once keeps a coarse zoom coarse. Arcs are shared, so the neighbours of a refined
+/// shape draw the same refined border; every shape using a changed arc is checked again.
+fn valid_arcs(
+    topology: &Topology,
+    shapes: &[Vec<Vec<Vec<ArcRef>>>],
+    users: &[BTreeSet<usize>],
+    level: Level,
+) -> Vec<Vec<Coord<f64>>> {
+    let tolerance = level.tolerance;
+    let decimals = level.decimals();
+    let mut arcs: Vec<Vec<Coord<f64>>> = topology
+        .arcs
+        .iter()
+        .map(|arc| simplify_arc(arc, tolerance))
+        .collect();
+    let mut halvings = vec![0_u8; arcs.len()];
+    let mut to_check: BTreeSet<usize> = (0..shapes.len()).collect();
+    while !to_check.is_empty() {
+        let mut refine: BTreeSet<usize> = BTreeSet::new();
+        for &s in &to_check {
+            let Some(polygons) = shapes.get(s) else {
+                continue;
+            };
+            let degenerate = polygons
+                .iter()
+                .flatten()
+                .any(|ring| topology.ring(ring, &arcs).len() < 4);
+            if !degenerate && shape_is_valid(topology, &arcs, polygons, decimals) {
+                continue;
             }
+            refine.extend(
+                polygons
+                    .iter()
+                    .flatten()
+                    .flatten()
+                    .map(|r| resolve(*r).0)
+                    .filter(|i| halvings[*i] <= MAX_HALVINGS),
+            );
         }
-        if !changed {
-            return Simplified { arcs, shapes };
+        to_check.clear();
+        for i in refine {
+            halvings[i] += 1;
+            arcs[i] = if halvings[i] > MAX_HALVINGS {
+                topology.arcs[i].clone()
+            } else {
+                simplify_arc(
+                    &topology.arcs[i],
+                    tolerance / f64::from(1_u32 << halvings[i]),
+                )
+            };
+            to_check.extend(users[i].iter().copied());
         }
     }
+    arcs
+}
+
+/// Whether a shape drawn with `arcs` and rounded to `decimals`, as documents write it, is
+/// valid, nothing of it lost to the rounding: each polygon's first ring its exterior, the rest
+/// its holes.
+fn shape_is_valid(
+    topology: &Topology,
+    arcs: &[Vec<Coord<f64>>],
+    polygons: &[Vec<Vec<ArcRef>>],
+    decimals: u8,
+) -> bool {
+    let rounded = rounded_polygons(
+        polygons
+            .iter()
+            .map(|rings| rings.iter().map(|r| topology.ring(r, arcs))),
+        Some(decimals),
+    );
+    let rings = |p: &[Vec<Vec<ArcRef>>]| p.iter().map(Vec::len).collect::<Vec<_>>();
+    let kept: Vec<usize> = rounded.iter().map(Vec::len).collect();
+    if kept != rings(polygons) {
+        return false;
+    }
+    let line = |ring: &Vec<[f64; 2]>| {
+        LineString::from(
+            ring.iter()
+                .map(|&[x, y]| Coord { x, y })
+                .collect::<Vec<_>>(),
+        )
+    };
+    if rounded.iter().flatten().any(|ring| touches_itself(ring)) {
+        return false;
+    }
+    let polygons: Vec<Polygon<f64>> = rounded
+        .iter()
+        .filter_map(|rings| {
+            let (exterior, holes) = rings.split_first()?;
+            Some(Polygon::new(
+                line(exterior),
+                holes.iter().map(line).collect(),
+            ))
+        })
+        .collect();
+    !parts_meet(&polygons) && MultiPolygon::new(polygons).is_valid()
+}
+
+/// Whether a closed ring passes through one position twice: GEOS calls that a ring
+/// self-intersection, which geo's `Validation` lets pass.
+fn touches_itself(ring: &[[f64; 2]]) -> bool {
+    let open = ring.split_last().map_or(ring, |(_, rest)| rest);
+    let mut seen = std::collections::HashSet::with_capacity(open.len());
+    !open
+        .iter()
+        .all(|[x, y]| seen.insert((x.to_bits(), y.to_bits())))
+}
+
+/// Whether two parts of one area cross or touch along their exteriors: GEOS finds such a
+/// multipolygon self-intersecting, and geo's `Validation` does not look. A touch at a point
+/// would be allowed; refining it too costs detail, not correctness.
+fn parts_meet(polygons: &[Polygon<f64>]) -> bool {
+    let boxes: Vec<Option<Rect<f64>>> = polygons.iter().map(BoundingRect::bounding_rect).collect();
+    polygons.iter().enumerate().any(|(i, a)| {
+        polygons.iter().enumerate().skip(i + 1).any(|(j, b)| {
+            let overlap = match (boxes[i], boxes[j]) {
+                (Some(p), Some(q)) => p.intersects(&q),
+                _ => false,
+            };
+            overlap && a.exterior().intersects(b.exterior())
+        })
+    })
 }
 
 #[cfg(test)]

@@ -818,15 +818,7 @@ async fn a_population_band_filters_a_map_as_pandas_bands_the_municipalities(back
             "populationAtLeast: population bands filter municipalities",
         ),
     ];
-    for (query, message) in refusals {
-        let body = app.graphql(query, json!({})).await;
-        let (code, text) = first_error(&body);
-        assert_eq!(code, "BAD_USER_INPUT", "{query}: {body}");
-        assert!(
-            text.contains(message),
-            "{query}: `{text}` lacks `{message}`"
-        );
-    }
+    refused_as_bad_input(&app, &refusals).await;
 }
 
 async fn bad_context_arguments_are_refused_with_their_code(backend: Backend) {
@@ -918,6 +910,11 @@ async fn bad_context_arguments_are_refused_with_their_code(backend: Backend) {
             "POPULATION_BAND groups municipalities",
         ),
     ];
+    refused_as_bad_input(&app, &cases).await;
+}
+
+/// Each query is refused as BAD_USER_INPUT with a message containing its text.
+async fn refused_as_bad_input(app: &TestApp, cases: &[(&str, &str)]) {
     for (query, message) in cases {
         let body = app.graphql(query, json!({})).await;
         let (code, text) = first_error(&body);

@@ -11,6 +11,7 @@ on_both_backends!(
     stored_geometry_round_trips_losslessly,
     precision_rounds_coordinates,
     every_stored_boundary_is_valid_for_geos,
+    municipal_maps_are_valid_for_geos_at_every_zoom,
 );
 
 /// Twice the signed area of a ring (shoelace): positive when counter-clockwise.
@@ -206,4 +207,60 @@ async fn every_stored_boundary_is_valid_for_geos(backend: Backend) {
         invalid.is_empty(),
         "GEOS finds invalid boundaries: {invalid:?}"
     );
+}
+
+/// Every municipality of the whole-country map is valid by GEOS's rules at every zoom from 0
+/// to 14, at the zoom's own precision, and none loses its geometry; a finer zoom never has
+/// fewer positions than the coarser one before it but by what rounding merges.
+async fn municipal_maps_are_valid_for_geos_at_every_zoom(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let areas = app
+        .data(
+            "{ municipalities(filter: { includeNotAdministered: true }) { totalCount } }",
+            json!({}),
+        )
+        .await["municipalities"]["totalCount"]
+        .as_u64()
+        .unwrap();
+    let mut coarser = 0;
+    for zoom in 0..=14 {
+        let doc: Value = serde_json::from_str(
+            &app.text(&format!(
+                "/choropleth.geojson?indicator=cio.appointed&zoom={zoom}"
+            ))
+            .await,
+        )
+        .unwrap();
+        let features = doc["features"].as_array().unwrap();
+        assert_eq!(
+            features.len() as u64,
+            areas,
+            "zoom {zoom}: every area is drawn"
+        );
+        let geometries: Vec<(String, Value)> = features
+            .iter()
+            .map(|f| {
+                (
+                    f["properties"]["code"].as_str().unwrap().to_owned(),
+                    f["geometry"].clone(),
+                )
+            })
+            .collect();
+        // A feature without geometry is reported too ("no geometry").
+        let invalid = invalid_for_geos(&geometries);
+        assert!(invalid.is_empty(), "zoom {zoom}: GEOS finds {invalid:?}");
+        let positions: usize = features
+            .iter()
+            .flat_map(|f| polygons(&f["geometry"]))
+            .flatten()
+            .map(|ring| ring.len())
+            .sum();
+        // Rounding may merge a few positions of a level that kept them whole.
+        assert!(
+            positions * 100 >= coarser * 98,
+            "zoom {zoom} has {positions} positions, zoom {} had {coarser}",
+            zoom.max(1) - 1
+        );
+        coarser = positions;
+    }
 }
