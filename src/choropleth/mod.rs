@@ -762,13 +762,7 @@ async fn bivariate_classes(
     let mut areas = place_areas(layer, values, request.prefecture, band);
     let (legend, x_bounds, y_bounds) = bivariate::classify_areas(&mut areas, &ys.values)?;
     let missing = missing_class(&areas);
-    let numbers: Vec<f64> = areas
-        .iter()
-        .filter_map(|a| match a.value {
-            RespondentValue::Number(n) => Some(n),
-            _ => None,
-        })
-        .collect();
+    let numbers = numbers(&areas);
     let classes = Classified {
         statistics: crate::choropleth::statistics(&numbers, missing.count),
         areas,
@@ -995,6 +989,17 @@ fn population_band<'a>(
     }))
 }
 
+/// The numeric values of the areas, in map order.
+fn numbers(areas: &[MapArea]) -> Vec<f64> {
+    areas
+        .iter()
+        .filter_map(|a| match a.value {
+            RespondentValue::Number(n) => Some(n),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The class of areas without a value.
 fn missing_class(areas: &[MapArea]) -> LegendClass {
     LegendClass {
@@ -1037,13 +1042,7 @@ fn numeric_legend(
     missing: usize,
     fractions: bool,
 ) -> AppResult<(Vec<LegendClass>, String, Statistics)> {
-    let numbers: Vec<f64> = areas
-        .iter()
-        .filter_map(|a| match a.value {
-            RespondentValue::Number(n) => Some(n),
-            _ => None,
-        })
-        .collect();
+    let numbers = numbers(areas);
     let statistics = statistics(&numbers, missing);
     let method = request.classification;
     if numbers.is_empty() {

@@ -392,6 +392,18 @@ async fn map_values(app: &TestApp, query: &str) -> HashMap<String, String> {
         .collect()
 }
 
+/// A map's values where it has one, each read by `read`, for pandas to compute from.
+fn answered(
+    values: &HashMap<String, String>,
+    read: impl Fn(&str) -> Value,
+) -> serde_json::Map<String, Value> {
+    values
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(c, v)| (c.clone(), read(v)))
+        .collect()
+}
+
 /// Every served value equals pandas' where pandas has one, and is missing where it has none;
 /// returns how many were compared.
 fn agrees_with_pandas(
@@ -417,11 +429,7 @@ async fn per_maps_divide_counts_by_a_statistic_as_pandas_does(backend: Backend) 
     let app = TestApp::spawn(backend).await;
     let counts = map_values(&app, "indicator=staff.dx_it_units").await;
     let per = map_values(&app, "indicator=staff.dx_it_units&per=A1101&scale=10000").await;
-    let given: serde_json::Map<String, Value> = counts
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(c, v)| (c.clone(), json!(v.parse::<f64>().unwrap())))
-        .collect();
+    let given = answered(&counts, |v| json!(v.parse::<f64>().unwrap()));
     let pandas = reference(json!({"divide": {"values": given, "by": "A1101", "scale": 10000}}));
     let divided = pandas["divided"].as_object().unwrap();
     assert!(divided.len() > 1000, "most municipalities have a count");
@@ -496,11 +504,7 @@ async fn a_statistic_is_mapped_and_analysed_like_an_indicator(backend: Backend) 
 async fn prefecture_shares_weighted_by_population_agree_with_pandas(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let municipal = map_values(&app, "indicator=cio.appointed&option=yes").await;
-    let given: serde_json::Map<String, Value> = municipal
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(c, v)| (c.clone(), json!(u8::from(v == "yes"))))
-        .collect();
+    let given = answered(&municipal, |v| json!(u8::from(v == "yes")));
     assert!(
         given.len() > 1700,
         "the municipal map reads yes or no: {given:?}"
@@ -612,11 +616,7 @@ async fn bivariate_maps_class_both_variables_in_tertiles_as_mapclassify(backend:
 async fn counts_per_resident_by_population_band_agree_with_pandas(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let counts = map_values(&app, "indicator=staff.dx_it_units").await;
-    let given: serde_json::Map<String, Value> = counts
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(c, v)| (c.clone(), json!(v.parse::<f64>().unwrap())))
-        .collect();
+    let given = answered(&counts, |v| json!(v.parse::<f64>().unwrap()));
     let pandas = reference(json!({"banded_ratio": {
         "values": given, "by": "A1101", "scale": 10000,
         "bands": [10000, 50000, 100000, 300000]}}));
@@ -659,11 +659,7 @@ async fn dx_staff_per_resident_correlates_with_ageing_as_scipy_says(backend: Bac
         )
         .await;
     let counts = map_values(&app, "indicator=staff.dx_it_units").await;
-    let given: serde_json::Map<String, Value> = counts
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(c, v)| (c.clone(), json!(v.parse::<f64>().unwrap())))
-        .collect();
+    let given = answered(&counts, |v| json!(v.parse::<f64>().unwrap()));
     let pandas = reference(json!({
         "divide": {"values": given, "by": "A1101", "scale": 10000},
         "statistics": ["share_65_plus"]}));
