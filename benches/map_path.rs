@@ -177,6 +177,38 @@ fn choropleths(c: &mut Criterion) {
         });
     }
     group.finish();
+    tiles(&f, c);
+}
+
+/// Building a boundary tile (cut, repaired and encoded, its zoom's simplification already
+/// held, as on a server past its first tile of that zoom): the uncached cost of a tile
+/// request. Tokyo at zooms 6, 10 and 14 (dense municipal borders), and the whole country at
+/// zoom 2.
+fn tiles(f: &Fixture, c: &mut Criterion) {
+    use dx_atlas::spatial::mvt;
+    use dx_atlas::spatial::tile::{TileId, EXTENT};
+    let tile_at = |z: u8, lon: f64, lat: f64| {
+        let p = TileId::new(z, 0, 0)
+            .unwrap()
+            .project(geo::Coord { x: lon, y: lat });
+        // Positions over Japan, so the tile index is within 0..2^z.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let index = |units: f64| (units / f64::from(EXTENT)).floor() as u32;
+        TileId::new(z, index(p.x), index(p.y)).unwrap()
+    };
+    let mut group = c.benchmark_group("tile");
+    for (name, tile) in [
+        ("japan_z2", tile_at(2, 139.7, 35.7)),
+        ("tokyo_z6", tile_at(6, 139.7, 35.7)),
+        ("tokyo_z10", tile_at(10, 139.7, 35.7)),
+        ("tokyo_z14", tile_at(14, 139.7, 35.7)),
+    ] {
+        mvt::boundary_tile(&f.atlas, tile).unwrap();
+        group.bench_function(name, |b| {
+            b.iter(|| mvt::boundary_tile(&f.atlas, black_box(tile)).unwrap());
+        });
+    }
+    group.finish();
 }
 
 criterion_group!(benches, choropleths);

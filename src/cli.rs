@@ -65,6 +65,33 @@ pub enum Command {
     ExportSurvey(ExportSurveyConfig),
     /// Print the GraphQL schema (SDL), as committed in schema.graphql.
     Schema,
+    /// Vector tiles of the boundaries.
+    #[command(subcommand)]
+    Tiles(TilesCommand),
+}
+
+/// What `dx-atlas tiles` does.
+#[derive(Debug, Subcommand)]
+pub enum TilesCommand {
+    /// Write every boundary tile that holds something, from zoom 0 to --max-zoom, to one file
+    /// for static hosting (PMTiles) or for tile servers and QGIS (MBTiles).
+    Export(TilesExportConfig),
+}
+
+/// Settings of `dx-atlas tiles export`.
+#[derive(Debug, Clone, Args)]
+pub struct TilesExportConfig {
+    /// Database settings.
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// The archive's format.
+    #[arg(long, value_enum)]
+    pub format: crate::tileset::ArchiveFormat,
+    /// Deepest zoom written (0 to 14).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u8).range(0..=14))]
+    pub max_zoom: u8,
+    /// The file to write (replaced if it exists).
+    pub file: PathBuf,
 }
 
 /// Settings of `dx-atlas import-statistics`.

@@ -109,6 +109,9 @@ pub enum AppError {
         /// Why not.
         source: std::io::Error,
     },
+    /// A tile archive could not be written.
+    #[error(transparent)]
+    Export(#[from] ExportError),
     /// Anything else that is our fault: what failed and why, for the log only.
     #[error("internal error")]
     Internal(#[from] Internal),
@@ -183,7 +186,7 @@ impl AppError {
             Self::Database(_) => "DATABASE_ERROR",
             Self::Fetch(_) => "DATA_MISSING",
             Self::Connect(_) => "DATABASE_UNAVAILABLE",
-            Self::Listen { .. } | Self::Internal(_) => "INTERNAL_SERVER_ERROR",
+            Self::Listen { .. } | Self::Export(_) | Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
 
@@ -196,7 +199,9 @@ impl AppError {
             Self::Database(_) | Self::Fetch(_) | Self::Connect(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
-            Self::Listen { .. } | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Listen { .. } | Self::Export(_) | Self::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
@@ -241,3 +246,33 @@ impl IntoResponse for AppError {
 
 /// Results of the application.
 pub type AppResult<T> = Result<T, AppError>;
+
+/// Why a tile set could not be written.
+#[derive(Debug, Error)]
+pub enum ExportError {
+    /// The file could not be written.
+    #[error("cannot write {path}: {source}")]
+    File {
+        /// The file.
+        path: String,
+        /// Why not.
+        source: std::io::Error,
+    },
+    /// The PMTiles writer failed.
+    #[error("writing PMTiles: {0}")]
+    Pmtiles(#[from] pmtiles::PmtError),
+    /// The MBTiles database failed.
+    #[error("writing MBTiles: {0}")]
+    Mbtiles(#[from] sea_orm::DbErr),
+    /// A tile could not be encoded.
+    #[error("encoding tile {tile}: {source}")]
+    Encode {
+        /// z/x/y.
+        tile: String,
+        /// Why not.
+        source: geozero::error::GeozeroError,
+    },
+    /// The zoom asked for is beyond the tiles served.
+    #[error("--max-zoom {0} is deeper than tiles are served")]
+    Zoom(u8),
+}

@@ -39,3 +39,4 @@ pub mod startup;
 pub mod stats;
 pub mod survey;
 pub mod telemetry;
+pub mod tileset;

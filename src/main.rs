@@ -3,7 +3,10 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use dx_atlas::cli::{Cli, Command, ExportSurveyConfig, ImportConfig, ImportSurveyConfig};
+use dx_atlas::cli::{
+    Cli, Command, ExportSurveyConfig, ImportConfig, ImportSurveyConfig, TilesCommand,
+    TilesExportConfig,
+};
 use dx_atlas::error::{AppError, AppResult};
 use dx_atlas::survey::{dashboard, microdata};
 use dx_atlas::{context, db, fetch, graphql, import, startup::Application, telemetry};
@@ -88,7 +91,19 @@ async fn run(cli: Cli) -> AppResult<()> {
             print!("{}", graphql::sdl());
             Ok(())
         }
+        Command::Tiles(TilesCommand::Export(config)) => export_tiles(config).await,
     }
+}
+
+async fn export_tiles(config: TilesExportConfig) -> AppResult<()> {
+    let db = connect(&config.database.database_url).await?;
+    let version = dx_atlas::repo::version::current(&db).await?;
+    let atlas = std::sync::Arc::new(dx_atlas::readmodel::load_atlas(&db).await?);
+    let report =
+        dx_atlas::tileset::export(atlas, version, config.format, config.max_zoom, &config.file)
+            .await?;
+    println!("{}: {report}", config.file.display());
+    Ok(())
 }
 
 /// A data set's file, found in its folders or downloaded.

@@ -10,7 +10,7 @@ use geo::MultiPolygon;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use crate::cache::DocumentCache;
-use crate::choropleth::MapData;
+use crate::choropleth::{MapData, MapMemo};
 use crate::context::{self, statistics::Statistics};
 use crate::entity::boundary;
 use crate::error::{AppError, AppResult};
@@ -27,6 +27,8 @@ pub struct Generation {
     pub statistics: Arc<Statistics>,
     /// Answers read for recent requests, kept for this generation only.
     pub answers: AnswerMemo,
+    /// Maps built for recent tile requests, kept for this generation only.
+    pub maps: MapMemo,
     /// The dataset version it was built from.
     pub version: i64,
 }
@@ -66,6 +68,7 @@ impl ReadModel {
                 atlas,
                 statistics,
                 answers: AnswerMemo::default(),
+                maps: MapMemo::default(),
                 version,
             }),
             db,
@@ -101,6 +104,7 @@ impl ReadModel {
             atlas,
             statistics,
             answers: AnswerMemo::default(),
+            maps: MapMemo::default(),
             version,
         }));
         self.cache.clear();

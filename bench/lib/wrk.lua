@@ -68,6 +68,31 @@ if os.getenv("WRK_VARIED") == "1" then
   end
 end
 
+-- With WRK_PATHS set to a file of paths (one a line, e.g. /tiles/10/909/403.mvt), every request
+-- is a GET of the next path, each wrk thread starting at its own offset: a map client panning
+-- over a set of tiles.
+local paths_file = os.getenv("WRK_PATHS")
+if paths_file and paths_file ~= "" then
+  local paths = {}
+  for line in io.lines(paths_file) do
+    if line ~= "" then paths[#paths + 1] = line end
+  end
+  assert(#paths > 0, "WRK_PATHS names an empty file")
+  local threads = 0
+
+  function setup(thread)
+    thread:set("offset", threads * 7919)
+    threads = threads + 1
+  end
+
+  local n = 0
+
+  function request()
+    n = n + 1
+    return wrk.format("GET", paths[((offset or 0) + n) % #paths + 1])
+  end
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
   local total = e.status + e.connect + e.read + e.write + e.timeout

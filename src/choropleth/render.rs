@@ -1,7 +1,11 @@
 //! Rendering a choropleth: a GeoJSON FeatureCollection or a TopoJSON topology, each with the
 //! legend, statistics, provenance and credit as foreign members; or CSV of the values alone.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+
+use geozero::error::GeozeroError;
+use geozero::mvt::TileValue;
 
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
@@ -12,6 +16,8 @@ use super::{
     Choropleth, ChoroplethRequest, Format, LegendClass, MapArea, MapLevel, RespondentValue,
 };
 use crate::spatial::atlas::{Atlas, Drawn, Layer};
+use crate::spatial::mvt;
+use crate::spatial::tile::TileId;
 use crate::spatial::topojson::encode;
 use crate::spatial::CREDIT;
 use crate::survey::source::{self, Provenance};
@@ -175,6 +181,55 @@ fn layer<'a>(c: &Choropleth, atlas: &'a Atlas) -> &'a Layer {
         MapLevel::Municipality => &atlas.municipalities,
         MapLevel::Prefecture => &atlas.prefectures,
     }
+}
+
+/// The choropleth as a Mapbox Vector Tile: the boundary tile's two layers, the map's own
+/// level carrying each of its areas' value, provenance, class, colour and class label (areas
+/// outside the map are left out of that layer), the other level its outlines.
+pub fn vector_tile(c: &Choropleth, atlas: &Atlas, tile: TileId) -> Result<Vec<u8>, GeozeroError> {
+    let by_position: HashMap<usize, &MapArea> = c.areas.iter().map(|a| (a.index, a)).collect();
+    let labels = |a: &MapArea| {
+        a.class
+            .and_then(|i| c.legend.get(i))
+            .map_or_else(|| c.missing.label.clone(), |class| class.label.clone())
+    };
+    let valued = |i: usize| {
+        let a = by_position.get(&i)?;
+        let mut properties = vec![("colour", TileValue::Str(a.colour.clone()))];
+        match &a.value {
+            RespondentValue::Number(n) => properties.push(("value", TileValue::Double(*n))),
+            RespondentValue::Category(v) => properties.push(("value", TileValue::Str(v.clone()))),
+            RespondentValue::Missing => {}
+        }
+        if let Some(class) = a.class.and_then(|k| u64::try_from(k).ok()) {
+            properties.push(("class", TileValue::Uint(class)));
+        }
+        if let Some(p) = a.provenance {
+            properties.push(("provenance", TileValue::Str(p.as_str().to_owned())));
+        }
+        if let Some(y) = a.second {
+            properties.push(("y", TileValue::Double(y)));
+        }
+        properties.push(("label", TileValue::Str(labels(a))));
+        Some(properties)
+    };
+    let outline = |_: usize| Some(Vec::new());
+    let (municipal, prefectural) = match c.request.level {
+        MapLevel::Municipality => (
+            mvt::area_layer(mvt::MUNICIPALITIES, &atlas.municipalities, tile, valued)?,
+            mvt::area_layer(mvt::PREFECTURES, &atlas.prefectures, tile, outline)?,
+        ),
+        MapLevel::Prefecture => (
+            mvt::area_layer(mvt::MUNICIPALITIES, &atlas.municipalities, tile, outline)?,
+            mvt::area_layer(mvt::PREFECTURES, &atlas.prefectures, tile, valued)?,
+        ),
+    };
+    Ok(mvt::encode(
+        [municipal, prefectural]
+            .into_iter()
+            .filter(|l| !l.features.is_empty())
+            .collect(),
+    ))
 }
 
 /// A feature's properties. The class's label is in the legend, looked up by `class`;

@@ -102,8 +102,22 @@ fn send(
     response
 }
 
-/// Sends `body`, compressing it for this client.
+/// Sends `body` as a download named `filename`, compressing it for this client.
 pub fn respond(headers: &HeaderMap, body: Vec<u8>, content_type: &str, filename: &str) -> Response {
+    respond_named(headers, body, content_type, Some(filename))
+}
+
+/// Sends `body` to be shown rather than saved, compressing it for this client.
+pub fn respond_inline(headers: &HeaderMap, body: Vec<u8>, content_type: &str) -> Response {
+    respond_named(headers, body, content_type, None)
+}
+
+fn respond_named(
+    headers: &HeaderMap,
+    body: Vec<u8>,
+    content_type: &str,
+    filename: Option<&str>,
+) -> Response {
     let encoding = negotiate(headers);
     let tag_base = digest(&body);
     match compress(&body, encoding) {
@@ -113,7 +127,7 @@ pub fn respond(headers: &HeaderMap, body: Vec<u8>, content_type: &str, filename:
             encoding,
             &tag_base,
             content_type,
-            Some(filename),
+            filename,
             300,
         ),
         Err(e) => AppError::internal("compressing a response", e).into_response(),

@@ -86,7 +86,7 @@ async fn render_download(
 }
 
 /// A query string that does not fit the choropleth's parameters, said as what is wrong.
-fn bad_query(rejection: QueryRejection) -> AppError {
+pub(super) fn bad_query(rejection: QueryRejection) -> AppError {
     AppError::BadInput(format!(
         "the query string does not fit the map's parameters: {}",
         std::error::Error::source(&rejection)

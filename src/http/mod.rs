@@ -1,7 +1,7 @@
 //! The HTTP surface: GraphQL (POST, or GET with the query in the URL; answers cached) and
 //! GraphiQL (GET) at `/graphql`, the SDL at
-//! `/schema.graphql`, choropleth downloads at `/choropleth.{geojson,topojson,csv}`, liveness
-//! at `/healthz` and readiness at `/readyz`.
+//! `/schema.graphql`, choropleth downloads at `/choropleth.{geojson,topojson,csv}`, vector
+//! tiles and their TileJSON under `/tiles/`, liveness at `/healthz` and readiness at `/readyz`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -38,6 +38,7 @@ pub mod downloads;
 pub mod graphql;
 pub mod limits;
 pub mod server;
+pub mod tiles;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -76,6 +77,10 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
         .route("/choropleth.topojson", get(downloads::topojson))
         .route("/choropleth.csv", get(downloads::csv))
         .route("/municipalities/{file}", get(downloads::municipality_feature))
+        .route("/tiles/boundaries.json", get(tiles::boundary_tilejson))
+        .route("/tiles/choropleth.json", get(tiles::choropleth_tilejson))
+        .route("/tiles/choropleth/{z}/{x}/{file}", get(tiles::choropleth))
+        .route("/tiles/{z}/{x}/{file}", get(tiles::boundary))
         .route("/metrics", get(metrics))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(

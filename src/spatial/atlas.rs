@@ -11,6 +11,7 @@ use rstar::{RTree, AABB};
 use serde_json::value::RawValue;
 
 use super::geojson::{rounded_polygons, GeometryWriter};
+use super::grid::valid_rounded;
 use super::levels::LevelCache;
 use super::simplify::{simplify, Level, Simplified};
 use super::topology::Topology;
@@ -143,6 +144,19 @@ impl Layer {
         out
     }
 
+    /// Areas whose bounding box meets `rect`, in code order: what a tile may hold.
+    pub fn overlapping(&self, rect: Rect<f64>) -> Vec<usize> {
+        let envelope =
+            AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
+        let mut out: Vec<usize> = self
+            .index
+            .locate_in_envelope_intersecting(&envelope)
+            .map(|hit| hit.data)
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
     /// Areas sharing a border with area `i` (rook contiguity).
     pub fn rook(&self, i: usize) -> &[usize] {
         self.rook.get(i).map_or(&[], Vec::as_slice)
@@ -165,8 +179,8 @@ impl Layer {
             .get_or_insert_with(key, || simplify(&self.topology, level))
     }
 
-    /// Every area's geometry at `level`, rounded to `decimals`, written as GeoJSON once and
-    /// kept while used.
+    /// Every area's geometry at `level`, rounded to `decimals` (and repaired on that grid
+    /// where rounding broke it), written as GeoJSON once and kept while used.
     pub fn drawn(&self, level: Level, decimals: u8) -> Arc<Drawn> {
         let key = (
             level.tolerance.to_bits(),
@@ -179,13 +193,16 @@ impl Layer {
                 .shapes
                 .iter()
                 .map(|shape| {
-                    let polygons = rounded_polygons(
-                        shape.iter().map(|rings| {
-                            rings
-                                .iter()
-                                .map(|r| self.topology.ring(r, &simplified.arcs))
-                        }),
-                        Some(decimals),
+                    let polygons = valid_rounded(
+                        rounded_polygons(
+                            shape.iter().map(|rings| {
+                                rings
+                                    .iter()
+                                    .map(|r| self.topology.ring(r, &simplified.arcs))
+                            }),
+                            Some(decimals),
+                        ),
+                        decimals,
                     );
                     write_geometry(&GeometryWriter(&polygons))
                 })

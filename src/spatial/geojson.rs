@@ -84,16 +84,7 @@ pub fn parse_stored(text: &str) -> Result<MultiPolygon<f64>, StoredGeometryError
 /// The geometry's stored form: [`geometry_value`]'s object written straight to text, without
 /// the JSON tree in between (for the reason [`parse_stored`] gives).
 pub fn geometry_text(geometry: &MultiPolygon<f64>) -> String {
-    let polygons: Vec<PolygonPositions> = geometry
-        .0
-        .iter()
-        .map(|p| {
-            std::iter::once(p.exterior())
-                .chain(p.interiors())
-                .map(|ring| ring.0.iter().map(|c| [c.x, c.y]).collect())
-                .collect()
-        })
-        .collect();
+    let polygons = positions(geometry);
     if polygons.is_empty() {
         return r#"{"type":"MultiPolygon","coordinates":[]}"#.to_owned();
     }
@@ -140,6 +131,20 @@ pub fn parse_geometry(value: &Value) -> Option<MultiPolygon<f64>> {
 
 /// One polygon as GeoJSON writes it: rings of `[lon, lat]` positions, exterior first.
 pub type PolygonPositions = Vec<Vec<[f64; 2]>>;
+
+/// A multipolygon's positions as GeoJSON writes them.
+pub fn positions(geometry: &MultiPolygon<f64>) -> Vec<PolygonPositions> {
+    geometry
+        .0
+        .iter()
+        .map(|p| {
+            std::iter::once(p.exterior())
+                .chain(p.interiors())
+                .map(|ring| ring.0.iter().map(|c| [c.x, c.y]).collect())
+                .collect()
+        })
+        .collect()
+}
 
 /// Rounds every position to `decimals` places, then drops what rounding degenerated: repeated
 /// positions, rings left with fewer than four positions, polygons whose exterior vanished.
@@ -212,19 +217,23 @@ impl Serialize for GeometryWriter<'_> {
     }
 }
 
-/// Rounds every position to `decimals` places as [`rounded_polygons`] does, as a JSON value;
+/// Rounds every position to `decimals` places as [`rounded_polygons`] does, repaired where
+/// that broke the geometry ([`super::grid::valid_rounded`]), as a JSON value;
 /// `None` keeps full precision. A geometry rounded to nothing becomes `null`.
 pub fn with_precision(geometry: &MultiPolygon<f64>, decimals: Option<u8>) -> Value {
     let Some(decimals) = decimals else {
         return geometry_value(geometry);
     };
-    let polygons = rounded_polygons(
-        geometry.0.iter().map(|p| {
-            std::iter::once(p.exterior())
-                .chain(p.interiors())
-                .map(|ring| ring.0.clone())
-        }),
-        Some(decimals),
+    let polygons = super::grid::valid_rounded(
+        rounded_polygons(
+            geometry.0.iter().map(|p| {
+                std::iter::once(p.exterior())
+                    .chain(p.interiors())
+                    .map(|ring| ring.0.clone())
+            }),
+            Some(decimals),
+        ),
+        decimals,
     );
     serde_json::to_value(GeometryWriter(&polygons)).unwrap_or(Value::Null)
 }

@@ -1,11 +1,12 @@
 //! A bounded cache of what a layer computes per simplification level (simplified arcs, written
 //! geometry). Any request may name its own tolerance and precision, so an unbounded map of
 //! levels would let clients fill memory one argument at a time; the least recently used go
-//! first, within a count and a byte budget.
+//! first, within a count and a byte budget. Each level is built once, however many requests
+//! ask for it at the same time.
 
 use std::hash::Hash;
 use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use lru::LruCache;
 
@@ -17,8 +18,11 @@ pub struct LevelCache<K: Hash + Eq, V> {
     weigh: fn(&V) -> usize,
 }
 
+/// A level's value, or the place where the one request building it will put it.
+type Slot<V> = Arc<OnceLock<Arc<V>>>;
+
 struct Held<K: Hash + Eq, V> {
-    entries: LruCache<K, Arc<V>>,
+    entries: LruCache<K, Slot<V>>,
     bytes: usize,
 }
 
@@ -35,32 +39,60 @@ impl<K: Hash + Eq + Copy, V> LevelCache<K, V> {
         }
     }
 
-    /// The value under `key`, computed by `build` when it is not held. The lock is not held
-    /// while building: two requests for one new level may both build it, and one copy is kept.
+    /// The value under `key`, computed by `build` when it is not held. A level is built once:
+    /// requests asking for it meanwhile (the tiles of a new zoom come a dozen at a time) wait
+    /// for that build rather than each doing it again. The cache's lock is not held while
+    /// building, so other levels are served meanwhile.
     pub fn get_or_insert_with(&self, key: K, build: impl FnOnce() -> V) -> Arc<V> {
-        if let Some(hit) = self
-            .lock()
-            .and_then(|mut held| held.entries.get(&key).cloned())
+        let Some(slot) = self.slot(key) else {
+            return Arc::new(build());
+        };
+        let mut built = false;
+        let value = Arc::clone(slot.get_or_init(|| {
+            built = true;
+            Arc::new(build())
+        }));
+        if built {
+            self.account(key, &slot, &value);
+        }
+        value
+    }
+
+    /// The slot of `key`, made (and the least recently used pushed out) if there is none.
+    fn slot(&self, key: K) -> Option<Slot<V>> {
+        let mut held = self.lock()?;
+        if let Some(slot) = held.entries.get(&key) {
+            return Some(Arc::clone(slot));
+        }
+        let slot: Slot<V> = Arc::new(OnceLock::new());
+        if let Some((_, pushed)) = held.entries.push(key, Arc::clone(&slot)) {
+            let weight = pushed.get().map_or(0, |v| (self.weigh)(v));
+            held.bytes = held.bytes.saturating_sub(weight);
+        }
+        Some(slot)
+    }
+
+    /// Counts a value just built, if its slot is still held, and pushes out the least
+    /// recently used until the bytes fit (the newest always kept).
+    fn account(&self, key: K, slot: &Slot<V>, value: &Arc<V>) {
+        let Some(mut held) = self.lock() else { return };
+        if !held
+            .entries
+            .peek(&key)
+            .is_some_and(|s| Arc::ptr_eq(s, slot))
         {
-            return hit;
+            return;
         }
-        let fresh = Arc::new(build());
-        if let Some(mut held) = self.lock() {
-            if let Some(raced) = held.entries.get(&key) {
-                return Arc::clone(raced);
-            }
-            held.bytes += (self.weigh)(&fresh);
-            if let Some((_, pushed)) = held.entries.push(key, Arc::clone(&fresh)) {
-                held.bytes = held.bytes.saturating_sub((self.weigh)(&pushed));
-            }
-            while held.bytes > self.max_bytes && held.entries.len() > 1 {
-                match held.entries.pop_lru() {
-                    Some((_, old)) => held.bytes = held.bytes.saturating_sub((self.weigh)(&old)),
-                    None => break,
+        held.bytes += (self.weigh)(value);
+        while held.bytes > self.max_bytes && held.entries.len() > 1 {
+            match held.entries.pop_lru() {
+                Some((_, old)) => {
+                    let weight = old.get().map_or(0, |v| (self.weigh)(v));
+                    held.bytes = held.bytes.saturating_sub(weight);
                 }
+                None => break,
             }
         }
-        fresh
     }
 
     /// Values held now.
@@ -111,6 +143,28 @@ mod tests {
             assert!(cache.bytes() <= 100, "{} bytes held", cache.bytes());
         }
         assert_eq!(cache.len(), 2);
+    }
+
+    #[test]
+    fn requests_for_a_level_being_built_wait_for_that_build() {
+        let cache = Arc::new(LevelCache::new(4, 1 << 20, Vec::len));
+        let builds = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let (cache, builds) = (Arc::clone(&cache), Arc::clone(&builds));
+                std::thread::spawn(move || {
+                    cache.get_or_insert_with(7u64, || {
+                        builds.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                        vec![0u8; 10]
+                    })
+                })
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().unwrap().len(), 10);
+        }
+        assert_eq!(builds.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 
     #[test]

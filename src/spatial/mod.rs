@@ -4,13 +4,17 @@
 
 pub mod atlas;
 pub mod geojson;
+pub mod grid;
 pub mod levels;
 pub mod measure;
+pub mod mvt;
 pub mod n03;
 pub mod rings;
 pub mod simplify;
+pub mod tile;
 pub mod topojson;
 pub mod topology;
+pub mod validity;
 
 /// The credit line that the boundary data's terms require wherever the geometry is shown or
 /// redistributed (see `geodata/manifest.toml`).

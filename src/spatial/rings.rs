@@ -3,6 +3,9 @@
 use geo::orient::{Direction, Orient};
 use geo::{Area, BooleanOps, Coord, LineString, MultiPolygon, Polygon, Validation};
 use rstar::RTree;
+
+use super::geojson::positions;
+use super::{grid, validity};
 use thiserror::Error;
 
 /// Polygons as read from a file, before validation: polygons → rings → positions (lon, lat).
@@ -80,30 +83,75 @@ fn checked(raw: RawGeometry) -> Result<ValidBoundary, String> {
     })
 }
 
-/// The geometry if it is valid; else its repair, when the repair is valid and keeps the area
-/// within [`REPAIR_TOLERANCE`]; else the validity fault.
+/// The geometry if it is valid (geo's checks, and no ring through one position twice); else
+/// its repair, when the repair is valid and
+/// keeps the area within [`REPAIR_TOLERANCE`]; else the validity fault.
 fn valid_or_repaired(geometry: MultiPolygon<f64>) -> Result<(MultiPolygon<f64>, bool), String> {
-    let Err(fault) = geometry.check_validation() else {
-        return Ok((geometry, false));
+    let fault = match geometry.check_validation() {
+        Err(fault) => fault.to_string(),
+        Ok(()) if validity::is_valid(&positions(&geometry)) => return Ok((geometry, false)),
+        Ok(()) => {
+            "a ring passes through one position twice, or two parts meet along an edge".into()
+        }
     };
     // Oriented exteriors count positive and holes negative: the area the rings enclose as
     // drawn, where a bow-tie's two halves cancel out.
     let drawn: f64 = geometry.0.iter().map(Area::signed_area).sum();
-    let repaired = geometry.union(&MultiPolygon::<f64>::new(Vec::new()));
+    let mut repaired = geometry.union(&MultiPolygon::<f64>::new(Vec::new()));
+    if !geos_valid(&repaired) {
+        // The union can leave a ring through one position twice; the grid's repair cuts it.
+        repaired = from_positions(grid::valid_rounded(positions(&geometry), REPAIR_DECIMALS));
+    }
     let area = repaired.unsigned_area();
     let kept = area > 0.0 && (area - drawn).abs() <= REPAIR_TOLERANCE * area;
-    if !kept || !repaired.is_valid() {
+    if !kept || !geos_valid(&repaired) {
         return Err(format!(
             "the geometry is not valid ({fault}), and repairing it would change its area from {drawn:.3e} to {area:.3e} square degrees"
         ));
     }
     let snapped = snap_to_source(&repaired, &geometry).orient(Direction::Default);
-    let geometry = if snapped.is_valid() {
+    let geometry = if geos_valid(&snapped) {
         snapped
     } else {
         repaired.orient(Direction::Default)
     };
     Ok((geometry, true))
+}
+
+/// Decimals of the grid a repair falls back to: a centimetre, below the files' precision.
+const REPAIR_DECIMALS: u8 = 7;
+
+/// Valid for geo, and no ring through one position twice (which GEOS refuses and geo lets
+/// pass).
+fn geos_valid(geometry: &MultiPolygon<f64>) -> bool {
+    geometry.is_valid() && !touches_itself(geometry)
+}
+
+fn touches_itself(geometry: &MultiPolygon<f64>) -> bool {
+    positions(geometry)
+        .iter()
+        .flatten()
+        .any(|ring| validity::touches_itself(ring))
+}
+
+fn from_positions(polygons: Vec<Vec<Vec<[f64; 2]>>>) -> MultiPolygon<f64> {
+    let ring = |r: Vec<[f64; 2]>| {
+        LineString::from(
+            r.into_iter()
+                .map(|[x, y]| Coord { x, y })
+                .collect::<Vec<_>>(),
+        )
+    };
+    MultiPolygon::new(
+        polygons
+            .into_iter()
+            .filter_map(|rings| {
+                let mut rings = rings.into_iter();
+                let exterior = rings.next()?;
+                Some(Polygon::new(ring(exterior), rings.map(ring).collect()))
+            })
+            .collect(),
+    )
 }
 
 /// Puts each vertex of `repaired` back on the nearest vertex of `source` within
@@ -196,6 +244,30 @@ mod tests {
             .0
             .iter()
             .any(|p| p.exterior().0.contains(&Coord { x: 10.0, y: 10.0 })));
+    }
+
+    #[test]
+    fn a_ring_through_one_position_twice_is_cut_into_a_shell_and_a_hole() {
+        // Valid for geo's checks, not for GEOS: the boundary runs in to (4, 4) around a
+        // small square and back out along the same way.
+        let pinched = ring(&[
+            (0.0, 0.0),
+            (10.0, 0.0),
+            (10.0, 10.0),
+            (0.0, 10.0),
+            (0.0, 5.0),
+            (4.0, 4.0),
+            (4.0, 6.0),
+            (6.0, 6.0),
+            (6.0, 4.0),
+            (4.0, 4.0),
+            (0.0, 5.0),
+            (0.0, 0.0),
+        ]);
+        let valid = validate(vec![vec![pinched]]).unwrap();
+        assert!(valid.repaired);
+        assert!(geos_valid(&valid.geometry), "{:?}", valid.geometry);
+        assert!((valid.geometry.unsigned_area() - 96.0).abs() < 1e-6);
     }
 
     #[test]

@@ -5,13 +5,11 @@
 
 use std::collections::BTreeSet;
 
-use geo::{
-    BoundingRect, Coord, GeodesicArea, Intersects, LineString, MultiPolygon, Polygon, Rect,
-    Simplify, Validation,
-};
+use geo::{Coord, GeodesicArea, LineString, Polygon, Simplify};
 
 use super::geojson::rounded_polygons;
 use super::topology::{resolve, ArcRef, Topology};
+use super::validity;
 
 /// How far to simplify.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -216,56 +214,7 @@ fn shape_is_valid(
     );
     let rings = |p: &[Vec<Vec<ArcRef>>]| p.iter().map(Vec::len).collect::<Vec<_>>();
     let kept: Vec<usize> = rounded.iter().map(Vec::len).collect();
-    if kept != rings(polygons) {
-        return false;
-    }
-    let line = |ring: &Vec<[f64; 2]>| {
-        LineString::from(
-            ring.iter()
-                .map(|&[x, y]| Coord { x, y })
-                .collect::<Vec<_>>(),
-        )
-    };
-    if rounded.iter().flatten().any(|ring| touches_itself(ring)) {
-        return false;
-    }
-    let polygons: Vec<Polygon<f64>> = rounded
-        .iter()
-        .filter_map(|rings| {
-            let (exterior, holes) = rings.split_first()?;
-            Some(Polygon::new(
-                line(exterior),
-                holes.iter().map(line).collect(),
-            ))
-        })
-        .collect();
-    !parts_meet(&polygons) && MultiPolygon::new(polygons).is_valid()
-}
-
-/// Whether a closed ring passes through one position twice: GEOS calls that a ring
-/// self-intersection, which geo's `Validation` lets pass.
-fn touches_itself(ring: &[[f64; 2]]) -> bool {
-    let open = ring.split_last().map_or(ring, |(_, rest)| rest);
-    let mut seen = std::collections::HashSet::with_capacity(open.len());
-    !open
-        .iter()
-        .all(|[x, y]| seen.insert((x.to_bits(), y.to_bits())))
-}
-
-/// Whether two parts of one area cross or touch along their exteriors: GEOS finds such a
-/// multipolygon self-intersecting, and geo's `Validation` does not look. A touch at a point
-/// would be allowed; refining it too costs detail, not correctness.
-fn parts_meet(polygons: &[Polygon<f64>]) -> bool {
-    let boxes: Vec<Option<Rect<f64>>> = polygons.iter().map(BoundingRect::bounding_rect).collect();
-    polygons.iter().enumerate().any(|(i, a)| {
-        polygons.iter().enumerate().skip(i + 1).any(|(j, b)| {
-            let overlap = match (boxes[i], boxes[j]) {
-                (Some(p), Some(q)) => p.intersects(&q),
-                _ => false,
-            };
-            overlap && a.exterior().intersects(b.exterior())
-        })
-    })
+    kept == rings(polygons) && validity::is_valid(&rounded)
 }
 
 #[cfg(test)]

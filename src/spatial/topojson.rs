@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use thiserror::Error;
 
 use super::rings::RawGeometry;
+use super::{grid, validity};
 
 /// A parsed topology: the arcs in absolute WGS 84 coordinates, and the named objects.
 #[derive(Debug)]
@@ -327,7 +328,7 @@ pub fn encode(
                 .collect()
         })
         .collect();
-    EncodedTopology {
+    let mut topology = EncodedTopology {
         transform: EncodedTransform {
             scale: [kx, ky],
             translate: [x0, y0],
@@ -335,7 +336,111 @@ pub fn encode(
         bbox: [x0, y0, x1, y1],
         arcs: encoded,
         geometries,
+    };
+    repair_invalid(&mut topology);
+    topology
+}
+
+/// Quantizing puts positions on a grid, which can fold a narrow part of an area over another
+/// as rounding does. Each geometry that decodes invalid is repaired on the quantization grid
+/// ([`grid::repair`]) and drawn with arcs of its own, appended; its neighbours keep the shared
+/// arcs, which it left only where it had to.
+fn repair_invalid(topology: &mut EncodedTopology) {
+    let absolute: Vec<Vec<[i64; 2]>> = topology
+        .arcs
+        .iter()
+        .map(|arc| {
+            let (mut x, mut y) = (0, 0);
+            arc.iter()
+                .map(|[dx, dy]| {
+                    x += dx;
+                    y += dy;
+                    [x, y]
+                })
+                .collect()
+        })
+        .collect();
+    for g in 0..topology.geometries.len() {
+        let rings: Vec<Vec<Vec<[i64; 2]>>> = topology.geometries[g]
+            .iter()
+            .map(|rings| rings.iter().map(|refs| stitched(&absolute, refs)).collect())
+            .collect();
+        let as_degrees: Vec<Vec<Vec<[f64; 2]>>> = rings
+            .iter()
+            .map(|rings| {
+                rings
+                    .iter()
+                    .map(|ring| ring.iter().map(|&[x, y]| [x as f64, y as f64]).collect())
+                    .collect()
+            })
+            .collect();
+        if validity::is_valid(&as_degrees) {
+            continue;
+        }
+        let on_grid: Vec<Vec<grid::Ring>> = rings
+            .iter()
+            .map(|rings| rings.iter().map(|ring| grid_ring(ring)).collect())
+            .collect();
+        let mut polygons = Vec::new();
+        for repaired in grid::repair(&on_grid) {
+            let mut refs = Vec::new();
+            for ring in repaired {
+                refs.push(vec![i64::try_from(topology.arcs.len()).unwrap_or(i64::MAX)]);
+                topology.arcs.push(delta_encoded(&ring));
+            }
+            polygons.push(refs);
+        }
+        topology.geometries[g] = polygons;
     }
+}
+
+/// A ring of absolute quantized positions from arc references, as TopoJSON clients join
+/// them: each arc after the first without its first position.
+fn stitched(arcs: &[Vec<[i64; 2]>], refs: &[i64]) -> Vec<[i64; 2]> {
+    use super::topology::resolve;
+    let mut ring: Vec<[i64; 2]> = Vec::new();
+    for r in refs {
+        let (i, reversed) = resolve(*r);
+        let Some(arc) = arcs.get(i) else { continue };
+        let mut positions: Vec<[i64; 2]> = arc.clone();
+        if reversed {
+            positions.reverse();
+        }
+        let skip = usize::from(!ring.is_empty());
+        ring.extend(positions.into_iter().skip(skip));
+    }
+    ring
+}
+
+/// A closed ring of quantized positions as an open grid ring. Quantized positions lie in
+/// 0..=1e8, inside the grid's range.
+fn grid_ring(ring: &[[i64; 2]]) -> grid::Ring {
+    let open = ring.split_last().map_or(ring, |(_, rest)| rest);
+    open.iter()
+        .map(|&[x, y]| {
+            grid::IntPoint::new(
+                i32::try_from(x).unwrap_or(i32::MAX),
+                i32::try_from(y).unwrap_or(i32::MAX),
+            )
+        })
+        .collect()
+}
+
+/// An open grid ring as a closed, delta-encoded arc.
+fn delta_encoded(ring: &[grid::IntPoint]) -> Vec<[i64; 2]> {
+    let mut out = Vec::with_capacity(ring.len() + 1);
+    let (mut px, mut py) = (0_i64, 0_i64);
+    for p in ring.iter().chain(ring.first()) {
+        let (x, y) = (i64::from(p.x), i64::from(p.y));
+        out.push(if out.is_empty() {
+            [x, y]
+        } else {
+            [x - px, y - py]
+        });
+        px = x;
+        py = y;
+    }
+    out
 }
 
 #[cfg(test)]

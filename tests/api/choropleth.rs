@@ -175,7 +175,7 @@ async fn breaks_agree_with_mapclassify(backend: Backend) {
     }
 }
 
-fn decode_with_topojson_client(topology: &Value) -> Value {
+pub fn decode_with_topojson_client(topology: &Value) -> Value {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference");
     crate::helpers::require_node("tests/reference", "topojson-client");
     let mut child = Command::new("node")

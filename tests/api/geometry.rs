@@ -12,6 +12,9 @@ on_both_backends!(
     precision_rounds_coordinates,
     every_stored_boundary_is_valid_for_geos,
     municipal_maps_are_valid_for_geos_at_every_zoom,
+    prefecture_maps_are_valid_for_geos_at_every_zoom,
+    maps_are_valid_for_geos_at_every_precision,
+    graphql_geometries_are_valid_for_geos_at_coarse_precisions,
 );
 
 /// Twice the signed area of a ring (shoelace): positive when counter-clockwise.
@@ -178,29 +181,7 @@ async fn every_stored_boundary_is_valid_for_geos(backend: Backend) {
             p["geometry"].clone(),
         ));
     }
-    let mut after = Value::Null;
-    loop {
-        let page = app
-            .data(
-                "query($after: String) { municipalities(first: 1000, after: $after, \
-                 filter: { includeNotAdministered: true }) { \
-                 edges { node { code geometry } } pageInfo { hasNextPage endCursor } } }",
-                json!({ "after": after }),
-            )
-            .await;
-        let connection = &page["municipalities"];
-        for edge in connection["edges"].as_array().unwrap() {
-            let node = &edge["node"];
-            geometries.push((
-                node["code"].as_str().unwrap().to_owned(),
-                node["geometry"].clone(),
-            ));
-        }
-        if connection["pageInfo"]["hasNextPage"] != true {
-            break;
-        }
-        after = connection["pageInfo"]["endCursor"].clone();
-    }
+    geometries.extend(municipal_geometries(&app, None).await);
     assert_eq!(geometries.len(), 47 + 1747);
     let invalid = invalid_for_geos(&geometries);
     assert!(
@@ -263,4 +244,111 @@ async fn municipal_maps_are_valid_for_geos_at_every_zoom(backend: Backend) {
         );
         coarser = positions;
     }
+}
+
+/// The codes and geometries of a map document's features.
+fn feature_geometries(doc: &Value) -> Vec<(String, Value)> {
+    doc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["properties"]["code"].as_str().unwrap().to_owned(),
+                f["geometry"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// Every prefecture is valid by GEOS's rules at every zoom, 沖縄県 too, whose islands lie
+/// within a metre of each other in the source.
+async fn prefecture_maps_are_valid_for_geos_at_every_zoom(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for zoom in 0..=14 {
+        let doc: Value = serde_json::from_str(
+            &app.text(&format!(
+                "/choropleth.geojson?indicator=cio.appointed&level=PREFECTURE&zoom={zoom}"
+            ))
+            .await,
+        )
+        .unwrap();
+        let geometries = feature_geometries(&doc);
+        assert_eq!(geometries.len(), 47);
+        let invalid = invalid_for_geos(&geometries);
+        assert!(invalid.is_empty(), "zoom {zoom}: GEOS finds {invalid:?}");
+    }
+}
+
+/// At every precision from 1 to 9 decimals, every municipality of the GeoJSON and of the
+/// TopoJSON as topojson-client decodes it is valid by GEOS's rules. From 3 decimals on every
+/// area keeps its geometry; coarser grids (11 km and 1.1 km) have no room for the smallest.
+async fn maps_are_valid_for_geos_at_every_precision(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for precision in 1..=9 {
+        let query = format!("indicator=cio.appointed&zoom=6&precision={precision}");
+        let geojson: Value =
+            serde_json::from_str(&app.text(&format!("/choropleth.geojson?{query}")).await).unwrap();
+        let topojson: Value =
+            serde_json::from_str(&app.text(&format!("/choropleth.topojson?{query}")).await)
+                .unwrap();
+        let decoded = crate::choropleth::decode_with_topojson_client(&topojson);
+        for (format, doc) in [("GeoJSON", &geojson), ("TopoJSON", &decoded)] {
+            let report = invalid_for_geos(&feature_geometries(doc));
+            let (lost, invalid): (Vec<&String>, Vec<&String>) = report
+                .iter()
+                .partition(|line| line.ends_with("no geometry"));
+            assert!(
+                invalid.is_empty(),
+                "{format}, precision {precision}: GEOS finds {invalid:?}"
+            );
+            if precision >= 3 {
+                assert!(lost.is_empty(), "{format}, precision {precision}: {lost:?}");
+            }
+        }
+    }
+}
+
+/// GraphQL's `geometry(precision)` of every municipality is valid by GEOS's rules at the
+/// coarse precisions where rounding folds narrow parts most.
+async fn graphql_geometries_are_valid_for_geos_at_coarse_precisions(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for precision in [3, 4] {
+        let geometries = municipal_geometries(&app, Some(precision)).await;
+        assert!(geometries.len() > 1700);
+        let invalid = invalid_for_geos(&geometries);
+        assert!(
+            invalid.is_empty(),
+            "precision {precision}: GEOS finds {invalid:?}"
+        );
+    }
+}
+
+/// Every municipality's code and GraphQL `geometry`, at `precision` decimals or in full.
+async fn municipal_geometries(app: &TestApp, precision: Option<u8>) -> Vec<(String, Value)> {
+    let mut geometries = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let page = app
+            .data(
+                "query($after: String, $p: Int) { municipalities(first: 1000, after: $after, \
+                 filter: { includeNotAdministered: true }) { \
+                 edges { node { code geometry(precision: $p) } } pageInfo { hasNextPage endCursor } } }",
+                json!({ "after": after, "p": precision }),
+            )
+            .await;
+        let connection = &page["municipalities"];
+        for edge in connection["edges"].as_array().unwrap() {
+            let node = &edge["node"];
+            geometries.push((
+                node["code"].as_str().unwrap().to_owned(),
+                node["geometry"].clone(),
+            ));
+        }
+        if connection["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = connection["pageInfo"]["endCursor"].clone();
+    }
+    geometries
 }

@@ -23,3 +23,4 @@ mod production;
 mod service;
 mod spatial;
 mod survey;
+mod tiles;

@@ -184,10 +184,35 @@ try {
     await page.screenshot({ path: join(artifacts, 'map.png') });
   });
 
+  await step('zooming into Shinjuku loads finer tiles of the city, not the country', async () => {
+    // Positions of Shinjuku's polygons in the tiles loaded now.
+    const positions = () =>
+      page.evaluate((code) => {
+        const count = (c) => (typeof c[0] === 'number' ? 1 : c.reduce((n, part) => n + count(part), 0));
+        const features = window.dxAtlas.map.querySourceFeatures('choropleth', { sourceLayer: 'municipalities', filter: ['==', ['get', 'code'], code] });
+        return features.reduce((n, f) => n + count(f.geometry.coordinates), 0);
+      }, SHINJUKU.code);
+    const coarse = await positions();
+    const asked = requests.length;
+    await page.evaluate(
+      ({ lon, lat }) =>
+        new Promise((resolve) => {
+          const { map } = window.dxAtlas;
+          map.once('idle', resolve);
+          map.jumpTo({ center: [lon, lat], zoom: 10 });
+        }),
+      SHINJUKU,
+    );
+    const fetched = requests.slice(asked);
+    const tiles = fetched.filter((url) => url.includes('/tiles/choropleth/'));
+    check(tiles.some((url) => url.includes('/tiles/choropleth/10/')), `no tile of zoom 10 was asked for: ${tiles.join(' ')}`);
+    check(tiles.length <= 24, `${tiles.length} tiles were asked for a city`);
+    check(!fetched.some((url) => /\.(geojson|topojson)/.test(url)), `zooming in downloaded a whole map: ${fetched.join(' ')}`);
+    const fine = await positions();
+    check(coarse > 0 && fine > coarse, `Shinjuku has ${fine} positions at zoom 10 and ${coarse} before`);
+  });
+
   await step('hovering Shinjuku shows its tooltip', async () => {
-    // Zoomed in, the page redraws with finer boundaries (zoom=9 in its query).
-    await page.evaluate(({ lon, lat }) => window.dxAtlas.map.jumpTo({ center: [lon, lat], zoom: 10 }), SHINJUKU);
-    await waitForDrawn('zoom=9');
     const { x, y } = await pointAt(SHINJUKU);
     await page.mouse.move(x - 5, y - 5);
     await page.mouse.move(x, y);

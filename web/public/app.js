@@ -1,15 +1,16 @@
 // DX Atlas map page: a choropleth of one survey indicator or official statistic over Japan's
 // municipalities or prefectures (a count per residents, a weighted share, or two variables
-// at once with their scatter plot), drawn with MapLibre GL JS from DX Atlas's own GeoJSON downloads. The map style
-// has no external sources, glyphs or sprites, so the page never loads anything from another site.
+// at once with their scatter plot), drawn with MapLibre GL JS from DX Atlas's own vector tiles: each
+// tile carries the areas' values and colours, simplified for its zoom, so zooming into a city loads
+// finer borders for that city alone. The map style has no external sources, glyphs or sprites, so
+// the page never loads anything from another site.
 
 const JAPAN_BOUNDS = [[122.9, 24.0], [146.0, 45.6]];
 
-// Boundaries are requested simplified for a web-map zoom: coarse (about 1 MB) while the whole
-// country is in view, fine (about 3 MB) once the map is zoomed in far enough to show the difference.
-const COARSE_DETAIL = 7;
-const FINE_DETAIL = 9;
-const FINE_FROM_ZOOM = 7;
+// The tile layers of each map level, and the deepest zoom the server makes tiles for (MapLibre
+// draws deeper zooms from those).
+const SOURCE_LAYERS = { MUNICIPALITY: 'municipalities', PREFECTURE: 'prefectures' };
+const MAX_TILE_ZOOM = 14;
 
 // A filter that matches no feature (every feature has a code).
 const NO_FEATURE = ['==', ['get', 'code'], ''];
@@ -55,9 +56,8 @@ const PERCENT = new Intl.NumberFormat('ja-JP', { style: 'percent', maximumFracti
 
 const $ = (id) => document.getElementById(id);
 
-// What the page shows. `drawn` is the query string of the choropleth on screen, with the zoom
-// of its boundaries (null before the first one); `selected` is the code of the area whose
-// answers the side panel lists.
+// What the page shows. `drawn` is the query string of the choropleth on screen (null before the
+// first one); `selected` is the code of the area whose answers the side panel lists.
 const state = {
   edition: '',
   indicator: 'cio.appointed',
@@ -82,10 +82,12 @@ const catalogue = { surveys: [], sections: [], indicators: new Map(), statistics
 // The factors a count may be mapped per (per 10,000 residents…).
 const SCALES = ['1', '1000', '10000', '100000'];
 
-// The choropleth document on screen (legend, statistics, edition, credit, downloads).
+// The choropleth on screen: its legend, statistics, edition, credit and downloads (the
+// `choropleth` member of its TileJSON), and for a bivariate map `areas`, each area's name and
+// colour by code (from its CSV download), which the scatter plot needs.
 let current = null;
 
-// Prefecture names by code, from the prefecture outlines (municipal features carry none).
+// Prefecture names by code (municipal features carry none).
 let prefectureNames = new Map();
 
 let resolveReady;
@@ -107,25 +109,48 @@ const map = new maplibregl.Map({
   pitchWithRotate: false,
   style: {
     version: 8,
+    // Until the first map is chosen, the boundary tiles (which carry no colours: nothing is filled).
     sources: {
-      choropleth: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
-      prefectures: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+      choropleth: { type: 'vector', tiles: [`${location.origin}/tiles/{z}/{x}/{y}.mvt`], minzoom: 0, maxzoom: MAX_TILE_ZOOM },
     },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': '#e4edf3' } },
-      { id: 'choropleth-fill', type: 'fill', source: 'choropleth', paint: { 'fill-color': ['get', 'colour'] } },
-      {
-        id: 'choropleth-outline',
-        type: 'line',
-        source: 'choropleth',
-        paint: { 'line-color': '#ffffff', 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 0.15, 9, 1], 'line-opacity': 0.8 },
-      },
-      { id: 'prefecture-outline', type: 'line', source: 'prefectures', paint: { 'line-color': '#404040', 'line-width': 0.8 } },
-      { id: 'hover-outline', type: 'line', source: 'choropleth', filter: NO_FEATURE, paint: { 'line-color': '#111111', 'line-width': 2 } },
-      { id: 'selected-outline', type: 'line', source: 'choropleth', filter: NO_FEATURE, paint: { 'line-color': '#d7301f', 'line-width': 2.5 } },
+      ...levelLayers('MUNICIPALITY'),
     ],
   },
 });
+
+// The layers drawn from the tiles' layer of `level` (the map's own areas), and the prefecture
+// outlines over them. Only areas of the map carry a colour; the others stay unfilled.
+function levelLayers(level) {
+  const sourceLayer = SOURCE_LAYERS[level];
+  const own = { source: 'choropleth', 'source-layer': sourceLayer };
+  return [
+    { id: 'choropleth-fill', type: 'fill', ...own, filter: ['has', 'colour'], paint: { 'fill-color': ['get', 'colour'] } },
+    {
+      id: 'choropleth-outline',
+      type: 'line',
+      ...own,
+      filter: ['has', 'colour'],
+      paint: { 'line-color': '#ffffff', 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 0.15, 9, 1], 'line-opacity': 0.8 },
+    },
+    { id: 'prefecture-outline', type: 'line', source: 'choropleth', 'source-layer': 'prefectures', paint: { 'line-color': '#404040', 'line-width': 0.8 } },
+    { id: 'hover-outline', type: 'line', ...own, filter: NO_FEATURE, paint: { 'line-color': '#111111', 'line-width': 2 } },
+    { id: 'selected-outline', type: 'line', ...own, filter: NO_FEATURE, paint: { 'line-color': '#d7301f', 'line-width': 2.5 } },
+  ];
+}
+
+// Draws the map's tiles: a new source (a fresh one holds no tile of the previous map, so the
+// `idle` that follows means the new map is on screen) and the layers of the map's level.
+function showTiles(tiles, level) {
+  for (const layer of levelLayers(level)) {
+    if (map.getLayer(layer.id)) map.removeLayer(layer.id);
+  }
+  map.removeSource('choropleth');
+  map.addSource('choropleth', { type: 'vector', tiles, minzoom: 0, maxzoom: MAX_TILE_ZOOM });
+  for (const layer of levelLayers(level)) map.addLayer(layer);
+  if (state.selected) map.setFilter('selected-outline', ['==', ['get', 'code'], state.selected]);
+}
 map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
 map.addControl(new maplibregl.ScaleControl(), 'bottom-right');
 
@@ -384,13 +409,8 @@ function readForm() {
 
 // ---- The choropleth ------------------------------------------------------------------------
 
-// The zoom whose simplification of the boundaries suits the map's current zoom.
-function detail() {
-  return map.getZoom() >= FINE_FROM_ZOOM ? FINE_DETAIL : COARSE_DETAIL;
-}
-
-// Parameters of /choropleth.geojson for the current state, but for the boundaries' detail;
-// also kept in the page's address so that a map can be shared as a link.
+// Parameters of the choropleth for the current state (of its tiles, TileJSON and downloads
+// alike), also kept in the page's address so that a map can be shared as a link.
 function choroplethQuery() {
   const params = new URLSearchParams({ indicator: state.indicator, level: state.level });
   // A statistic has a year of its own, not a survey edition.
@@ -452,8 +472,6 @@ async function draw() {
     return;
   }
   const params = choroplethQuery();
-  const address = params.toString();
-  params.set('zoom', String(detail()));
   const key = params.toString();
   if (key === (pending?.key ?? state.drawn)) return;
   pending?.controller.abort();
@@ -461,11 +479,12 @@ async function draw() {
   pending = { key, controller };
   setStatus('読み込み中… Loading');
   try {
-    const [doc] = await Promise.all([getJson(`/choropleth.geojson?${params}`, controller.signal), mapLoaded]);
+    const [tilejson] = await Promise.all([getJson(`/tiles/choropleth.json?${params}`, controller.signal), mapLoaded]);
+    const doc = tilejson.choropleth;
+    if (doc.bivariate) doc.areas = await areaColours(doc, controller.signal);
     if (controller.signal.aborted) return;
     current = doc;
-    map.getSource('choropleth').setData(doc);
-    map.setFilter('hover-outline', NO_FEATURE);
+    showTiles(tilejson.tiles, state.level);
     renderLegend(doc);
     renderDownloads(doc);
     renderProvenance(doc);
@@ -479,7 +498,7 @@ async function draw() {
     if (controller.signal.aborted) return;
     pending = null;
     state.drawn = key;
-    history.replaceState(null, '', `#${address}`);
+    history.replaceState(null, '', `#${key}`);
     setStatus('');
     resolveReady(true);
   } catch (error) {
@@ -490,31 +509,50 @@ async function draw() {
   }
 }
 
-// The prefecture boundaries drawn over every map: the geometry of a prefecture-level
-// choropleth, which is the only place the service offers them as one file. Any indicator asked
-// of prefectures that needs no option will do.
-let outlineDetail = null;
-
-async function loadPrefectureOutlines() {
-  const zoom = detail();
-  if (zoom === outlineDetail) return;
-  outlineDetail = zoom;
-  const any = [...catalogue.indicators.values()].find((ind) => ind.hasData && ind.asked === 'BOTH' && ind.type !== 'MULTIPLE_CHOICE');
-  const params = new URLSearchParams({ indicator: any.code, level: 'PREFECTURE', zoom: String(zoom) });
-  const doc = await getJson(`/choropleth.geojson?${params}`);
-  await mapLoaded;
-  // A later zoom may have asked for other detail meanwhile.
-  if (zoom !== outlineDetail) return;
-  const outlines = doc.features.map((f) => ({ type: 'Feature', geometry: f.geometry, properties: { code: f.properties.code, name: f.properties.name } }));
-  map.getSource('prefectures').setData({ type: 'FeatureCollection', features: outlines });
-  prefectureNames = new Map(outlines.map((f) => [f.properties.code, f.properties.name]));
+// Prefecture names, for the tooltips of municipalities.
+async function loadPrefectureNames() {
+  const data = await graphql('{ prefectures { code name } }');
+  prefectureNames = new Map(data.prefectures.map((p) => [p.code, p.name]));
 }
 
-function loadPrefectureOutlinesOrReport() {
-  return loadPrefectureOutlines().catch((error) => {
-    outlineDetail = null;
-    setStatus(`都道府県境を読み込めませんでした Could not load prefecture boundaries: ${error.message}`, true);
+function loadPrefectureNamesOrReport() {
+  return loadPrefectureNames().catch((error) => {
+    setStatus(`都道府県名を読み込めませんでした Could not load prefecture names: ${error.message}`, true);
   });
+}
+
+// Each area's name and colour by code, from the map's CSV download (tiles hold only the areas
+// in view; the scatter plot shows them all).
+async function areaColours(doc, signal) {
+  const response = await fetch(doc.downloads.csv, { signal });
+  if (!response.ok) throw new Error(`${response.status} ${doc.downloads.csv}`);
+  const [header, ...rows] = (await response.text()).trim().split('\n').map(csvFields);
+  const column = (name) => header.indexOf(name);
+  const [code, name, colour] = [column('code'), column('name'), column('colour')];
+  return new Map(rows.map((row) => [row[code], { name: row[name], colour: row[colour] }]));
+}
+
+// The fields of one CSV line (RFC 4180: quoted fields may hold commas and doubled quotes).
+function csvFields(line) {
+  const fields = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i += 1) {
+    const c = line[i];
+    if (quoted && c === '"' && line[i + 1] === '"') {
+      field += '"';
+      i += 1;
+    } else if (c === '"') {
+      quoted = !quoted;
+    } else if (c === ',' && !quoted) {
+      fields.push(field);
+      field = '';
+    } else {
+      field += c.replace('\r', '');
+    }
+  }
+  fields.push(field);
+  return fields;
 }
 
 function optionLabel(ind, code) {
@@ -711,7 +749,7 @@ async function renderScatter(doc) {
     return;
   }
   if (scatterFor !== key) return;
-  const colours = new Map(doc.features.map((f) => [f.properties.code, f.properties.colour]));
+  const colours = new Map([...doc.areas].map(([code, area]) => [code, area.colour]));
   const [width, height, margin] = [280, 200, 28];
   const extent = (values) => [Math.min(...values), Math.max(...values)];
   const [x0, x1] = extent(relation.pairs.map((p) => p.x));
@@ -771,8 +809,8 @@ function highlightDot(code) {
   dot.classList.add('hovered');
   // Drawn last, so it is on top of the others.
   dot.parentNode.append(dot);
-  const feature = current?.features.find((f) => f.properties.code === code);
-  if (caption && feature) caption.textContent = `${areaName(feature.properties)} (${code})`;
+  const area = current?.areas?.get(code);
+  if (caption && area) caption.textContent = `${areaName({ code, name: area.name })} (${code})`;
 }
 
 // ---- Hover and click -----------------------------------------------------------------------
@@ -797,7 +835,7 @@ function showTooltip(event) {
     : current.legend.classes.find((c) => c.index === properties.class);
   const value = properties.value === undefined ? null : properties.value;
   highlightDot(properties.code);
-  $('tooltip').replaceChildren(
+  fill($('tooltip'),
     element('strong', {}, areaName(properties)),
     element('span', { class: 'code' }, properties.code),
     element('div', {}, `値 Value: ${formatValue(current, value)}`),
@@ -975,13 +1013,7 @@ async function start() {
     showAnswers(feature.properties.code);
   });
 
-  // Finer boundaries once zoomed in, coarser again when zoomed out (both skip an unchanged detail).
-  map.on('zoomend', () => {
-    if (state.drawn === null) return;
-    draw();
-    loadPrefectureOutlinesOrReport();
-  });
-  await Promise.all([draw(), loadPrefectureOutlinesOrReport()]);
+  await Promise.all([draw(), loadPrefectureNamesOrReport()]);
 }
 
 start().catch((error) => {

@@ -1,0 +1,208 @@
+//! Vector tiles for map front-ends (MapLibre, OpenLayers, Leaflet plugins, QGIS):
+//! - `/tiles/{z}/{x}/{y}.mvt`: the boundaries, a `municipalities` and a `prefectures` layer;
+//! - `/tiles/choropleth/{z}/{x}/{y}.mvt?indicator=…`: the same with a choropleth's values,
+//!   classes and colours, its arguments the download's query string;
+//! - `/tiles/boundaries.json` and `/tiles/choropleth.json?indicator=…`: TileJSON 3.0.
+//!
+//! Tiles are built on first request and kept in the document cache of the dataset version,
+//! answered with a strong `ETag`, `304 Not Modified` and gzip or brotli like the downloads.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use super::downloads::bad_query;
+use super::{conditional, AppState};
+use crate::cache::CachedDocument;
+use crate::choropleth::{self, render, ChoroplethRequest, MapLevel};
+use crate::error::AppError;
+use crate::spatial::mvt;
+use crate::spatial::tile::TileId;
+use crate::spatial::CREDIT;
+use crate::tileset;
+
+/// The media type of Mapbox Vector Tiles (IANA).
+const MVT: &str = "application/vnd.mapbox-vector-tile";
+
+/// Seconds a client or CDN may keep a tile without asking again: boundaries change only
+/// with an import, and the `ETag` answers every later question cheaply.
+const TILE_MAX_AGE: u32 = 3600;
+
+/// The tile at a path's `z`, `x` and `y.mvt`, or what is wrong with it.
+fn tile_of(z: &str, x: &str, file: &str) -> Result<TileId, AppError> {
+    let y = file.strip_suffix(".mvt").ok_or_else(|| {
+        AppError::BadInput(format!("`{file}`: ask for a tile as {{z}}/{{x}}/{{y}}.mvt"))
+    })?;
+    let number = |what: &str, text: &str| {
+        text.parse::<u32>()
+            .map_err(|_| AppError::BadInput(format!("tile {what} `{text}` is not a whole number")))
+    };
+    let z = u8::try_from(number("zoom", z)?).unwrap_or(u8::MAX);
+    TileId::new(z, number("column", x)?, number("row", y)?)
+        .map_err(|e| AppError::BadInput(e.to_string()))
+}
+
+/// GET /tiles/{z}/{x}/{y}.mvt
+pub async fn boundary(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((z, x, file)): Path<(String, String, String)>,
+) -> Result<Response, AppError> {
+    let tile = tile_of(&z, &x, &file)?;
+    let generation = state.model.current();
+    let key = format!(
+        "{}|mvt|{}/{}/{}",
+        generation.version, tile.z, tile.x, tile.y
+    );
+    let document = state
+        .model
+        .cache
+        .get_or_build(&key, || {
+            let atlas = Arc::clone(&generation.atlas);
+            async move {
+                let body = tokio::task::spawn_blocking(move || mvt::boundary_tile(&atlas, tile))
+                    .await
+                    .map_err(|e| AppError::internal("building a boundary tile", e))?
+                    .map_err(|e| AppError::internal("encoding a boundary tile", e))?;
+                Ok::<_, AppError>(CachedDocument::new(body, MVT).max_age(TILE_MAX_AGE))
+            }
+        })
+        .await?;
+    conditional::respond_cached(&headers, document).await
+}
+
+/// GET /tiles/choropleth/{z}/{x}/{y}.mvt?indicator=…
+pub async fn choropleth(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((z, x, file)): Path<(String, String, String)>,
+    params: Result<Query<ChoroplethRequest>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let tile = tile_of(&z, &x, &file)?;
+    let Query(request) = params.map_err(bad_query)?;
+    request.validate()?;
+    let query = render::query_string(&request)
+        .map_err(|e| AppError::internal("writing a map's query string", e))?;
+    let generation = state.model.current();
+    let key = format!(
+        "{}|mvt|{query}|{}/{}/{}",
+        generation.version, tile.z, tile.x, tile.y
+    );
+    let document = state
+        .model
+        .cache
+        .get_or_build(&key, || {
+            let generation = Arc::clone(&generation);
+            let db = state.db.clone();
+            async move {
+                let built = generation
+                    .maps
+                    .get_or_build(
+                        &query,
+                        choropleth::build(&db, generation.map_data(), request),
+                    )
+                    .await?;
+                let atlas = Arc::clone(&generation.atlas);
+                let body =
+                    tokio::task::spawn_blocking(move || render::vector_tile(&built, &atlas, tile))
+                        .await
+                        .map_err(|e| AppError::internal("building a choropleth tile", e))?
+                        .map_err(|e| AppError::internal("encoding a choropleth tile", e))?;
+                Ok::<_, AppError>(CachedDocument::new(body, MVT))
+            }
+        })
+        .await?;
+    conditional::respond_cached(&headers, document).await
+}
+
+/// GET /tiles/boundaries.json
+pub async fn boundary_tilejson(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let generation = state.model.current();
+    let base = base_url(&headers);
+    let document = tileset::tilejson(
+        &generation.atlas,
+        generation.version,
+        "DX Atlas: municipal and prefectural boundaries",
+        &format!("{base}/tiles/{{z}}/{{x}}/{{y}}.mvt"),
+        &[CREDIT],
+        None,
+    );
+    json_response(&headers, &document)
+}
+
+/// GET /tiles/choropleth.json?indicator=…
+pub async fn choropleth_tilejson(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    params: Result<Query<ChoroplethRequest>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let Query(request) = params.map_err(bad_query)?;
+    request.validate()?;
+    let query = render::query_string(&request)
+        .map_err(|e| AppError::internal("writing a map's query string", e))?;
+    let generation = state.model.current();
+    let built = choropleth::build(&state.db, generation.map_data(), request).await?;
+    let base = base_url(&headers);
+    let credits = render::credits(&built);
+    let valued_layer = match built.request.level {
+        MapLevel::Municipality => mvt::MUNICIPALITIES,
+        MapLevel::Prefecture => mvt::PREFECTURES,
+    };
+    let values = [
+        (
+            "value",
+            "Number or String: the area's value (absent when missing)",
+        ),
+        (
+            "provenance",
+            "String: OFFICIAL, CALIBRATED_SYNTHETIC or MIXED",
+        ),
+        ("class", "Number: the legend class (absent when missing)"),
+        ("colour", "String: the class's colour, #rrggbb"),
+        ("label", "String: the class's legend label"),
+    ];
+    let mut document = tileset::tilejson(
+        &generation.atlas,
+        generation.version,
+        &format!("DX Atlas: {}", built.indicator.label_en),
+        &format!("{base}/tiles/choropleth/{{z}}/{{x}}/{{y}}.mvt?{query}"),
+        &credits,
+        Some((valued_layer, &values[..])),
+    );
+    if let Some(members) = document.as_object_mut() {
+        members.insert("choropleth".into(), Value::Object(render::metadata(&built)));
+    }
+    Ok(json_response(&headers, &document))
+}
+
+/// The address clients reach this server at: the `Host` they asked, over HTTPS when a proxy
+/// in front says so (`X-Forwarded-Proto`).
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+        })
+        .unwrap_or("localhost");
+    let scheme = match headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+    {
+        Some("https") => "https",
+        _ => "http",
+    };
+    format!("{scheme}://{host}")
+}
+
+fn json_response(headers: &HeaderMap, document: &Value) -> Response {
+    match serde_json::to_vec(document) {
+        Ok(body) => conditional::respond_inline(headers, body, "application/json"),
+        Err(e) => AppError::internal("writing a TileJSON document", e).into_response(),
+    }
+}
