@@ -182,6 +182,15 @@ pub struct ServeConfig {
     #[arg(long, env = "DX_ATLAS_CACHE_MB", default_value_t = 64,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=65_536))]
     pub cache_mb: usize,
+    /// Vector tiles kept in memory (each with its gzip and brotli forms), apart from the map
+    /// documents: a map front-end asks for a few dozen per view.
+    #[arg(long, env = "DX_ATLAS_TILE_CACHE_ENTRIES", default_value_t = 20_000,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000_000))]
+    pub tile_cache_entries: usize,
+    /// Megabytes the cached tiles may take, all encodings counted (kept as the documents are).
+    #[arg(long, env = "DX_ATLAS_TILE_CACHE_MB", default_value_t = 128,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=65_536))]
+    pub tile_cache_mb: usize,
     /// How often to check whether another process imported new data, milliseconds.
     #[arg(long, env = "DX_ATLAS_RELOAD_INTERVAL_MS", default_value_t = 2000,
           value_parser = clap::value_parser!(u64).range(100..=3_600_000))]

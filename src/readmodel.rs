@@ -50,14 +50,17 @@ pub struct ReadModel {
     db: DatabaseConnection,
     /// Finished choropleth documents of the current generation.
     pub cache: DocumentCache,
+    /// Vector tiles of the current generation: many and small, kept apart from the map
+    /// documents so that panning over a city never pushes a map out, nor a map the tiles.
+    pub tiles: DocumentCache,
 }
 
 impl ReadModel {
     /// Builds the first generation.
     pub async fn load(
         db: DatabaseConnection,
-        cache_entries: usize,
-        cache_bytes: usize,
+        cache: DocumentCache,
+        tiles: DocumentCache,
     ) -> AppResult<Arc<Self>> {
         let version = repo::version::current(&db).await?;
         let atlas = Arc::new(load_atlas(&db).await?);
@@ -72,7 +75,8 @@ impl ReadModel {
                 version,
             }),
             db,
-            cache: DocumentCache::new(cache_entries, cache_bytes),
+            cache,
+            tiles,
         }))
     }
 
@@ -108,6 +112,7 @@ impl ReadModel {
             version,
         }));
         self.cache.clear();
+        self.tiles.clear();
         metrics::gauge!("dx_atlas_read_model_version").set(version as f64);
         tracing::info!(version, "read model rebuilt");
         Ok(true)

@@ -7,6 +7,7 @@ use std::time::Duration;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
+use crate::cache::DocumentCache;
 use crate::cli::ServeConfig;
 use crate::error::{AppError, AppResult};
 use crate::fetch;
@@ -138,8 +139,14 @@ impl Application {
         import_context(&db, config).await?;
         let model = ReadModel::load(
             db.clone(),
-            config.cache_entries,
-            config.cache_mb.saturating_mul(1 << 20),
+            DocumentCache::new(
+                config.cache_entries,
+                config.cache_mb.saturating_mul(1 << 20),
+            ),
+            DocumentCache::new(
+                config.tile_cache_entries,
+                config.tile_cache_mb.saturating_mul(1 << 20),
+            ),
         )
         .await?;
         model.watch(Duration::from_millis(config.reload_interval_ms));

@@ -9,7 +9,7 @@ use std::time::Instant;
 use flate2::write::GzEncoder;
 use geo::BoundingRect;
 use pmtiles::{PmTilesWriter, TileCoord, TileType};
-use sea_orm::{ConnectionTrait, Database, Statement, TransactionTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, Statement, TransactionTrait};
 use serde_json::{json, Value};
 
 pub use crate::error::ExportError;
@@ -309,7 +309,10 @@ async fn write_mbtiles(
     if path.exists() {
         std::fs::remove_file(path).map_err(&file_error)?;
     }
-    let db = Database::connect(format!("sqlite://{}?mode=rwc", path.display())).await?;
+    // Thousands of inserts: not one log line each.
+    let mut options = ConnectOptions::new(format!("sqlite://{}?mode=rwc", path.display()));
+    options.sqlx_logging(false);
+    let db = Database::connect(options).await?;
     let backend = db.get_database_backend();
     let txn = db.begin().await?;
     for statement in [

@@ -60,7 +60,7 @@ pub async fn boundary(
     );
     let document = state
         .model
-        .cache
+        .tiles
         .get_or_build(&key, || {
             let atlas = Arc::clone(&generation.atlas);
             async move {
@@ -94,7 +94,7 @@ pub async fn choropleth(
     );
     let document = state
         .model
-        .cache
+        .tiles
         .get_or_build(&key, || {
             let generation = Arc::clone(&generation);
             let db = state.db.clone();
