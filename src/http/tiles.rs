@@ -13,6 +13,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
+use geozero::error::GeozeroError;
 use serde_json::Value;
 
 use super::downloads::bad_query;
@@ -46,6 +47,17 @@ fn tile_of(z: &str, x: &str, file: &str) -> Result<TileId, AppError> {
         .map_err(|e| AppError::BadInput(e.to_string()))
 }
 
+/// Builds a tile off the async workers: cutting, repairing and encoding are CPU work.
+async fn off_workers(
+    what: &'static str,
+    build: impl FnOnce() -> Result<Vec<u8>, GeozeroError> + Send + 'static,
+) -> Result<Vec<u8>, AppError> {
+    tokio::task::spawn_blocking(build)
+        .await
+        .map_err(|e| AppError::internal(format!("building a {what} tile"), e))?
+        .map_err(|e| AppError::internal(format!("encoding a {what} tile"), e))
+}
+
 /// GET /tiles/{z}/{x}/{y}.mvt
 pub async fn boundary(
     State(state): State<AppState>,
@@ -64,10 +76,8 @@ pub async fn boundary(
         .get_or_build(&key, || {
             let atlas = Arc::clone(&generation.atlas);
             async move {
-                let body = tokio::task::spawn_blocking(move || mvt::boundary_tile(&atlas, tile))
-                    .await
-                    .map_err(|e| AppError::internal("building a boundary tile", e))?
-                    .map_err(|e| AppError::internal("encoding a boundary tile", e))?;
+                let body =
+                    off_workers("boundary", move || mvt::boundary_tile(&atlas, tile)).await?;
                 Ok::<_, AppError>(CachedDocument::new(body, MVT).max_age(TILE_MAX_AGE))
             }
         })
@@ -107,11 +117,10 @@ pub async fn choropleth(
                     )
                     .await?;
                 let atlas = Arc::clone(&generation.atlas);
-                let body =
-                    tokio::task::spawn_blocking(move || render::vector_tile(&built, &atlas, tile))
-                        .await
-                        .map_err(|e| AppError::internal("building a choropleth tile", e))?
-                        .map_err(|e| AppError::internal("encoding a choropleth tile", e))?;
+                let body = off_workers("choropleth", move || {
+                    render::vector_tile(&built, &atlas, tile)
+                })
+                .await?;
                 Ok::<_, AppError>(CachedDocument::new(body, MVT))
             }
         })
