@@ -10,8 +10,8 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 use serde_json::value::RawValue;
 
+use super::coverage;
 use super::geojson::{rounded_polygons, GeometryWriter};
-use super::grid::valid_rounded;
 use super::levels::LevelCache;
 use super::simplify::{simplify, Level, Simplified};
 use super::topology::Topology;
@@ -179,8 +179,9 @@ impl Layer {
             .get_or_insert_with(key, || simplify(&self.topology, level))
     }
 
-    /// Every area's geometry at `level`, rounded to `decimals` (and repaired on that grid
-    /// where rounding broke it), written as GeoJSON once and kept while used.
+    /// Every area's geometry at `level`, rounded to `decimals` (and, where rounding broke an
+    /// area, the layer snapped to that grid together, so that borders stay shared), written
+    /// as GeoJSON once and kept while used.
     pub fn drawn(&self, level: Level, decimals: u8) -> Arc<Drawn> {
         let key = (
             level.tolerance.to_bits(),
@@ -189,23 +190,23 @@ impl Layer {
         );
         self.drawn.get_or_insert_with(key, || {
             let simplified = self.simplified(level);
-            let geometries = simplified
+            let rounded = simplified
                 .shapes
                 .iter()
                 .map(|shape| {
-                    let polygons = valid_rounded(
-                        rounded_polygons(
-                            shape.iter().map(|rings| {
-                                rings
-                                    .iter()
-                                    .map(|r| self.topology.ring(r, &simplified.arcs))
-                            }),
-                            Some(decimals),
-                        ),
-                        decimals,
-                    );
-                    write_geometry(&GeometryWriter(&polygons))
+                    rounded_polygons(
+                        shape.iter().map(|rings| {
+                            rings
+                                .iter()
+                                .map(|r| self.topology.ring(r, &simplified.arcs))
+                        }),
+                        Some(decimals),
+                    )
                 })
+                .collect();
+            let geometries = coverage::valid_rounded(rounded, decimals)
+                .iter()
+                .map(|polygons| write_geometry(&GeometryWriter(polygons)))
                 .collect();
             Drawn { geometries }
         })

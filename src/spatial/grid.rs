@@ -60,24 +60,20 @@ pub fn repair(polygons: &[Vec<Ring>]) -> GridPolygons {
     valid_polygons(overlay.overlay(OverlayRule::Subject, FillRule::Positive))
 }
 
-/// `polygons` (valid, as [`repair`] makes them) without the ground `others` cover, as valid
-/// polygons on the same grid. Where the two share a border exactly, it is kept as it is.
-pub fn difference<'a>(
-    polygons: &[Vec<Ring>],
-    others: impl IntoIterator<Item = &'a Vec<Ring>>,
-) -> GridPolygons {
+/// The ground `rings` wind round positively, their winding numbers summed, as valid polygons
+/// on the same grid. Rings that run along each other in opposite directions cancel there,
+/// so faces of an arrangement that share edges merge into one area; every position is kept,
+/// so borders stay as the arrangement drew them.
+pub fn fill(rings: &[Ring]) -> GridPolygons {
     let mut overlay = Overlay::new_custom(
-        polygons.iter().flatten().map(Vec::len).sum(),
+        rings.iter().map(Vec::len).sum(),
         IntOverlayOptions::keep_all_points(),
         Solver::default(),
     );
-    for ring in polygons.iter().flatten() {
+    for ring in rings {
         overlay.add_contour(ring, ShapeType::Subject);
     }
-    for ring in others.into_iter().flatten() {
-        overlay.add_contour(ring, ShapeType::Clip);
-    }
-    valid_polygons(overlay.overlay(OverlayRule::Difference, FillRule::Positive))
+    valid_polygons(overlay.overlay(OverlayRule::Subject, FillRule::Positive))
 }
 
 /// The overlay's output made valid for GEOS: rings that pass through a position twice cut
@@ -100,59 +96,94 @@ fn valid_polygons(shapes: Vec<Vec<Ring>>) -> GridPolygons {
 /// is on the grids of 8 and 9 too.
 const MAX_REPAIR_DECIMALS: u8 = 7;
 
+/// Polygons of `[lon, lat]` positions, rings closed, exterior first: the form documents write.
+pub type Positions = Vec<Vec<Vec<[f64; 2]>>>;
+
 /// Polygons of `[lon, lat]` positions rounded to `decimals` places (rings closed, exterior
 /// first), returned as they are when valid, else repaired on that grid by [`repair`].
-pub fn valid_rounded(polygons: Vec<Vec<Vec<[f64; 2]>>>, decimals: u8) -> Vec<Vec<Vec<[f64; 2]>>> {
+pub fn valid_rounded(polygons: Positions, decimals: u8) -> Positions {
     if validity::is_valid(&polygons) {
         return polygons;
     }
-    let factor = 10f64.powi(i32::from(decimals.min(MAX_REPAIR_DECIMALS)));
-    // Grid positions counted from the area's south-west corner keep the numbers small.
-    let (mut x0, mut y0) = (f64::MAX, f64::MAX);
-    for [x, y] in polygons.iter().flatten().flatten() {
-        x0 = x0.min((x * factor).round());
-        y0 = y0.min((y * factor).round());
+    let grid = DecimalGrid::around(polygons.iter().flatten().flatten(), decimals);
+    match grid.polygons(&polygons) {
+        Some(on_grid) => grid.positions(&repair(&on_grid)),
+        // Wider than any area of Japan at this grid: left as it is.
+        None => polygons,
     }
-    let limit = f64::from(MAX_COORDINATE);
-    let mut on_grid = Vec::with_capacity(polygons.len());
-    for rings in &polygons {
-        let mut grid_rings = Vec::with_capacity(rings.len());
-        for ring in rings {
-            let open = ring.split_last().map_or(&ring[..], |(_, rest)| rest);
-            let mut grid_ring = Vec::with_capacity(open.len());
-            for [x, y] in open {
-                let (gx, gy) = ((x * factor).round() - x0, (y * factor).round() - y0);
-                if !(gx <= limit && gy <= limit) {
-                    // Wider than any area of Japan at this grid: left as it is.
-                    return polygons;
-                }
-                // Within 0..=MAX_COORDINATE, so the conversion is exact.
-                #[allow(clippy::cast_possible_truncation)]
-                grid_ring.push(IntPoint::new(gx as i32, gy as i32));
-            }
-            grid_rings.push(grid_ring);
+}
+
+/// The grid of positions rounded to some decimals of a degree, counted from a south-west
+/// corner so that the numbers stay small.
+pub struct DecimalGrid {
+    factor: f64,
+    x0: f64,
+    y0: f64,
+}
+
+impl DecimalGrid {
+    /// The grid of `decimals` places with its origin at the south-west corner of `positions`.
+    pub fn around<'a>(positions: impl IntoIterator<Item = &'a [f64; 2]>, decimals: u8) -> Self {
+        let factor = 10f64.powi(i32::from(decimals.min(MAX_REPAIR_DECIMALS)));
+        let (mut x0, mut y0) = (f64::MAX, f64::MAX);
+        for [x, y] in positions {
+            x0 = x0.min((x * factor).round());
+            y0 = y0.min((y * factor).round());
         }
-        on_grid.push(grid_rings);
+        Self { factor, x0, y0 }
     }
-    let degrees = |p: &IntPoint| {
-        [
-            (f64::from(p.x) + x0) / factor,
-            (f64::from(p.y) + y0) / factor,
-        ]
-    };
-    repair(&on_grid)
-        .iter()
-        .map(|rings| {
-            rings
-                .iter()
-                .map(|ring| {
-                    let mut closed: Vec<[f64; 2]> = ring.iter().map(degrees).collect();
-                    closed.extend(closed.first().copied());
-                    closed
-                })
-                .collect()
-        })
-        .collect()
+
+    /// Polygons of closed rings on this grid, opened; `None` when a position lies beyond the
+    /// range the overlay takes.
+    pub fn polygons(&self, polygons: &Positions) -> Option<GridPolygons> {
+        let limit = f64::from(MAX_COORDINATE);
+        let mut on_grid = Vec::with_capacity(polygons.len());
+        for rings in polygons {
+            let mut grid_rings = Vec::with_capacity(rings.len());
+            for ring in rings {
+                let open = ring.split_last().map_or(&ring[..], |(_, rest)| rest);
+                let mut grid_ring = Vec::with_capacity(open.len());
+                for [x, y] in open {
+                    let (gx, gy) = (
+                        (x * self.factor).round() - self.x0,
+                        (y * self.factor).round() - self.y0,
+                    );
+                    if !(gx <= limit && gy <= limit) {
+                        return None;
+                    }
+                    // Within 0..=MAX_COORDINATE, so the conversion is exact.
+                    #[allow(clippy::cast_possible_truncation)]
+                    grid_ring.push(IntPoint::new(gx as i32, gy as i32));
+                }
+                grid_rings.push(grid_ring);
+            }
+            on_grid.push(grid_rings);
+        }
+        Some(on_grid)
+    }
+
+    /// Polygons on this grid as closed rings of `[lon, lat]`.
+    pub fn positions(&self, polygons: &GridPolygons) -> Positions {
+        let degrees = |p: &IntPoint| {
+            [
+                (f64::from(p.x) + self.x0) / self.factor,
+                (f64::from(p.y) + self.y0) / self.factor,
+            ]
+        };
+        polygons
+            .iter()
+            .map(|rings| {
+                rings
+                    .iter()
+                    .map(|ring| {
+                        let mut closed: Vec<[f64; 2]> = ring.iter().map(degrees).collect();
+                        closed.extend(closed.first().copied());
+                        closed
+                    })
+                    .collect()
+            })
+            .collect()
+    }
 }
 
 /// Twice the signed area of a ring (the shoelace sum): positive when it winds

@@ -3,6 +3,7 @@
 //! throughout (JGD2011 in N03 differs from WGS 84 by far less than the files' precision).
 
 pub mod atlas;
+pub mod coverage;
 pub mod geojson;
 pub mod grid;
 pub mod levels;

@@ -9,7 +9,8 @@ use geo::{Coord, Rect};
 use thiserror::Error;
 
 use super::atlas::Layer;
-use super::grid::{self, GridPolygons, IntPoint, Ring};
+use super::coverage;
+use super::grid::{GridPolygons, IntPoint, Ring};
 use super::simplify::Level;
 
 /// Units across a tile (spec 2.1's usual extent).
@@ -119,16 +120,17 @@ pub struct TileArea {
 
 /// The areas of `layer` that `tile` shows, in code order, each simplified at the tile's zoom
 /// ([`Level::for_zoom`], as the GeoJSON of that zoom), clipped to the tile and its buffer and
-/// repaired on the tile's grid ([`grid::repair`]).
+/// snapped to the tile's grid together ([`coverage::partition`]): valid, and neighbours
+/// sharing their borders position for position, with no ground drawn twice.
 pub fn areas(layer: &Layer, tile: TileId) -> Vec<TileArea> {
     let simplified = layer.simplified(Level::for_zoom(tile.z));
     let window = Window::buffered();
-    let parts = layer
+    let (indices, shapes): (Vec<usize>, Vec<GridPolygons>) = layer
         .overlapping(tile.buffered())
         .into_iter()
         .filter_map(|index| {
             let shape = simplified.shapes.get(index)?;
-            let polygons: Vec<Vec<Ring>> = shape
+            let polygons: GridPolygons = shape
                 .iter()
                 .map(|rings| {
                     rings
@@ -142,50 +144,15 @@ pub fn areas(layer: &Layer, tile: TileId) -> Vec<TileArea> {
                 })
                 .filter(|rings| !rings.is_empty())
                 .collect();
-            let polygons = grid::repair(&polygons);
-            (!polygons.is_empty()).then_some(TileArea { index, polygons })
+            (!polygons.is_empty()).then_some((index, polygons))
         })
-        .collect();
-    without_overlaps(parts)
-}
-
-/// Neighbours share their border arcs, so they round to the same positions and never overlap,
-/// except where rounding to the tile's grid made two borders cross: there both would cover the
-/// ground between. Each area yields such ground to the areas before it in code order, so no
-/// ground is drawn twice and shared borders stay exactly shared.
-fn without_overlaps(mut parts: Vec<TileArea>) -> Vec<TileArea> {
-    let boxes: Vec<Option<[i32; 4]>> = parts.iter().map(|p| extent(&p.polygons)).collect();
-    let meet = |a: Option<[i32; 4]>, b: Option<[i32; 4]>| match (a, b) {
-        (Some(a), Some(b)) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3],
-        _ => false,
-    };
-    for i in 1..parts.len() {
-        let (earlier, rest) = parts.split_at_mut(i);
-        let Some(part) = rest.first_mut() else {
-            continue;
-        };
-        let others: Vec<&Vec<Ring>> = earlier
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| meet(boxes[*j], boxes[i]))
-            .flat_map(|(_, other)| other.polygons.iter())
-            .collect();
-        if !others.is_empty() {
-            part.polygons = grid::difference(&part.polygons, others);
-        }
-    }
-    parts.retain(|p| !p.polygons.is_empty());
-    parts
-}
-
-/// West, north, east and south of polygons in grid units.
-fn extent(polygons: &GridPolygons) -> Option<[i32; 4]> {
-    let mut points = polygons.iter().flatten().flatten();
-    let first = points.next()?;
-    Some(points.fold(
-        [first.x, first.y, first.x, first.y],
-        |[x0, y0, x1, y1], p| [x0.min(p.x), y0.min(p.y), x1.max(p.x), y1.max(p.y)],
-    ))
+        .unzip();
+    coverage::partition(&shapes)
+        .into_iter()
+        .zip(indices)
+        .filter(|(polygons, _)| !polygons.is_empty())
+        .map(|(polygons, index)| TileArea { index, polygons })
+        .collect()
 }
 
 /// The tile's square with its buffer, in tile units.
@@ -327,6 +294,9 @@ mod tests {
         let clipped = window.clip(big);
         assert_eq!(clipped.len(), 4);
         let side = i64::from(EXTENT) + 2 * i64::from(BUFFER);
-        assert_eq!(grid::twice_area(&clipped).abs(), 2 * side * side);
+        assert_eq!(
+            crate::spatial::grid::twice_area(&clipped).abs(),
+            2 * side * side
+        );
     }
 }

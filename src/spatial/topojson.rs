@@ -4,7 +4,7 @@
 //! shared arcs themselves: the topology is what lets neighbouring borders be simplified once
 //! and found again for neighbour queries, and that crate decodes straight to GeoJSON.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use geo::Coord;
 use serde::{Deserialize, Serialize};
@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use thiserror::Error;
 
 use super::rings::RawGeometry;
-use super::{grid, validity};
+use super::{coverage, grid, validity};
 
 /// A parsed topology: the arcs in absolute WGS 84 coordinates, and the named objects.
 #[derive(Debug)]
@@ -342,9 +342,10 @@ pub fn encode(
 }
 
 /// Quantizing puts positions on a grid, which can fold a narrow part of an area over another
-/// as rounding does. Each geometry that decodes invalid is repaired on the quantization grid
-/// ([`grid::repair`]) and drawn with arcs of its own, appended; its neighbours keep the shared
-/// arcs, which it left only where it had to.
+/// as rounding does. When any geometry decodes invalid, the whole layer is snapped to the
+/// quantization grid together ([`coverage::partition`]); each geometry that changed is drawn
+/// with arcs of its own, appended, and the same positions as its neighbours wherever they
+/// meet. Geometries that did not change keep their shared arcs.
 fn repair_invalid(topology: &mut EncodedTopology) {
     let absolute: Vec<Vec<[i64; 2]>> = topology
         .arcs
@@ -360,12 +361,17 @@ fn repair_invalid(topology: &mut EncodedTopology) {
                 .collect()
         })
         .collect();
-    for g in 0..topology.geometries.len() {
-        let rings: Vec<Vec<Vec<[i64; 2]>>> = topology.geometries[g]
-            .iter()
-            .map(|rings| rings.iter().map(|refs| stitched(&absolute, refs)).collect())
-            .collect();
-        let as_degrees: Vec<Vec<Vec<[f64; 2]>>> = rings
+    let decoded: Vec<Vec<Vec<Vec<[i64; 2]>>>> = topology
+        .geometries
+        .iter()
+        .map(|g| {
+            g.iter()
+                .map(|rings| rings.iter().map(|refs| stitched(&absolute, refs)).collect())
+                .collect()
+        })
+        .collect();
+    let valid = |g: &Vec<Vec<Vec<[i64; 2]>>>| {
+        let as_f64: Vec<Vec<Vec<[f64; 2]>>> = g
             .iter()
             .map(|rings| {
                 rings
@@ -374,17 +380,28 @@ fn repair_invalid(topology: &mut EncodedTopology) {
                     .collect()
             })
             .collect();
-        if validity::is_valid(&as_degrees) {
+        validity::is_valid(&as_f64)
+    };
+    if decoded.iter().all(valid) {
+        return;
+    }
+    let on_grid: Vec<grid::GridPolygons> = decoded
+        .iter()
+        .map(|g| {
+            g.iter()
+                .map(|rings| rings.iter().map(|ring| grid_ring(ring)).collect())
+                .collect()
+        })
+        .collect();
+    let snapped = coverage::partition(&on_grid);
+    for (g, (before, after)) in on_grid.iter().zip(snapped).enumerate() {
+        if edges(before) == edges(&after) {
             continue;
         }
-        let on_grid: Vec<Vec<grid::Ring>> = rings
-            .iter()
-            .map(|rings| rings.iter().map(|ring| grid_ring(ring)).collect())
-            .collect();
         let mut polygons = Vec::new();
-        for repaired in grid::repair(&on_grid) {
+        for rings in after {
             let mut refs = Vec::new();
-            for ring in repaired {
+            for ring in rings {
                 refs.push(vec![i64::try_from(topology.arcs.len()).unwrap_or(i64::MAX)]);
                 topology.arcs.push(delta_encoded(&ring));
             }
@@ -392,6 +409,27 @@ fn repair_invalid(topology: &mut EncodedTopology) {
         }
         topology.geometries[g] = polygons;
     }
+}
+
+/// The edges of polygons on a grid, each way round alike.
+fn edges(polygons: &grid::GridPolygons) -> HashSet<(grid::IntPoint, grid::IntPoint)> {
+    let mut out = HashSet::new();
+    for ring in polygons.iter().flatten() {
+        let Some(&last) = ring.last() else { continue };
+        let mut previous = last;
+        for &p in ring {
+            if p != previous {
+                let key = if (p.x, p.y) < (previous.x, previous.y) {
+                    (p, previous)
+                } else {
+                    (previous, p)
+                };
+                out.insert(key);
+            }
+            previous = p;
+        }
+    }
+    out
 }
 
 /// A ring of absolute quantized positions from arc references, as TopoJSON clients join

@@ -135,8 +135,6 @@ async fn precision_rounds_coordinates(backend: Backend) {
 
 /// The codes of the geometries GEOS (through shapely) finds invalid, with its reason.
 fn invalid_for_geos(geometries: &[(String, Value)]) -> Vec<String> {
-    use std::io::Write;
-    require_python(&["shapely"]);
     let script = r"
 import json, sys
 from shapely.geometry import shape
@@ -149,18 +147,7 @@ for code, g in json.load(sys.stdin):
     if not s.is_valid or s.area <= 0:
         print(code, explain_validity(s))
 ";
-    let mut child = std::process::Command::new("python3")
-        .args(["-c", script])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let input = serde_json::to_vec(geometries).unwrap();
-    child.stdin.take().unwrap().write_all(&input).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "shapely failed");
-    String::from_utf8(output.stdout)
-        .unwrap()
+    shapely(script, geometries)
         .lines()
         .map(str::to_owned)
         .collect()
@@ -281,10 +268,17 @@ async fn prefecture_maps_are_valid_for_geos_at_every_zoom(backend: Backend) {
 }
 
 /// At every precision from 1 to 9 decimals, every municipality of the GeoJSON and of the
-/// TopoJSON as topojson-client decodes it is valid by GEOS's rules. From 3 decimals on every
-/// area keeps its geometry; coarser grids (11 km and 1.1 km) have no room for the smallest.
+/// TopoJSON as topojson-client decodes it is valid by GEOS's rules, and neighbours still
+/// share their borders exactly: no ground covered twice, and no hole between them where the
+/// map at 9 decimals has their land. From 3 decimals on every area keeps its geometry; coarser
+/// grids (11 km and 1.1 km) have no room for the smallest.
 async fn maps_are_valid_for_geos_at_every_precision(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    let unrounded: Value = serde_json::from_str(
+        &app.text("/choropleth.geojson?indicator=cio.appointed&zoom=6&precision=9")
+            .await,
+    )
+    .unwrap();
     for precision in 1..=9 {
         let query = format!("indicator=cio.appointed&zoom=6&precision={precision}");
         let geojson: Value =
@@ -305,8 +299,65 @@ async fn maps_are_valid_for_geos_at_every_precision(backend: Backend) {
             if precision >= 3 {
                 assert!(lost.is_empty(), "{format}, precision {precision}: {lost:?}");
             }
+            let (overlap, gaps) = neighbours_for_geos(doc, &unrounded);
+            // Square degrees; on a grid of decimals GEOS's sums differ from zero by rounding
+            // error alone (1e-10 square degrees is about a square metre).
+            assert!(
+                overlap < 1e-10,
+                "{format}, precision {precision}: neighbours overlap by {overlap} square degrees"
+            );
+            assert!(
+                gaps.is_empty(),
+                "{format}, precision {precision}: gaps between neighbours of {gaps:?} square degrees"
+            );
         }
     }
+}
+
+/// How much ground the features of `doc` cover twice (their areas' sum less their union's
+/// area), and the areas of the gaps left where neighbours' borders part: holes in their union
+/// that two or more of them border and that `reference`'s features drawn in `doc` cover
+/// nearly all of (90 %; a bay the grid closed is mostly water, and an area too small for the
+/// grid leaves a hole of its own). By GEOS, through shapely.
+fn neighbours_for_geos(doc: &Value, reference: &Value) -> (f64, Vec<f64>) {
+    let script = r"
+import json, sys
+from shapely.geometry import Polygon, shape
+from shapely.ops import unary_union
+from shapely.strtree import STRtree
+doc, reference = json.load(sys.stdin)
+drawn = {f['properties']['code']: shape(f['geometry']) for f in doc['features'] if f['geometry']}
+shapes = list(drawn.values())
+u = unary_union(shapes)
+overlap = sum(s.area for s in shapes) - u.area
+land = [shape(f['geometry']) for f in reference['features']
+        if f['geometry'] and f['properties']['code'] in drawn]
+land_tree, tree = STRtree(land), STRtree(shapes)
+def is_gap(h):
+    if sum(1 for i in tree.query(h) if shapes[i].distance(h) == 0) < 2:
+        return False
+    return sum(h.intersection(land[i]).area for i in land_tree.query(h)) > 0.9 * h.area
+holes = [Polygon(r) for p in getattr(u, 'geoms', [u]) for r in p.interiors]
+print(json.dumps([overlap, [h.area for h in holes if is_gap(h)]]))
+";
+    serde_json::from_str(&shapely(script, &(doc, reference))).unwrap()
+}
+
+/// What a Python `script` using shapely prints, given `input` as JSON on its standard input.
+fn shapely(script: &str, input: &(impl serde::Serialize + ?Sized)) -> String {
+    use std::io::Write;
+    require_python(&["shapely"]);
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = serde_json::to_vec(input).unwrap();
+    child.stdin.take().unwrap().write_all(&input).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "shapely failed");
+    String::from_utf8(output.stdout).unwrap()
 }
 
 /// GraphQL's `geometry(precision)` of every municipality is valid by GEOS's rules at the

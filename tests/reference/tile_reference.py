@@ -18,13 +18,16 @@ Output, one JSON object on stdout:
     {"tiles": {"10/909/403": {"extent": {"municipalities": 4096, ...},
                               "features": {"municipalities": {"13101": {props}, ...}, ...},
                               "invalid": ["municipalities 13101: Self-intersection[…]", ...],
-                              "overlap": {"municipalities": 0.0, ...}}},  # units²
+                              "overlap": {"municipalities": 0.0, ...},  # units²
+                              "gaps": {"municipalities": [0.5, ...], ...}}},  # units²
      "agreement": {"13101": 0.21, ...},    # differing area / (perimeter × 1 unit)
      "pmtiles": {"header": {...}, "metadata": {...}, "tiles": {"z/x/y": "hex digest"}},
      "mbtiles": {"metadata": {...}, "tiles": {"z/x/y": "hex digest"}}}
 
 Overlap is the area, in square tile units, that a layer's features cover twice: zero when
-neighbours meet along shared borders. Digests are SHA-256 of the decompressed tile.
+neighbours meet along shared borders. Gaps are the holes of a layer's union that two or more
+areas border and that the GeoJSON at full precision ("land": its URL with {z}) mostly covers:
+ground left between neighbours whose borders part. Digests are SHA-256 of the decompressed tile.
 
 Needs: pip install mapbox-vector-tile shapely pmtiles
 """
@@ -37,7 +40,7 @@ import sqlite3
 import sys
 
 import mapbox_vector_tile
-from shapely.geometry import box, shape
+from shapely.geometry import Polygon, box, shape
 from shapely.ops import transform, unary_union
 from shapely.validation import explain_validity
 
@@ -51,11 +54,11 @@ def decode(path):
     return mapbox_vector_tile.decode(data, default_options={"y_coord_down": True})
 
 
-def judge(layers):
-    extent, features, invalid, overlap = {}, {}, [], {}
+def judge(layers, land):
+    extent, features, invalid, overlap, shapes = {}, {}, [], {}, {}
     for name, layer in layers.items():
         extent[name] = layer["extent"]
-        shapes = []
+        shapes[name] = []
         features[name] = {}
         for f in layer["features"]:
             features[name][str(f["id"])] = f["properties"]
@@ -63,11 +66,75 @@ def judge(layers):
             if not g.is_valid or g.area <= 0:
                 invalid.append(f"{name} {f['id']}: {explain_validity(g)}")
                 continue
-            shapes.append(g)
-        total = sum(s.area for s in shapes)
-        union = unary_union(shapes).area if shapes else 0.0
-        overlap[name] = total - union
-    return {"extent": extent, "features": features, "invalid": invalid, "overlap": overlap}
+            shapes[name].append(g)
+    gaps = {}
+    for name, layer_shapes in shapes.items():
+        union = unary_union(layer_shapes) if layer_shapes else None
+        overlap[name] = sum(s.area for s in layer_shapes) - (union.area if union else 0.0)
+        codes = set(features[name])
+        gaps[name] = [h.area for h in holes(union) if is_gap(h, layer_shapes, codes, land)]
+    return {
+        "extent": extent,
+        "features": features,
+        "invalid": invalid,
+        "overlap": overlap,
+        "gaps": gaps,
+    }
+
+
+def holes(union):
+    if union is None:
+        return []
+    return [Polygon(r) for part in getattr(union, "geoms", [union]) for r in part.interiors]
+
+
+def is_gap(hole, layer_shapes, codes, land):
+    """A hole in a layer's union is a gap left between neighbours when two or more areas
+    border it and the map at full precision has land of the tile's areas on nearly all of it
+    (90 %): a gap along a shared border has land on both sides, while a bay or channel that
+    the grid closed is mostly water, and an area too small for the tile leaves its own hole."""
+    if sum(1 for s in layer_shapes if s.distance(hole) == 0) < 2:
+        return False
+    lonlat = transform(land.unproject, hole)
+    covered = sum(lonlat.intersection(g).area for g in land.near(lonlat, codes))
+    return covered > 0.9 * lonlat.area
+
+
+class Land:
+    """The municipalities of the GeoJSON at the tile's zoom and 9 decimals, fetched from the
+    server only when a tile has a hole to judge."""
+
+    def __init__(self, url, z, x, y):
+        self.url, self.z, self.x, self.y = url, z, x, y
+        self.tree = None
+
+    def near(self, g, codes):
+        """Land near `g` of the areas whose codes (municipal or prefectural) are in `codes`."""
+        if self.tree is None:
+            from shapely.strtree import STRtree
+            from urllib.request import urlopen
+
+            with urlopen(self.url.format(z=self.z)) as r:
+                collection = json.load(r)
+            drawn = [f for f in collection["features"] if f["geometry"]]
+            self.codes = [f["properties"]["code"] for f in drawn]
+            self.shapes = [shape(f["geometry"]) for f in drawn]
+            self.tree = STRtree(self.shapes)
+        # Feature ids are the numeric codes: a municipality's own, or its prefecture's.
+        return [
+            self.shapes[i]
+            for i in self.tree.query(g)
+            if str(int(self.codes[i])) in codes or str(int(self.codes[i][:2])) in codes
+        ]
+
+    def unproject(self, xs, ys, zs=None):
+        world = EXTENT * 2**self.z
+        lons = [(px + self.x * EXTENT) / world * 360.0 - 180.0 for px in xs]
+        lats = [
+            math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * (py + self.y * EXTENT) / world))))
+            for py in ys
+        ]
+        return lons, lats
 
 
 def project(z, x, y):
@@ -147,6 +214,9 @@ def read_mbtiles(path, wanted):
     return {"metadata": metadata, "count": count, "tiles": tiles}
 
 
+LAND_CACHE = {}
+
+
 def main():
     request = json.load(sys.stdin)
     out = {"tiles": {}}
@@ -154,7 +224,10 @@ def main():
     for tile in request.get("tiles", []):
         decoded = decode(tile["file"])
         decoded_by_name[tile["name"]] = decoded
-        out["tiles"][tile["name"]] = judge(decoded)
+        z, x, y = (int(n) for n in tile["name"].split("/"))
+        land = LAND_CACHE.setdefault(z, Land(request.get("land", ""), z, x, y))
+        land.x, land.y = x, y
+        out["tiles"][tile["name"]] = judge(decoded, land)
     spec = request.get("geojson")
     if spec:
         name = f"{spec['z']}/{spec['x']}/{spec['y']}"
