@@ -18,7 +18,6 @@ use super::{
 use crate::spatial::atlas::{Atlas, Drawn, Layer};
 use crate::spatial::mvt;
 use crate::spatial::tile::TileId;
-use crate::spatial::topojson::encode;
 use crate::spatial::CREDIT;
 use crate::survey::source::{self, Provenance};
 
@@ -352,23 +351,14 @@ impl<'a> TopoJsonDocument<'a> {
 impl Serialize for TopoJsonDocument<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let c = self.choropleth;
-        let simplified = layer(c, self.atlas).simplified(c.request.simplify_level());
-        let shapes: Vec<&[Vec<Vec<i64>>]> = c
-            .areas
-            .iter()
-            .map(|area| {
-                simplified
-                    .shapes
-                    .get(area.index)
-                    .map_or(&[][..], Vec::as_slice)
-            })
-            .collect();
         // As many quantization steps per axis as the precision distinguishes across Japan (~31°).
         // Clamped to 1e4..=1e8 first, well inside u32.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let quantization =
             (31.0 * 10f64.powi(i32::from(c.request.decimals()))).clamp(1e4, 1e8) as u32;
-        let topology = encode(&simplified.arcs, &shapes, quantization);
+        let indices: Vec<usize> = c.areas.iter().map(|area| area.index).collect();
+        let topology =
+            layer(c, self.atlas).encoded(c.request.simplify_level(), &indices, quantization);
         let mut m = serializer.serialize_map(None)?;
         m.serialize_entry("type", "Topology")?;
         m.serialize_entry("transform", &topology.transform)?;

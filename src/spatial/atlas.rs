@@ -9,11 +9,13 @@ use geo::{BoundingRect, Intersects, MultiPolygon, Point, Rect};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
 
 use super::coverage;
 use super::geojson::{rounded_polygons, GeometryWriter};
 use super::levels::LevelCache;
 use super::simplify::{simplify, Level, Simplified};
+use super::topojson::{encode, EncodedTopology};
 use super::topology::Topology;
 
 /// One area of a layer.
@@ -47,7 +49,12 @@ pub struct Layer {
     index: RTree<Indexed>,
     simplified: LevelCache<(u64, u64), Simplified>,
     drawn: LevelCache<(u64, u64, u8), Drawn>,
+    encoded: LevelCache<EncodedKey, EncodedTopology>,
 }
+
+/// A TopoJSON topology's level (tolerance and island bits), quantization, and the digest of
+/// the areas it draws.
+type EncodedKey = (u64, u64, u32, [u8; 16]);
 
 /// Simplifications kept per layer: the zooms of a web map and a few explicit tolerances.
 const SIMPLIFIED_ENTRIES: usize = 24;
@@ -57,6 +64,12 @@ const SIMPLIFIED_BYTES: usize = 96 << 20;
 const DRAWN_ENTRIES: usize = 24;
 /// Bytes of written geometry kept per layer.
 const DRAWN_BYTES: usize = 64 << 20;
+
+/// TopoJSON topologies kept per layer: one per level, precision and set of areas mapped (the
+/// whole country, a prefecture, a population band).
+const ENCODED_ENTRIES: usize = 32;
+/// Bytes of encoded topology kept per layer.
+const ENCODED_BYTES: usize = 64 << 20;
 
 /// A layer's geometry at one level and precision, written once as GeoJSON geometry objects
 /// (one per area, by position; `null` for an area rounded to nothing). Every map document of
@@ -70,6 +83,12 @@ impl Drawn {
     fn bytes(&self) -> usize {
         self.geometries.iter().map(|g| g.get().len()).sum()
     }
+}
+
+fn encoded_bytes(t: &EncodedTopology) -> usize {
+    let positions: usize = t.arcs.iter().map(Vec::len).sum();
+    let refs: usize = t.geometries.iter().flatten().flatten().map(Vec::len).sum();
+    (positions * 2 + refs) * std::mem::size_of::<i64>()
 }
 
 fn simplified_bytes(s: &Simplified) -> usize {
@@ -111,6 +130,7 @@ impl Layer {
             index,
             simplified: LevelCache::new(SIMPLIFIED_ENTRIES, SIMPLIFIED_BYTES, simplified_bytes),
             drawn: LevelCache::new(DRAWN_ENTRIES, DRAWN_BYTES, Drawn::bytes),
+            encoded: LevelCache::new(ENCODED_ENTRIES, ENCODED_BYTES, encoded_bytes),
         }
     }
 
@@ -179,9 +199,41 @@ impl Layer {
             .get_or_insert_with(key, || simplify(&self.topology, level))
     }
 
-    /// Every area's geometry at `level`, rounded to `decimals` (and, where rounding broke an
-    /// area, the layer snapped to that grid together, so that borders stay shared), written
-    /// as GeoJSON once and kept while used.
+    /// The areas at positions `indices` at `level` as a TopoJSON topology quantized to
+    /// `quantization` steps per axis ([`encode`]: shared arcs, repaired on the quantization
+    /// grid where it broke an area), encoded once per level, quantization and set of areas,
+    /// and kept while used: every map of those areas shares it, whatever its values.
+    pub fn encoded(
+        &self,
+        level: Level,
+        indices: &[usize],
+        quantization: u32,
+    ) -> Arc<EncodedTopology> {
+        let mut digest = Sha256::new();
+        for i in indices {
+            digest.update(i.to_le_bytes());
+        }
+        let mut areas = [0; 16];
+        areas.copy_from_slice(&digest.finalize()[..16]);
+        let key = (
+            level.tolerance.to_bits(),
+            level.min_island_km2.to_bits(),
+            quantization,
+            areas,
+        );
+        self.encoded.get_or_insert_with(key, || {
+            let simplified = self.simplified(level);
+            let shapes: Vec<&[Vec<Vec<i64>>]> = indices
+                .iter()
+                .map(|&i| simplified.shapes.get(i).map_or(&[][..], Vec::as_slice))
+                .collect();
+            encode(&simplified.arcs, &shapes, quantization)
+        })
+    }
+
+    /// Every area's geometry at `level`, rounded to `decimals` and snapped to that grid as one
+    /// arrangement ([`coverage::snapped`]: valid, borders shared, no ground drawn twice),
+    /// written as GeoJSON once and kept while used.
     pub fn drawn(&self, level: Level, decimals: u8) -> Arc<Drawn> {
         let key = (
             level.tolerance.to_bits(),
@@ -204,7 +256,7 @@ impl Layer {
                     )
                 })
                 .collect();
-            let geometries = coverage::valid_rounded(rounded, decimals)
+            let geometries = coverage::snapped(rounded, decimals)
                 .iter()
                 .map(|polygons| write_geometry(&GeometryWriter(polygons)))
                 .collect();
@@ -219,7 +271,8 @@ fn write_geometry(geometry: &GeometryWriter<'_>) -> Box<RawValue> {
     serde_json::value::to_raw_value(geometry).unwrap_or_default()
 }
 
-/// Zooms whose simplification is computed when the model is built rather than on first use:
+/// Zooms whose simplification and drawn geometry (at the zoom's own precision) are computed
+/// when the model is built rather than on first use:
 /// the API's default (6) and the map page's first view (7). The map page's fine detail (9),
 /// asked for once a user zooms in, is left to its first request: simplifying with every shape
 /// checked valid costs some 0.4 s a level, and first start has a budget of 5 s.
@@ -235,15 +288,17 @@ pub struct Atlas {
 
 impl Atlas {
     /// Builds the model of both layers: their topology, neighbours and index, and the
-    /// simplifications of [`PRECOMPUTED_ZOOMS`]. CPU work of a few hundred milliseconds.
+    /// simplifications and drawn geometry of [`PRECOMPUTED_ZOOMS`]. CPU work of a few hundred milliseconds.
     pub fn build(municipalities: Vec<Area>, prefectures: Vec<Area>) -> Self {
         let atlas = Atlas {
             municipalities: Layer::new(municipalities),
             prefectures: Layer::new(prefectures),
         };
         for zoom in PRECOMPUTED_ZOOMS {
-            atlas.municipalities.simplified(Level::for_zoom(zoom));
-            atlas.prefectures.simplified(Level::for_zoom(zoom));
+            let level = Level::for_zoom(zoom);
+            for layer in [&atlas.municipalities, &atlas.prefectures] {
+                layer.drawn(level, level.decimals());
+            }
         }
         atlas
     }

@@ -14,10 +14,9 @@
 //! and GEOS's noders are C++. i_overlay still dissolves each area's faces (see
 //! [`grid::fill`]).
 
-use std::collections::{HashMap, HashSet};
+use hashbrown::{HashMap, HashSet};
 
 use super::grid::{self, DecimalGrid, GridPolygons, IntPoint, Positions, Ring};
-use super::validity;
 
 /// Each of `areas` (polygons on the grid, exterior first, in any orientation, possibly
 /// crossing themselves or one another) as valid polygons on the same grid, such that no two
@@ -43,13 +42,11 @@ pub fn partition(areas: &[GridPolygons]) -> Vec<GridPolygons> {
 }
 
 /// The areas of a layer, their positions rounded to `decimals` places (rings closed, exterior
-/// first), returned as they are when every one is valid; else snapped to that grid together
-/// ([`partition`]), so that an area rounding broke is repaired without its border parting
-/// from its neighbours'.
-pub fn valid_rounded(areas: Vec<Positions>, decimals: u8) -> Vec<Positions> {
-    if areas.iter().all(|a| validity::is_valid(a)) {
-        return areas;
-    }
+/// first), snapped to that grid together ([`partition`]): an area rounding broke is repaired
+/// without its border parting from its neighbours', and parts of different areas that
+/// simplification or rounding made overlap (islands a few metres apart) no longer do. Grids
+/// finer than 7 decimals are snapped on the grid of 7 (a centimetre).
+pub fn snapped(areas: Vec<Positions>, decimals: u8) -> Vec<Positions> {
     let grid = DecimalGrid::around(areas.iter().flatten().flatten().flatten(), decimals);
     let on_grid: Option<Vec<GridPolygons>> = areas.iter().map(|a| grid.polygons(a)).collect();
     match on_grid {
