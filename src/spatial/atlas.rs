@@ -200,8 +200,8 @@ impl Layer {
     }
 
     /// The areas at positions `indices` at `level` as a TopoJSON topology quantized to
-    /// `quantization` steps per axis ([`encode`]: shared arcs, repaired on the quantization
-    /// grid where it broke an area), encoded once per level, quantization and set of areas,
+    /// `quantization` steps per axis ([`encode`]: shared arcs, snapped to the quantization grid
+    /// as one arrangement), encoded once per level, quantization and set of areas,
     /// and kept while used: every map of those areas shares it, whatever its values.
     pub fn encoded(
         &self,

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use thiserror::Error;
 
 use super::rings::RawGeometry;
-use super::{coverage, grid, validity};
+use super::{coverage, grid};
 
 /// A parsed topology: the arcs in absolute WGS 84 coordinates, and the named objects.
 #[derive(Debug)]
@@ -337,16 +337,16 @@ pub fn encode(
         arcs: encoded,
         geometries,
     };
-    repair_invalid(&mut topology);
+    snap_together(&mut topology);
     topology
 }
 
 /// Quantizing puts positions on a grid, which can fold a narrow part of an area over another
-/// as rounding does. When any geometry decodes invalid, the whole layer is snapped to the
-/// quantization grid together ([`coverage::partition`]); each geometry that changed is drawn
-/// with arcs of its own, appended, and the same positions as its neighbours wherever they
-/// meet. Geometries that did not change keep their shared arcs.
-fn repair_invalid(topology: &mut EncodedTopology) {
+/// as rounding does, and simplification can make islands of neighbours overlap. So the
+/// geometries are snapped to the quantization grid together ([`coverage::partition`]); each
+/// geometry that changed is drawn with arcs of its own, appended, with the same positions as
+/// its neighbours wherever they meet. Geometries that did not change keep their shared arcs.
+fn snap_together(topology: &mut EncodedTopology) {
     let absolute: Vec<Vec<[i64; 2]>> = topology
         .arcs
         .iter()
@@ -370,21 +370,6 @@ fn repair_invalid(topology: &mut EncodedTopology) {
                 .collect()
         })
         .collect();
-    let valid = |g: &Vec<Vec<Vec<[i64; 2]>>>| {
-        let as_f64: Vec<Vec<Vec<[f64; 2]>>> = g
-            .iter()
-            .map(|rings| {
-                rings
-                    .iter()
-                    .map(|ring| ring.iter().map(|&[x, y]| [x as f64, y as f64]).collect())
-                    .collect()
-            })
-            .collect();
-        validity::is_valid(&as_f64)
-    };
-    if decoded.iter().all(valid) {
-        return;
-    }
     let on_grid: Vec<grid::GridPolygons> = decoded
         .iter()
         .map(|g| {
