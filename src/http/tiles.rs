@@ -47,7 +47,7 @@ fn tile_of(z: &str, x: &str, file: &str) -> Result<TileId, AppError> {
         .map_err(|e| AppError::BadInput(e.to_string()))
 }
 
-/// Builds a tile off the async workers: cutting, repairing and encoding are CPU work.
+/// Builds a tile off the async workers: cutting, snapping and encoding are CPU work.
 async fn off_workers(
     what: &'static str,
     build: impl FnOnce() -> Result<Vec<u8>, GeozeroError> + Send + 'static,

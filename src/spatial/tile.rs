@@ -209,8 +209,9 @@ impl Window {
     /// rounded to the grid and opened. Written here because a tile needs only a rectangle cut,
     /// in one linear pass per edge, of areas that may have thousands of positions outside
     /// it; geo's boolean operations would run a full overlay on every one of them. Where the
-    /// cut leaves a concave area joined along the edge by a seam of no width, the repair that
-    /// follows removes the seam, as PostGIS's `ST_AsMVTGeom` does after its own cut.
+    /// cut leaves a concave area joined along the edge by a seam of no width, the snapping that
+    /// follows removes the seam (its two edges cancel), as PostGIS's `ST_AsMVTGeom` does after
+    /// its own cut.
     fn clip(&self, ring: Vec<Coord<f64>>) -> Ring {
         let mut points = ring;
         // The closing position is implied from here on.
