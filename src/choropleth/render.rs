@@ -357,8 +357,12 @@ impl Serialize for TopoJsonDocument<'_> {
         let quantization =
             (31.0 * 10f64.powi(i32::from(c.request.decimals()))).clamp(1e4, 1e8) as u32;
         let indices: Vec<usize> = c.areas.iter().map(|area| area.index).collect();
-        let topology =
-            layer(c, self.atlas).encoded(c.request.simplify_level(), &indices, quantization);
+        let topology = layer(c, self.atlas).encoded(
+            c.request.simplify_level(),
+            c.request.decimals(),
+            &indices,
+            quantization,
+        );
         let mut m = serializer.serialize_map(None)?;
         m.serialize_entry("type", "Topology")?;
         m.serialize_entry("transform", &topology.transform)?;

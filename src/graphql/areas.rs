@@ -9,7 +9,7 @@ use base64::Engine;
 use sea_orm::DatabaseConnection;
 use serde_json::{json, Map, Value};
 
-use super::geometry::{self, BBox, BBoxInput, LonLat};
+use super::geometry::{self, AreaLayer, BBox, BBoxInput, LonLat};
 use super::loaders::{AreaLoader, NamesKey, PrefectureKey};
 use super::survey::{self, AnswerValue};
 use crate::domain::{self, AuthorityCode, PrefectureCode};
@@ -288,7 +288,7 @@ impl PrefectureFields {
         precision: Option<i32>,
     ) -> Result<Option<Json<Value>>> {
         let b = geometry::boundary(ctx, &self.0.code).await?;
-        geometry::geometry_field(ctx, b.as_deref(), precision)
+        geometry::geometry_field(ctx, AreaLayer::Prefectures, b.as_deref(), precision)
     }
     /// The prefecture as an RFC 7946 Feature with its properties and the credit line.
     #[graphql(complexity = "crate::graphql::cost::PREFECTURE_BOUNDARY")]
@@ -300,6 +300,7 @@ impl PrefectureFields {
         let b = geometry::boundary(ctx, &self.0.code).await?;
         geometry::feature_field(
             ctx,
+            AreaLayer::Prefectures,
             b.as_deref(),
             &self.0.code,
             prefecture_properties(&self.0),
@@ -460,7 +461,7 @@ impl MunicipalityFields {
         precision: Option<i32>,
     ) -> Result<Option<Json<Value>>> {
         let b = geometry::boundary(ctx, &self.0.code).await?;
-        geometry::geometry_field(ctx, b.as_deref(), precision)
+        geometry::geometry_field(ctx, AreaLayer::Municipalities, b.as_deref(), precision)
     }
     /// Municipalities sharing a border with this one (from the boundaries' topology; a point
     /// contact is not a border). Islands have none.
@@ -500,6 +501,7 @@ impl MunicipalityFields {
         let b = geometry::boundary(ctx, &self.0.code).await?;
         geometry::feature_field(
             ctx,
+            AreaLayer::Municipalities,
             b.as_deref(),
             &self.0.code,
             self.properties(),

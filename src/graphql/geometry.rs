@@ -12,6 +12,8 @@ use super::budget;
 use super::loaders::{AreaLoader, BoundaryKey};
 use crate::entity::boundary;
 use crate::error::{AppError, GraphqlResultExt};
+use crate::readmodel::ReadModel;
+use crate::spatial::atlas::{Atlas, Layer};
 use crate::spatial::geojson;
 
 /// A bounding box in WGS 84 degrees.
@@ -84,20 +86,50 @@ pub fn centroid(b: &boundary::Model) -> LonLat {
     }
 }
 
-/// The RFC 7946 geometry at the requested precision, without the credit member.
-pub fn geometry_value(b: &boundary::Model, decimals: Option<u8>) -> Result<Value, AppError> {
-    let context = || format!("reading the stored boundary of {}", b.code);
-    if decimals.is_none() {
-        return serde_json::from_str(&b.geometry).map_err(|e| AppError::internal(context(), e));
+/// Which layer of the spatial model an area's geometry is drawn from.
+#[derive(Debug, Clone, Copy)]
+pub enum AreaLayer {
+    /// The 47 prefectures.
+    Prefectures,
+    /// The municipalities.
+    Municipalities,
+}
+
+impl AreaLayer {
+    fn of(self, atlas: &Atlas) -> &Layer {
+        match self {
+            Self::Prefectures => &atlas.prefectures,
+            Self::Municipalities => &atlas.municipalities,
+        }
     }
-    let polygons =
-        geojson::parse_stored(&b.geometry).map_err(|e| AppError::internal(context(), e))?;
-    Ok(geojson::with_precision(&polygons, decimals))
+}
+
+/// The RFC 7946 geometry at the requested precision, without the credit member: the stored
+/// text as it is in full precision, else the area's boundary rounded and snapped with every
+/// other area of its layer, so that neighbours asked for one at a time still draw one border.
+fn geometry_value(
+    ctx: &Context<'_>,
+    layer: AreaLayer,
+    b: &boundary::Model,
+    decimals: Option<u8>,
+) -> Result<Value, AppError> {
+    let context = || format!("reading the stored boundary of {}", b.code);
+    let Some(decimals) = decimals else {
+        return serde_json::from_str(&b.geometry).map_err(|e| AppError::internal(context(), e));
+    };
+    let atlas = ctx.data_unchecked::<Arc<ReadModel>>().atlas();
+    let layer = layer.of(&atlas);
+    let drawn = layer
+        .position(&b.code)
+        .and_then(|i| layer.precise(i, decimals))
+        .ok_or_else(|| AppError::invariant(format!("{} is not in the spatial model", b.code)))?;
+    serde_json::from_str(drawn.get()).map_err(|e| AppError::internal(context(), e))
 }
 
 /// The credited geometry for a `geometry(precision)` field.
 pub fn geometry_field(
     ctx: &Context<'_>,
+    layer: AreaLayer,
     b: Option<&boundary::Model>,
     precision_arg: Option<i32>,
 ) -> async_graphql::Result<Option<Json<Value>>> {
@@ -106,13 +138,14 @@ pub fn geometry_field(
     // The stored text's length: what full precision answers, more than any rounding does.
     budget::charge(ctx, b.geometry.len())?;
     Ok(Some(Json(geojson::credited_geometry(
-        geometry_value(b, decimals).gql()?,
+        geometry_value(ctx, layer, b, decimals).gql()?,
     ))))
 }
 
 /// The credited feature for a `feature(precision)` field.
 pub fn feature_field(
     ctx: &Context<'_>,
+    layer: AreaLayer,
     b: Option<&boundary::Model>,
     id: &str,
     properties: Map<String, Value>,
@@ -122,7 +155,7 @@ pub fn feature_field(
     let geometry = match b {
         Some(b) => {
             budget::charge(ctx, b.geometry.len())?;
-            geometry_value(b, decimals).gql()?
+            geometry_value(ctx, layer, b, decimals).gql()?
         }
         None => Value::Null,
     };

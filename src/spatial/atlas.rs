@@ -13,8 +13,9 @@ use sha2::{Digest, Sha256};
 
 use super::coverage;
 use super::geojson::{rounded_polygons, GeometryWriter};
+use super::grid::{Positions, MAX_SNAPPED_DECIMALS};
 use super::levels::LevelCache;
-use super::simplify::{simplify, Level, Simplified};
+use super::simplify::{refined, simplify, Level, Simplified};
 use super::topojson::{encode, EncodedTopology};
 use super::topology::Topology;
 
@@ -52,9 +53,9 @@ pub struct Layer {
     encoded: LevelCache<EncodedKey, EncodedTopology>,
 }
 
-/// A TopoJSON topology's level (tolerance and island bits), quantization, and the digest of
-/// the areas it draws.
-type EncodedKey = (u64, u64, u32, [u8; 16]);
+/// A TopoJSON topology's level (tolerance and island bits), quantization, decimals of the
+/// arcs' refinement, and the digest of the areas it draws.
+type EncodedKey = (u64, u64, u32, u8, [u8; 16]);
 
 /// Simplifications kept per layer: the zooms of a web map and a few explicit tolerances.
 const SIMPLIFIED_ENTRIES: usize = 24;
@@ -77,9 +78,14 @@ const ENCODED_BYTES: usize = 64 << 20;
 pub struct Drawn {
     /// Geometry of each area, by position in the layer.
     pub geometries: Vec<Box<RawValue>>,
+    /// The simplification drawn: the level's, with the arcs of any area the grid would have
+    /// collapsed refined (see [`Layer::drawn`]).
+    simplified: Arc<Simplified>,
 }
 
 impl Drawn {
+    /// The written geometry's bytes (the simplification is mostly the level's own, counted in
+    /// its cache).
     fn bytes(&self) -> usize {
         self.geometries.iter().map(|g| g.get().len()).sum()
     }
@@ -202,10 +208,13 @@ impl Layer {
     /// The areas at positions `indices` at `level` as a TopoJSON topology quantized to
     /// `quantization` steps per axis ([`encode`]: shared arcs, snapped to the quantization grid
     /// as one arrangement), encoded once per level, quantization and set of areas,
-    /// and kept while used: every map of those areas shares it, whatever its values.
+    /// and kept while used: every map of those areas shares it, whatever its values. Its arcs
+    /// are those the GeoJSON of `level` at `decimals` (the quantization's grid, or about)
+    /// draws, refined where that grid would collapse an area.
     pub fn encoded(
         &self,
         level: Level,
+        decimals: u8,
         indices: &[usize],
         quantization: u32,
     ) -> Arc<EncodedTopology> {
@@ -219,10 +228,12 @@ impl Layer {
             level.tolerance.to_bits(),
             level.min_island_km2.to_bits(),
             quantization,
+            decimals,
             areas,
         );
         self.encoded.get_or_insert_with(key, || {
-            let simplified = self.simplified(level);
+            let drawn = self.drawn(level, decimals);
+            let simplified = &drawn.simplified;
             let shapes: Vec<&[Vec<Vec<i64>>]> = indices
                 .iter()
                 .map(|&i| simplified.shapes.get(i).map_or(&[][..], Vec::as_slice))
@@ -233,7 +244,11 @@ impl Layer {
 
     /// Every area's geometry at `level`, rounded to `decimals` and snapped to that grid as one
     /// arrangement ([`coverage::snapped`]: valid, borders shared, no ground drawn twice),
-    /// written as GeoJSON once and kept while used.
+    /// written as GeoJSON once and kept while used. Simplification keeps each area valid on
+    /// its own, but a coarse grid can still collapse a needle it left narrower than a grid
+    /// step: the arcs of an area the arrangement lost are simplified again at half their
+    /// tolerance, and the map snapped again, until every area that can be drawn at all on
+    /// this grid is (the neighbours along refined arcs draw the same refined border).
     pub fn drawn(&self, level: Level, decimals: u8) -> Arc<Drawn> {
         let key = (
             level.tolerance.to_bits(),
@@ -241,26 +256,73 @@ impl Layer {
             decimals,
         );
         self.drawn.get_or_insert_with(key, || {
-            let simplified = self.simplified(level);
-            let rounded = simplified
-                .shapes
-                .iter()
-                .map(|shape| {
-                    rounded_polygons(
-                        shape.iter().map(|rings| {
-                            rings
-                                .iter()
-                                .map(|r| self.topology.ring(r, &simplified.arcs))
-                        }),
-                        Some(decimals),
-                    )
-                })
-                .collect();
-            let geometries = coverage::snapped(rounded, decimals)
-                .iter()
-                .map(|polygons| write_geometry(&GeometryWriter(polygons)))
-                .collect();
-            Drawn { geometries }
+            let mut simplified = self.simplified(level);
+            loop {
+                let drawn = coverage::snapped(self.rounded(&simplified, decimals), decimals);
+                let lost: Vec<usize> = drawn
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, polygons)| polygons.is_empty() && self.drawable(*i, decimals))
+                    .map(|(i, _)| i)
+                    .collect();
+                let finer = (!lost.is_empty())
+                    .then(|| refined(&self.topology, &simplified, level, &lost))
+                    .flatten();
+                let Some(finer) = finer else {
+                    let geometries = drawn
+                        .iter()
+                        .map(|polygons| write_geometry(&GeometryWriter(polygons)))
+                        .collect();
+                    return Drawn {
+                        geometries,
+                        simplified,
+                    };
+                };
+                simplified = Arc::new(finer);
+            }
+        })
+    }
+
+    /// The stored boundary of area `i` rounded to `decimals` (at most
+    /// [`MAX_SNAPPED_DECIMALS`]), snapped with every other area of the layer as one
+    /// arrangement: the same border as its neighbours', position for position. `None` for an
+    /// area the layer does not hold; JSON `null` for one rounded to nothing.
+    pub fn precise(&self, i: usize, decimals: u8) -> Option<Box<RawValue>> {
+        let drawn = self.drawn(Level::FULL, decimals.min(MAX_SNAPPED_DECIMALS));
+        drawn.geometries.get(i).cloned()
+    }
+
+    /// Every area of `simplified`, its positions rounded to `decimals`.
+    fn rounded(&self, simplified: &Simplified, decimals: u8) -> Vec<Positions> {
+        simplified
+            .shapes
+            .iter()
+            .map(|shape| {
+                rounded_polygons(
+                    shape.iter().map(|rings| {
+                        rings
+                            .iter()
+                            .map(|r| self.topology.ring(r, &simplified.arcs))
+                    }),
+                    Some(decimals),
+                )
+            })
+            .collect()
+    }
+
+    /// Whether area `i` in full keeps a polygon rounded to `decimals`: one smaller than the
+    /// grid has no room there, however finely it is simplified.
+    fn drawable(&self, i: usize, decimals: u8) -> bool {
+        self.topology.shapes.get(i).is_some_and(|shape| {
+            !rounded_polygons(
+                shape.iter().map(|rings| {
+                    rings
+                        .iter()
+                        .map(|r| self.topology.ring(r, &self.topology.arcs))
+                }),
+                Some(decimals),
+            )
+            .is_empty()
         })
     }
 }

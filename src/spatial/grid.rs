@@ -91,10 +91,10 @@ fn valid_polygons(shapes: Vec<Vec<Ring>>) -> GridPolygons {
     assemble(exteriors, holes)
 }
 
-/// Decimals a repair of rounded degrees works at, at most: at more, an area's positions times
-/// 10^decimals could leave the range the overlay takes. A position on the grid of 7 decimals
-/// is on the grids of 8 and 9 too.
-const MAX_REPAIR_DECIMALS: u8 = 7;
+/// Decimals a repair or a snapping of rounded degrees works at, at most (a centimetre): at
+/// more, a country's positions times 10^decimals could leave the range the overlay takes. A
+/// position on the grid of 7 decimals is on the grids of 8 and 9 too.
+pub const MAX_SNAPPED_DECIMALS: u8 = 7;
 
 /// Polygons of `[lon, lat]` positions, rings closed, exterior first: the form documents write.
 pub type Positions = Vec<Vec<Vec<[f64; 2]>>>;
@@ -124,7 +124,7 @@ pub struct DecimalGrid {
 impl DecimalGrid {
     /// The grid of `decimals` places with its origin at the south-west corner of `positions`.
     pub fn around<'a>(positions: impl IntoIterator<Item = &'a [f64; 2]>, decimals: u8) -> Self {
-        let factor = 10f64.powi(i32::from(decimals.min(MAX_REPAIR_DECIMALS)));
+        let factor = 10f64.powi(i32::from(decimals.min(MAX_SNAPPED_DECIMALS)));
         let (mut x0, mut y0) = (f64::MAX, f64::MAX);
         for [x, y] in positions {
             x0 = x0.min((x * factor).round());

@@ -21,6 +21,12 @@ pub struct Level {
 }
 
 impl Level {
+    /// No simplification: every position and every island of the stored boundaries.
+    pub const FULL: Self = Self {
+        tolerance: 0.0,
+        min_island_km2: 0.0,
+    };
+
     /// The level for a web-map zoom (256-pixel tiles): a tolerance of half a pixel in
     /// longitude, and islands smaller than about four square pixels at 35°N dropped.
     pub fn for_zoom(zoom: u8) -> Self {
@@ -54,6 +60,9 @@ pub struct Simplified {
     pub arcs: Vec<Vec<Coord<f64>>>,
     /// Per shape: polygons → rings → arc references.
     pub shapes: Vec<Vec<Vec<Vec<ArcRef>>>>,
+    /// How many times each arc's tolerance was halved to keep a shape whole (past
+    /// [`MAX_HALVINGS`]: the arc is kept as it is).
+    halvings: Vec<u8>,
 }
 
 fn simplify_open(points: &[Coord<f64>], tolerance: f64) -> Vec<Coord<f64>> {
@@ -129,72 +138,124 @@ pub fn simplify(topology: &Topology, level: Level) -> Simplified {
         })
         .collect();
 
-    let arcs = valid_arcs(topology, &shapes, &users, level);
-    Simplified { arcs, shapes }
+    let mut simplified = Simplified {
+        arcs: topology
+            .arcs
+            .iter()
+            .map(|arc| simplify_arc(arc, level.tolerance))
+            .collect(),
+        halvings: vec![0; topology.arcs.len()],
+        shapes,
+    };
+    let everything = (0..simplified.shapes.len()).collect();
+    simplified.repair(topology, &users, level, everything);
+    simplified
+}
+
+/// `simplified` with the arcs of the shapes at positions `lost` simplified again at half
+/// their tolerance (and every shape using a changed arc made valid again), or `None` when
+/// those arcs are all whole already. For a shape a map's grid collapsed although
+/// it is valid on its own: a needle simplification left narrower than the grid.
+pub fn refined(
+    topology: &Topology,
+    simplified: &Simplified,
+    level: Level,
+    lost: &[usize],
+) -> Option<Simplified> {
+    let arcs: BTreeSet<usize> = lost
+        .iter()
+        .filter_map(|&s| simplified.shapes.get(s))
+        .flatten()
+        .flatten()
+        .flatten()
+        .map(|r| resolve(*r).0)
+        .filter(|&i| {
+            let whole = topology.arcs.get(i).map_or(0, Vec::len);
+            simplified
+                .halvings
+                .get(i)
+                .is_some_and(|h| *h <= MAX_HALVINGS)
+                && simplified.arcs.get(i).is_some_and(|arc| arc.len() < whole)
+        })
+        .collect();
+    if arcs.is_empty() {
+        return None;
+    }
+    let users = topology.arc_users();
+    let mut out = simplified.clone();
+    let mut to_check = BTreeSet::new();
+    for i in arcs {
+        out.halve(topology, level, i);
+        to_check.extend(users[i].iter().copied());
+    }
+    out.repair(topology, &users, level, to_check);
+    Some(out)
 }
 
 /// Halvings of the tolerance an arc may get, for a shape simplification broke, before it is
 /// kept as it is: from zoom 0's 0.7° down to some 20 m.
 const MAX_HALVINGS: u8 = 12;
 
-/// The arcs simplified at `tolerance`, then refined where that broke a shape: a shape with a
-/// ring reduced below a triangle, or left invalid in the OGC sense (a ring crossing itself or
-/// another of its rings; GEOS and every GIS refuse those), has its arcs simplified again at
-/// half the tolerance, until it is valid or they are whole. Halving rather than keeping them
-/// whole at once keeps a coarse zoom coarse. Arcs are shared, so the neighbours of a refined
-/// shape draw the same refined border; every shape using a changed arc is checked again.
-fn valid_arcs(
-    topology: &Topology,
-    shapes: &[Vec<Vec<Vec<ArcRef>>>],
-    users: &[BTreeSet<usize>],
-    level: Level,
-) -> Vec<Vec<Coord<f64>>> {
-    let tolerance = level.tolerance;
-    let decimals = level.decimals();
-    let mut arcs: Vec<Vec<Coord<f64>>> = topology
-        .arcs
-        .iter()
-        .map(|arc| simplify_arc(arc, tolerance))
-        .collect();
-    let mut halvings = vec![0_u8; arcs.len()];
-    let mut to_check: BTreeSet<usize> = (0..shapes.len()).collect();
-    while !to_check.is_empty() {
-        let mut refine: BTreeSet<usize> = BTreeSet::new();
-        for &s in &to_check {
-            let Some(polygons) = shapes.get(s) else {
-                continue;
-            };
-            let degenerate = polygons
-                .iter()
-                .flatten()
-                .any(|ring| topology.ring(ring, &arcs).len() < 4);
-            if !degenerate && shape_is_valid(topology, &arcs, polygons, decimals) {
-                continue;
-            }
-            refine.extend(
-                polygons
+impl Simplified {
+    /// Simplifies arc `i` again at half its last tolerance, or keeps it whole past
+    /// [`MAX_HALVINGS`].
+    fn halve(&mut self, topology: &Topology, level: Level, i: usize) {
+        let (Some(halvings), Some(source)) = (self.halvings.get_mut(i), topology.arcs.get(i))
+        else {
+            return;
+        };
+        *halvings += 1;
+        self.arcs[i] = if *halvings > MAX_HALVINGS {
+            source.clone()
+        } else {
+            simplify_arc(source, level.tolerance / f64::from(1_u32 << *halvings))
+        };
+    }
+
+    /// Refines the arcs where simplification broke a shape among `to_check`: a shape with a
+    /// ring reduced below a triangle, or left invalid in the OGC sense (a ring crossing itself
+    /// or another of its rings; GEOS and every GIS refuse those), has its arcs simplified again
+    /// at half the tolerance, until it is valid or they are whole. Halving rather than keeping
+    /// them whole at once keeps a coarse zoom coarse. Arcs are shared, so the neighbours of a
+    /// refined shape draw the same refined border; every shape using a changed arc is checked
+    /// again.
+    fn repair(
+        &mut self,
+        topology: &Topology,
+        users: &[BTreeSet<usize>],
+        level: Level,
+        mut to_check: BTreeSet<usize>,
+    ) {
+        let decimals = level.decimals();
+        while !to_check.is_empty() {
+            let mut refine: BTreeSet<usize> = BTreeSet::new();
+            for &s in &to_check {
+                let Some(polygons) = self.shapes.get(s) else {
+                    continue;
+                };
+                let degenerate = polygons
                     .iter()
                     .flatten()
-                    .flatten()
-                    .map(|r| resolve(*r).0)
-                    .filter(|i| halvings[*i] <= MAX_HALVINGS),
-            );
-        }
-        to_check.clear();
-        for i in refine {
-            halvings[i] += 1;
-            arcs[i] = if halvings[i] > MAX_HALVINGS {
-                topology.arcs[i].clone()
-            } else {
-                simplify_arc(
-                    &topology.arcs[i],
-                    tolerance / f64::from(1_u32 << halvings[i]),
-                )
-            };
-            to_check.extend(users[i].iter().copied());
+                    .any(|ring| topology.ring(ring, &self.arcs).len() < 4);
+                if !degenerate && shape_is_valid(topology, &self.arcs, polygons, decimals) {
+                    continue;
+                }
+                refine.extend(
+                    polygons
+                        .iter()
+                        .flatten()
+                        .flatten()
+                        .map(|r| resolve(*r).0)
+                        .filter(|i| self.halvings[*i] <= MAX_HALVINGS),
+                );
+            }
+            to_check.clear();
+            for i in refine {
+                self.halve(topology, level, i);
+                to_check.extend(users[i].iter().copied());
+            }
         }
     }
-    arcs
 }
 
 /// Whether a shape drawn with `arcs` and rounded to `decimals`, as documents write it, is
@@ -295,6 +356,46 @@ mod tests {
             },
         );
         assert_eq!(kept.shapes[0].len(), 2);
+    }
+
+    #[test]
+    fn refining_a_lost_shape_halves_its_tolerance_until_its_arcs_are_whole() {
+        // A wavy island: at a tolerance of a tenth of a degree it is a handful of positions.
+        let mut ring: Vec<Coord<f64>> = (0..=64)
+            .map(|i| {
+                let t = f64::from(i) / 64.0 * std::f64::consts::TAU;
+                let r = 0.5 + 0.02 * (8.0 * t).sin();
+                Coord {
+                    x: r * t.cos(),
+                    y: r * t.sin(),
+                }
+            })
+            .collect();
+        ring.pop();
+        ring.push(ring[0]);
+        let t = Topology::build(&[MultiPolygon::new(vec![Polygon::new(
+            LineString::from(ring),
+            vec![],
+        )])]);
+        let level = Level {
+            tolerance: 0.1,
+            min_island_km2: 0.0,
+        };
+        let whole: usize = t.arcs.iter().map(Vec::len).sum();
+        let positions = |s: &Simplified| s.arcs.iter().map(Vec::len).sum::<usize>();
+        let mut s = simplify(&t, level);
+        let mut counts = vec![positions(&s)];
+        while let Some(finer) = refined(&t, &s, level, &[0]) {
+            s = finer;
+            counts.push(positions(&s));
+        }
+        assert!(counts[0] < whole, "{counts:?}");
+        assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{counts:?}");
+        assert_eq!(counts.last(), Some(&whole), "{counts:?}");
+        assert!(counts.len() <= usize::from(MAX_HALVINGS) + 2, "{counts:?}");
+        // An area whose arcs are whole has nothing left to refine.
+        assert!(refined(&t, &s, level, &[0]).is_none());
+        assert!(refined(&t, &simplify(&t, Level::FULL), Level::FULL, &[0]).is_none());
     }
 
     #[test]

@@ -380,7 +380,7 @@ fn snap_together(topology: &mut EncodedTopology) {
         .collect();
     let snapped = coverage::partition(&on_grid);
     for (g, (before, after)) in on_grid.iter().zip(snapped).enumerate() {
-        if edges(before) == edges(&after) {
+        if edges(before) == edges(&after) && parts(before) == parts(&after) {
             continue;
         }
         let mut polygons = Vec::new();
@@ -394,6 +394,15 @@ fn snap_together(topology: &mut EncodedTopology) {
         }
         topology.geometries[g] = polygons;
     }
+}
+
+/// How many rings each polygon has, in order of that count: the same edges can be joined
+/// differently, as a ring that passes through one position twice (GEOS refuses it) and as the
+/// two rings snapping makes of it.
+fn parts(polygons: &grid::GridPolygons) -> Vec<usize> {
+    let mut rings: Vec<usize> = polygons.iter().map(Vec::len).collect();
+    rings.sort_unstable();
+    rings
 }
 
 /// The edges of polygons on a grid, each way round alike.

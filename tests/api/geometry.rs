@@ -15,7 +15,7 @@ on_both_backends!(
     prefecture_maps_are_valid_for_geos_at_every_zoom,
     maps_are_valid_for_geos_at_every_precision,
     maps_are_valid_for_geos_at_explicit_tolerances,
-    graphql_geometries_are_valid_for_geos_at_coarse_precisions,
+    graphql_geometries_are_valid_and_shared_at_coarse_precisions,
 );
 
 /// Twice the signed area of a ring (shoelace): positive when counter-clockwise.
@@ -316,8 +316,9 @@ async fn maps_are_valid_for_geos_at_every_precision(backend: Backend) {
 }
 
 /// A map simplified at an explicit `tolerance` (instead of a zoom's), from a hair to a tenth
-/// of a degree, is valid by GEOS's rules at 3 and 5 decimals, keeps every area (but where a
-/// needle is narrower than the grid), and its neighbours share their borders exactly.
+/// of a degree, is valid by GEOS's rules at 3 and 5 decimals, keeps every area (a tenth of a
+/// degree leaves 喬木村 and 高原町 needles narrower than 3 decimals' grid until their arcs
+/// are refined), and its neighbours share their borders exactly.
 async fn maps_are_valid_for_geos_at_explicit_tolerances(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     for tolerance in [0.0005, 0.005, 0.02, 0.1] {
@@ -337,15 +338,10 @@ async fn maps_are_valid_for_geos_at_explicit_tolerances(backend: Backend) {
                 invalid.is_empty(),
                 "tolerance {tolerance}, precision {precision}: GEOS finds {invalid:?}"
             );
-            // At 3 decimals a tolerance of 0.1° leaves 喬木村 and 高原町 as needles narrower
-            // than the grid, and snapping the map collapses them; from 5 decimals on every area
-            // keeps its geometry at every tolerance.
-            if precision >= 5 || tolerance < 0.1 {
-                assert!(
-                    lost.is_empty(),
-                    "tolerance {tolerance}, precision {precision}: {lost:?}"
-                );
-            }
+            assert!(
+                lost.is_empty(),
+                "tolerance {tolerance}, precision {precision}: {lost:?}"
+            );
             let (overlap, gaps) = neighbours_for_geos(&doc, &unrounded);
             assert!(
                 overlap < 1e-10 && gaps.is_empty(),
@@ -401,19 +397,38 @@ fn shapely(script: &str, input: &(impl serde::Serialize + ?Sized)) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-/// GraphQL's `geometry(precision)` of every municipality is valid by GEOS's rules at the
-/// coarse precisions where rounding folds narrow parts most.
-async fn graphql_geometries_are_valid_for_geos_at_coarse_precisions(backend: Backend) {
+/// GraphQL's `geometry(precision)`, asked for one municipality after another, is valid by
+/// GEOS's rules at the coarse precisions where rounding folds narrow parts most, leaves no
+/// municipality without geometry, and draws every border as the neighbour across it does: no
+/// ground covered twice, and no gap where the stored boundaries have land.
+async fn graphql_geometries_are_valid_and_shared_at_coarse_precisions(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    let stored = feature_collection(&municipal_geometries(&app, None).await);
     for precision in [3, 4] {
         let geometries = municipal_geometries(&app, Some(precision)).await;
         assert!(geometries.len() > 1700);
-        let invalid = invalid_for_geos(&geometries);
+        let report = invalid_for_geos(&geometries);
         assert!(
-            invalid.is_empty(),
-            "precision {precision}: GEOS finds {invalid:?}"
+            report.is_empty(),
+            "precision {precision}: GEOS finds {report:?}"
+        );
+        let (overlap, gaps) = neighbours_for_geos(&feature_collection(&geometries), &stored);
+        assert!(
+            overlap < 1e-10 && gaps.is_empty(),
+            "precision {precision}: overlap {overlap}, gaps {gaps:?}"
         );
     }
+}
+
+/// Geometries by code as a FeatureCollection, each feature's code its one property.
+fn feature_collection(geometries: &[(String, Value)]) -> Value {
+    let features: Vec<Value> = geometries
+        .iter()
+        .map(|(code, geometry)| {
+            json!({ "type": "Feature", "geometry": geometry, "properties": { "code": code } })
+        })
+        .collect();
+    json!({ "type": "FeatureCollection", "features": features })
 }
 
 /// Every municipality's code and GraphQL `geometry`, at `precision` decimals or in full.
