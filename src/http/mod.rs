@@ -4,18 +4,16 @@
 //! tiles and their TileJSON under `/tiles/`, liveness at `/healthz` and readiness at `/readyz`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Body;
-use axum::error_handling::HandleErrorLayer;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use sea_orm::DatabaseConnection;
-use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::ServiceBuilder;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -24,19 +22,19 @@ use tower_http::request_id::{
 };
 use tower_http::trace::TraceLayer;
 
+use self::limits::LimitsLayer;
+use self::record::RecordLayer;
 use crate::cli::ServeConfig;
-use crate::telemetry;
-
-use std::sync::Arc;
-
 use crate::graphql::AtlasSchema;
 use crate::readmodel::ReadModel;
+use crate::telemetry;
 
 pub mod assets;
 pub mod conditional;
 pub mod downloads;
 pub mod graphql;
 pub mod limits;
+pub mod record;
 pub mod server;
 pub mod tiles;
 
@@ -76,74 +74,53 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
         .route("/choropleth.geojson", get(downloads::geojson))
         .route("/choropleth.topojson", get(downloads::topojson))
         .route("/choropleth.csv", get(downloads::csv))
-        .route("/municipalities/{file}", get(downloads::municipality_feature))
+        .route(
+            "/municipalities/{file}",
+            get(downloads::municipality_feature),
+        )
         .route("/tiles/boundaries.json", get(tiles::boundary_tilejson))
         .route("/tiles/choropleth.json", get(tiles::choropleth_tilejson))
         .route("/tiles/choropleth/{z}/{x}/{file}", get(tiles::choropleth))
         .route("/tiles/{z}/{x}/{file}", get(tiles::boundary))
         .route("/metrics", get(metrics))
-        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
-        .layer(axum::middleware::from_fn_with_state(
-            config.max_body_bytes,
-            refuse_declared_large_bodies,
-        ))
+        // One layer of all the middleware: axum clones a route's stack for every request, so
+        // each `.layer` call of its own would be cloned again by every layer outside it.
         .layer(
             ServiceBuilder::new()
-                .layer(HandleErrorLayer::new(limits::refusal))
-                .load_shed()
-                // One semaphore for every route: the limit is the server's, not each route's.
-                .layer(GlobalConcurrencyLimitLayer::new(
-                    usize::try_from(config.max_concurrency).unwrap_or(usize::MAX),
-                ))
-                .timeout(Duration::from_secs(config.request_timeout_secs)),
-        )
-        .layer(axum::middleware::from_fn(record))
-        .layer(
-            ServiceBuilder::new()
+                .layer(cors)
+                .map_response(IntoResponse::into_response)
                 .layer(SetRequestIdLayer::x_request_id(Counter::default()))
-                .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
-                    let id = request
-                        .headers()
-                        .get("x-request-id")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("-");
-                    tracing::info_span!("request", id, method = %request.method(), uri = %request.uri())
-                }))
-                .layer(PropagateRequestIdLayer::x_request_id()),
+                .layer(
+                    TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
+                        let id = request
+                            .headers()
+                            .get("x-request-id")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("-");
+                        // The path, not the whole URI: formatting fields is most of a span's cost,
+                        // and a choropleth tile's query string is long.
+                        tracing::info_span!(
+                            "request",
+                            id,
+                            method = request.method().as_str(),
+                            path = request.uri().path()
+                        )
+                    }),
+                )
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(RecordLayer)
+                .layer(LimitsLayer::new(
+                    usize::try_from(config.max_concurrency).unwrap_or(usize::MAX),
+                    Duration::from_secs(config.request_timeout_secs),
+                    config.max_body_bytes,
+                ))
+                .map_response(IntoResponse::into_response)
+                .layer(RequestBodyLimitLayer::new(config.max_body_bytes)),
         )
-        .layer(cors)
         // Health checks stay outside the limits: a saturated server is alive.
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(state)
-}
-
-/// Refuses a body whose declared length passes the limit before reading it, with a JSON
-/// error (GraphQL-shaped on `/graphql`); bodies that do not declare their length are cut off
-/// by the limit layer while read, and refused as they fail.
-async fn refuse_declared_large_bodies(
-    State(limit): State<usize>,
-    request: Request<Body>,
-    next: Next,
-) -> Response {
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    match declared {
-        Some(n) if n > u64::try_from(limit).unwrap_or(u64::MAX) => {
-            let message = format!("the request body has {n} bytes; at most {limit} are accepted");
-            if request.uri().path() == graphql::PATH {
-                graphql::refusal(StatusCode::PAYLOAD_TOO_LARGE, "REQUEST_TOO_LARGE", message)
-            } else {
-                let body =
-                    serde_json::json!({"error": {"code": "REQUEST_TOO_LARGE", "message": message}});
-                (StatusCode::PAYLOAD_TOO_LARGE, axum::Json(body)).into_response()
-            }
-        }
-        _ => next.run(request).await,
-    }
 }
 
 /// Request ids: a process-wide counter, prefixed by the process id so that ids from several
@@ -171,22 +148,6 @@ impl MakeRequestId for Counter {
             .ok()
             .map(RequestId::new)
     }
-}
-
-/// Counts requests and their latency by route and status.
-async fn record(request: Request<Body>, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let started = Instant::now();
-    let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    metrics::counter!("dx_atlas_http_requests_total", "route" => route.clone(), "status" => status)
-        .increment(1);
-    metrics::histogram!("dx_atlas_http_request_duration_seconds", "route" => route)
-        .record(started.elapsed().as_secs_f64());
-    response
 }
 
 async fn metrics() -> Response {
