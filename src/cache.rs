@@ -56,14 +56,24 @@ pub fn digest(body: &[u8]) -> String {
         .collect()
 }
 
+/// A strong entity tag, distinct per content coding as RFC 9110 requires.
+pub fn etag(digest: &str, encoding: Encoding) -> String {
+    match encoding {
+        Encoding::Identity => format!("\"{digest}\""),
+        Encoding::Gzip => format!("\"{digest}-gzip\""),
+        Encoding::Brotli => format!("\"{digest}-br\""),
+    }
+}
+
 /// A finished document. The compressed forms are made the first time a client asks for them,
 /// so that a first request pays for one encoding, not for all of them.
 pub struct CachedDocument {
     identity: Bytes,
     gzip: OnceLock<Bytes>,
     brotli: OnceLock<Bytes>,
-    /// Hex digest of the bytes, the base of every encoding's entity tag.
-    pub digest: String,
+    /// The entity tag of each encoding, identity, gzip and brotli, written once rather than
+    /// for every response.
+    tags: [Bytes; 3],
     /// Media type.
     pub content_type: &'static str,
     /// File name, for a download (sent as an attachment).
@@ -75,8 +85,10 @@ pub struct CachedDocument {
 impl CachedDocument {
     /// A document of these bytes, reusable for five minutes.
     pub fn new(body: Vec<u8>, content_type: &'static str) -> Self {
+        let digest = digest(&body);
         Self {
-            digest: digest(&body),
+            tags: [Encoding::Identity, Encoding::Gzip, Encoding::Brotli]
+                .map(|encoding| Bytes::from(etag(&digest, encoding))),
             identity: Bytes::from(body),
             gzip: OnceLock::new(),
             brotli: OnceLock::new(),
@@ -98,6 +110,16 @@ impl CachedDocument {
     pub fn max_age(mut self, secs: u32) -> Self {
         self.max_age_secs = secs;
         self
+    }
+
+    /// The strong entity tag of the document in `encoding`.
+    pub fn tag(&self, encoding: Encoding) -> Bytes {
+        let [identity, gzip, brotli] = &self.tags;
+        match encoding {
+            Encoding::Identity => identity.clone(),
+            Encoding::Gzip => gzip.clone(),
+            Encoding::Brotli => brotli.clone(),
+        }
     }
 
     fn slot(&self, encoding: Encoding) -> Option<&OnceLock<Bytes>> {
@@ -176,6 +198,24 @@ struct Segments {
 pub struct DocumentCache {
     inner: Mutex<Segments>,
     max_bytes: usize,
+    counts: Counts,
+}
+
+/// The cache's counters, asked of the metrics recorder once rather than on every request.
+struct Counts {
+    hits: metrics::Counter,
+    misses: metrics::Counter,
+    coalesced: metrics::Counter,
+}
+
+impl Counts {
+    fn registered() -> Self {
+        Self {
+            hits: metrics::counter!("dx_atlas_cache_hits_total"),
+            misses: metrics::counter!("dx_atlas_cache_misses_total"),
+            coalesced: metrics::counter!("dx_atlas_cache_coalesced_total"),
+        }
+    }
 }
 
 /// The share of the byte budget that documents asked for once may take.
@@ -194,6 +234,7 @@ impl DocumentCache {
                 protected: LruCache::new(capacity(protected)),
             }),
             max_bytes,
+            counts: Counts::registered(),
         }
     }
 
@@ -250,7 +291,7 @@ impl DocumentCache {
     {
         let slot = self.slot(key);
         if let Some(document) = slot.get() {
-            metrics::counter!("dx_atlas_cache_hits_total").increment(1);
+            self.counts.hits.increment(1);
             return Ok(Arc::clone(document));
         }
         let mut built = false;
@@ -262,10 +303,10 @@ impl DocumentCache {
             .await
             .map(Arc::clone);
         if built {
-            metrics::counter!("dx_atlas_cache_misses_total").increment(1);
+            self.counts.misses.increment(1);
             self.evict_to_budget();
         } else {
-            metrics::counter!("dx_atlas_cache_coalesced_total").increment(1);
+            self.counts.coalesced.increment(1);
         }
         document
     }

@@ -169,8 +169,9 @@ pub struct ServeConfig {
     #[arg(long, env = "DX_ATLAS_MAX_BODY", default_value_t = 64 * 1024,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..=67_108_864))]
     pub max_body_bytes: usize,
-    /// Origins allowed by CORS, comma-separated, or `*` for any (default: none).
-    #[arg(long, env = "DX_ATLAS_CORS_ORIGINS", value_delimiter = ',')]
+    /// Origins allowed by CORS, comma-separated, each as a browser sends it
+    /// (`https://maps.example`, with no path), or `*` for any (default: none).
+    #[arg(long, env = "DX_ATLAS_CORS_ORIGINS", value_delimiter = ',', value_parser = cors_origin)]
     pub cors_origins: Vec<String>,
     /// Finished choropleth documents kept in memory (each with its gzip and brotli forms).
     #[arg(long, env = "DX_ATLAS_CACHE_ENTRIES", default_value_t = 64,
@@ -271,4 +272,45 @@ pub struct ExportSurveyConfig {
     /// The edition to export.
     #[arg(long, default_value = "R5")]
     pub edition: String,
+}
+
+/// An origin as browsers send it in `Origin`: scheme, host and port, nothing else. An origin
+/// written with a path or a trailing slash would never match a request, so it is refused here
+/// rather than silently allowing no one.
+fn cors_origin(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text == "*" {
+        return Ok(text.to_owned());
+    }
+    let host = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+        .ok_or_else(|| format!("`{text}` is not an origin: write it as https://host[:port]"))?;
+    if host.is_empty() || !host.bytes().all(|b| b.is_ascii_graphic() && b != b'/') {
+        return Err(format!(
+            "`{text}` is not an origin: write it as https://host[:port], with no path"
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cors_origin;
+
+    #[test]
+    fn cors_origins_are_written_as_browsers_send_them() {
+        for origin in ["*", "https://maps.example", "http://localhost:5173"] {
+            assert_eq!(cors_origin(origin).as_deref(), Ok(origin));
+        }
+        for wrong in [
+            "https://maps.example/",
+            "maps.example",
+            "https://",
+            "https://a b",
+        ] {
+            let error = cors_origin(wrong).expect_err(wrong);
+            assert!(error.contains(wrong), "{error}");
+        }
+    }
 }

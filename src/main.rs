@@ -97,6 +97,14 @@ async fn run(cli: Cli) -> AppResult<()> {
 
 async fn export_tiles(config: TilesExportConfig) -> AppResult<()> {
     let db = connect(&config.database.database_url).await?;
+    // An archive of no tiles would look like success to whoever publishes it.
+    if dx_atlas::repo::areas::is_empty(&db).await? {
+        return Err(AppError::NotFound(
+            "the database holds no boundaries to draw: run `dx-atlas import` (or `dx-atlas \
+             serve`, which imports them into an empty database) first"
+                .into(),
+        ));
+    }
     let version = dx_atlas::repo::version::current(&db).await?;
     let atlas = std::sync::Arc::new(dx_atlas::readmodel::load_atlas(&db).await?);
     let report =

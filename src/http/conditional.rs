@@ -10,7 +10,7 @@ use bytes::Bytes;
 use headers::{ETag, HeaderMapExt, IfNoneMatch};
 
 use crate::cache::CachedDocument;
-pub use crate::cache::{compress, digest, Encoding};
+pub use crate::cache::{compress, digest, etag, Encoding};
 use crate::error::AppError;
 
 /// The best encoding the client accepts (brotli, then gzip).
@@ -37,24 +37,17 @@ pub fn negotiate(headers: &HeaderMap) -> Encoding {
     }
 }
 
-/// A strong entity tag, distinct per content coding as RFC 9110 requires.
-pub fn etag(digest: &str, encoding: Encoding) -> String {
-    match encoding {
-        Encoding::Identity => format!("\"{digest}\""),
-        Encoding::Gzip => format!("\"{digest}-gzip\""),
-        Encoding::Brotli => format!("\"{digest}-br\""),
-    }
-}
-
 /// Whether the client already holds the representation tagged `tag` (RFC 9110 §13.1.2:
 /// `If-None-Match` compares weakly, and `*` matches any).
-fn if_none_match(headers: &HeaderMap, tag: &str) -> bool {
+fn if_none_match(headers: &HeaderMap, tag: &HeaderValue) -> bool {
     // Most requests carry no condition: the tag is parsed only for those that do.
     let Some(condition) = headers.typed_get::<IfNoneMatch>() else {
         return false;
     };
-    tag.parse::<ETag>()
-        .is_ok_and(|tag| !condition.precondition_passes(&tag))
+    tag.to_str()
+        .ok()
+        .and_then(|tag| tag.parse::<ETag>().ok())
+        .is_some_and(|tag| !condition.precondition_passes(&tag))
 }
 
 /// `Cache-Control` for `max_age_secs`: the ages DX Atlas uses are written once.
@@ -72,13 +65,14 @@ fn send(
     headers: &HeaderMap,
     body: Bytes,
     encoding: Encoding,
-    digest: &str,
+    tag: Bytes,
     content_type: &'static str,
     filename: Option<&str>,
     max_age_secs: u32,
 ) -> Response {
-    let tag = etag(digest, encoding);
-    let mut response = if if_none_match(headers, &tag) {
+    // A tag is a quoted hex digest, always a valid header value; one that were not is left out.
+    let tag = HeaderValue::from_maybe_shared(tag).ok();
+    let mut response = if tag.as_ref().is_some_and(|t| if_none_match(headers, t)) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         let mut r = body.into_response();
@@ -93,8 +87,8 @@ fn send(
         r
     };
     let h = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&tag) {
-        h.insert(header::ETAG, v);
+    if let Some(tag) = tag {
+        h.insert(header::ETAG, tag);
     }
     h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     if let Some(v) = cache_control(max_age_secs) {
@@ -138,7 +132,7 @@ fn respond_named(
             headers,
             Bytes::from(bytes),
             encoding,
-            &tag_base,
+            Bytes::from(etag(&tag_base, encoding)),
             content_type,
             filename,
             300,
@@ -167,7 +161,7 @@ pub async fn respond_cached(
         headers,
         body,
         encoding,
-        &document.digest,
+        document.tag(encoding),
         document.content_type,
         document.filename.as_deref(),
         document.max_age_secs,

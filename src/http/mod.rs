@@ -53,16 +53,26 @@ pub struct AppState {
 
 /// The router of the whole service, with its limits, tracing, metrics and CORS.
 pub fn router(state: AppState, config: &ServeConfig) -> Router {
-    let cors = if config.cors_origins.iter().any(|o| o == "*") {
+    let any_origin = config.cors_origins.iter().any(|o| o == "*");
+    let origins: Vec<HeaderValue> = config
+        .cors_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    // Only the answer to a listed origin depends on the request's `Origin` (the preflight
+    // answers are the same for all), so only then does it say `Vary: origin`; otherwise a CDN
+    // keeps one copy of a tile rather than one per site that shows it.
+    let vary = if any_origin || origins.is_empty() {
+        Vec::new()
+    } else {
+        vec![header::ORIGIN]
+    };
+    let cors = if any_origin {
         CorsLayer::new().allow_origin(AllowOrigin::any())
     } else {
-        CorsLayer::new().allow_origin(AllowOrigin::list(
-            config
-                .cors_origins
-                .iter()
-                .filter_map(|o| HeaderValue::from_str(o).ok()),
-        ))
+        CorsLayer::new().allow_origin(AllowOrigin::list(origins))
     }
+    .vary(vary)
     .allow_methods([Method::GET, Method::POST])
     .allow_headers([header::CONTENT_TYPE, header::IF_NONE_MATCH])
     .expose_headers([header::ETAG]);
@@ -97,18 +107,14 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
                             .get("x-request-id")
                             .and_then(|v| v.to_str().ok())
                             .unwrap_or("-");
-                        // The path, not the whole URI: formatting fields is most of a span's cost,
-                        // and a choropleth tile's query string is long.
-                        tracing::info_span!(
-                            "request",
-                            id,
-                            method = request.method().as_str(),
-                            path = request.uri().path()
-                        )
+                        // The id and the path only: formatting fields is most of a span's
+                        // cost, a choropleth tile's query string is long, and the path tells
+                        // the method (only `/graphql` takes a POST).
+                        tracing::info_span!("request", id, path = request.uri().path())
                     }),
                 )
                 .layer(PropagateRequestIdLayer::x_request_id())
-                .layer(RecordLayer)
+                .layer(RecordLayer::default())
                 .layer(LimitsLayer::new(
                     usize::try_from(config.max_concurrency).unwrap_or(usize::MAX),
                     Duration::from_secs(config.request_timeout_secs),

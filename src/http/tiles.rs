@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use geozero::error::GeozeroError;
@@ -61,9 +61,11 @@ async fn off_workers(
 /// GET /tiles/{z}/{x}/{y}.mvt
 pub async fn boundary(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path((z, x, file)): Path<(String, String, String)>,
+    request: Request,
 ) -> Result<Response, AppError> {
+    // The headers are read where they are: extracting a `HeaderMap` would copy it.
+    let headers = request.headers();
     let tile = tile_of(&z, &x, &file)?;
     let generation = state.model.current();
     let key = format!(
@@ -82,16 +84,17 @@ pub async fn boundary(
             }
         })
         .await?;
-    conditional::respond_cached(&headers, document).await
+    conditional::respond_cached(headers, document).await
 }
 
 /// GET /tiles/choropleth/{z}/{x}/{y}.mvt?indicator=…
 pub async fn choropleth(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path((z, x, file)): Path<(String, String, String)>,
     params: Result<Query<ChoroplethRequest>, QueryRejection>,
+    request: Request,
 ) -> Result<Response, AppError> {
+    let headers = request.headers();
     let tile = tile_of(&z, &x, &file)?;
     let Query(request) = params.map_err(bad_query)?;
     request.validate()?;
@@ -125,7 +128,7 @@ pub async fn choropleth(
             }
         })
         .await?;
-    conditional::respond_cached(&headers, document).await
+    conditional::respond_cached(headers, document).await
 }
 
 /// GET /tiles/boundaries.json

@@ -180,6 +180,22 @@ async fn drop_stale_postgres_databases() {
     let _ = admin.close().await;
 }
 
+/// A database with nothing in it, not even its tables: its URL and, for SQLite, its folder.
+pub async fn empty_database(backend: Backend) -> (String, Option<tempfile::TempDir>) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let file = dir.path().join("empty.sqlite");
+            (format!("sqlite://{}?mode=rwc", file.display()), Some(dir))
+        }
+        Backend::Postgres => {
+            let name = unique_name("dxatlas_t");
+            admin_execute(&format!("CREATE DATABASE {name}")).await;
+            (postgres_url(&name), None)
+        }
+    }
+}
+
 /// A fresh database already loaded with the boundaries: its URL and, for SQLite, its folder.
 pub async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempDir>) {
     let templates = templates();

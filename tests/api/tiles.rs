@@ -19,6 +19,7 @@ on_both_backends!(
     tilejson_describes_both_tile_sets,
     impossible_tiles_are_refused,
     archives_hold_the_served_tiles,
+    an_empty_database_is_not_exported,
 );
 
 const MODULES: &[&str] = &["mapbox_vector_tile", "shapely"];
@@ -455,4 +456,24 @@ fn sha_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+async fn an_empty_database_is_not_exported(backend: Backend) {
+    let (database_url, _dir) = crate::helpers::empty_database(backend).await;
+    let folder = tempfile::tempdir().unwrap();
+    let archive = folder.path().join("empty.pmtiles");
+    let output = crate::helpers::dx_atlas(vec![
+        "tiles".into(),
+        "export".into(),
+        "--database-url".into(),
+        database_url,
+        "--format".into(),
+        "pmtiles".into(),
+        archive.display().to_string(),
+    ])
+    .await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("holds no boundaries"), "{stderr}");
+    assert!(!archive.exists(), "no archive is written");
 }
