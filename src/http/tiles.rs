@@ -62,10 +62,10 @@ async fn off_workers(
 pub async fn boundary(
     State(state): State<AppState>,
     Path((z, x, file)): Path<(String, String, String)>,
-    request: Request,
+    incoming: Request,
 ) -> Result<Response, AppError> {
     // The headers are read where they are: extracting a `HeaderMap` would copy it.
-    let headers = request.headers();
+    let headers = incoming.headers();
     let tile = tile_of(&z, &x, &file)?;
     let generation = state.model.current();
     let key = format!(
@@ -92,9 +92,9 @@ pub async fn choropleth(
     State(state): State<AppState>,
     Path((z, x, file)): Path<(String, String, String)>,
     params: Result<Query<ChoroplethRequest>, QueryRejection>,
-    request: Request,
+    incoming: Request,
 ) -> Result<Response, AppError> {
-    let headers = request.headers();
+    let headers = incoming.headers();
     let tile = tile_of(&z, &x, &file)?;
     let Query(request) = params.map_err(bad_query)?;
     request.validate()?;
