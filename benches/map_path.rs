@@ -8,7 +8,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use dx_atlas::choropleth::{self, render, ChoroplethRequest, Format, MapData};
+use dx_atlas::choropleth::{self, render, ChoroplethRequest, Format, MapData, MapSpec};
 use dx_atlas::context::statistics::Statistics;
 use dx_atlas::import::{import_boundaries, ImportSources};
 use dx_atlas::spatial::atlas::Atlas;
@@ -70,21 +70,20 @@ fn fixture() -> Fixture {
 
 /// The whole-country municipality map of CIO appointment at the default zoom, as the map page
 /// first asks for it.
-fn whole_country(format: Format) -> ChoroplethRequest {
-    ChoroplethRequest {
-        format,
-        ..ChoroplethRequest::whole_country("cio.appointed")
-    }
+fn whole_country(format: Format) -> MapSpec {
+    MapSpec::try_from(ChoroplethRequest::whole_country("cio.appointed"))
+        .unwrap()
+        .with_format(format)
 }
 
 fn choropleths(c: &mut Criterion) {
     let f = fixture();
-    let build = |request: ChoroplethRequest| {
+    let build = |spec: MapSpec| {
         f.runtime
             .block_on(choropleth::build(
                 &f.db,
                 f.data(&AnswerMemo::default()),
-                request,
+                spec,
             ))
             .unwrap()
     };
@@ -152,10 +151,7 @@ fn choropleths(c: &mut Criterion) {
         .block_on(choropleth::build(
             &f.db,
             f.data(&AnswerMemo::default()),
-            ChoroplethRequest {
-                indicator: "staff.dx_it_units".into(),
-                ..whole_country(Format::GeoJson)
-            },
+            MapSpec::try_from(ChoroplethRequest::whole_country("staff.dx_it_units")).unwrap(),
         ))
         .unwrap()
         .areas

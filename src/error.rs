@@ -74,6 +74,41 @@ impl DataFileError {
     }
 }
 
+/// Input that breaks its rules: the argument to blame, where there is one (as the client
+/// wrote it: `classes`, `x.per`), and the message, which names it first.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{message}")]
+pub struct BadInput {
+    /// The argument, where one is to blame; sent as `extensions.argument`.
+    pub argument: Option<String>,
+    /// What is wrong, as the client reads it.
+    pub message: String,
+}
+
+impl BadInput {
+    /// The same fault found inside argument `outer`, which the message now names first
+    /// (`per: statistic: no statistic …`).
+    #[must_use]
+    pub fn within(self, outer: &str) -> Self {
+        Self {
+            argument: Some(outer.to_owned()),
+            message: format!("{outer}: {}", self.message),
+        }
+    }
+
+    /// The same fault, its argument a field of input object `outer` (`per` of `x`: `x.per`).
+    #[must_use]
+    pub fn field_of(self, outer: &str) -> Self {
+        Self {
+            argument: Some(match self.argument {
+                Some(inner) => format!("{outer}.{inner}"),
+                None => outer.to_owned(),
+            }),
+            message: format!("{outer}.{}", self.message),
+        }
+    }
+}
+
 /// Every failure DX Atlas reports.
 #[derive(Debug, Error)]
 pub enum AppError {
@@ -81,8 +116,8 @@ pub enum AppError {
     #[error(transparent)]
     BadCode(#[from] CodeError),
     /// An argument out of its allowed range or shape.
-    #[error("{0}")]
-    BadInput(String),
+    #[error(transparent)]
+    BadInput(BadInput),
     /// Nothing has that name.
     #[error("{0}")]
     NotFound(String),
@@ -150,6 +185,43 @@ impl Internal {
 }
 
 impl AppError {
+    /// Argument `argument` breaks its rules: the message reads `argument: detail`.
+    pub fn bad_argument(argument: impl Into<String>, detail: impl std::fmt::Display) -> Self {
+        let argument = argument.into();
+        Self::BadInput(BadInput {
+            message: format!("{argument}: {detail}"),
+            argument: Some(argument),
+        })
+    }
+
+    /// Input wrong as a whole, with no one argument to blame.
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        Self::BadInput(BadInput {
+            argument: None,
+            message: message.into(),
+        })
+    }
+
+    /// A bad input found inside argument `outer` (see [`BadInput::within`]); any other error
+    /// as it is.
+    #[must_use]
+    pub fn within(self, outer: &str) -> Self {
+        match self {
+            Self::BadInput(b) => Self::BadInput(b.within(outer)),
+            other => other,
+        }
+    }
+
+    /// A bad input of a field of input object `outer` (see [`BadInput::field_of`]); any other
+    /// error as it is.
+    #[must_use]
+    pub fn field_of(self, outer: &str) -> Self {
+        match self {
+            Self::BadInput(b) => Self::BadInput(b.field_of(outer)),
+            other => other,
+        }
+    }
+
     /// An internal failure while doing `context`, keeping its cause.
     pub fn internal(context: impl Into<String>, source: impl Into<Cause>) -> Self {
         Self::Internal(Internal {
@@ -218,7 +290,16 @@ impl async_graphql::ErrorExtensions for AppError {
     fn extend(&self) -> async_graphql::Error {
         self.log();
         let code = self.code();
-        async_graphql::Error::new(self.to_string()).extend_with(|_, e| e.set("code", code))
+        let argument = match self {
+            Self::BadInput(b) => b.argument.clone(),
+            _ => None,
+        };
+        async_graphql::Error::new(self.to_string()).extend_with(|_, e| {
+            e.set("code", code);
+            if let Some(argument) = argument {
+                e.set("argument", argument);
+            }
+        })
     }
 }
 

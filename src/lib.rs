@@ -1,22 +1,33 @@
 //! DX Atlas puts Japan's municipal digital-transformation survey on the map.
 //!
 //! A tour of the code, from the outside in:
-//! - [`cli`] is the configuration; [`startup`] builds the server that `main` and the tests run.
-//! - [`http`] is the router (GraphQL, GraphiQL, the SDL, downloads, health and readiness) and
-//!   the accept loop with its connection limits.
-//! - [`graphql`] is a thin layer of types and resolvers over [`repo`].
+//! - [`cli`] is the configuration; [`startup`] builds the server that `main` and the tests run;
+//!   [`telemetry`] sets up the log.
+//! - [`http`] is the router (GraphQL, GraphiQL, the SDL, downloads, vector tiles and TileJSON,
+//!   health and readiness) and the accept loop with its connection limits.
+//! - [`graphql`] is the schema: types, query roots per domain and their limits. Its resolvers
+//!   turn arguments into calls to [`choropleth`], [`survey`], [`context`] and plain list
+//!   reads of [`repo`]; some survey and context rules still live in its resolvers (issue 26).
 //! - [`repo`] reads and writes the [`entity`] tables; [`db`] connects and migrates.
 //! - [`fetch`] finds the data files the manifest lists, downloading what is missing;
-//!   [`import`] loads N03 boundary files, all or nothing.
-//! - [`choropleth`] joins indicator values with boundaries: classes, colours, legend; rendered
-//!   as GeoJSON, TopoJSON or CSV.
-//! - [`stats`] classifies values, names ColorBrewer palettes, and measures spatial autocorrelation.
+//!   [`files`] reads them with a bound on their size; [`import`] loads N03 boundary files,
+//!   all or nothing.
+//! - [`choropleth`] is the map pipeline: a request parsed once into a spec, its inputs
+//!   gathered, values classed and coloured with a legend, then rendered as GeoJSON, TopoJSON,
+//!   CSV or vector tiles; and spatial autocorrelation of a map's values.
+//! - [`tileset`] is the tile set as a whole: TileJSON, and PMTiles and MBTiles archives.
+//! - [`stats`] classifies values, names ColorBrewer palettes, and measures spatial
+//!   autocorrelation and correlation.
 //! - [`survey`] is the survey: catalogue, published figures, sources, calibrated answers,
 //!   aggregates, the dashboard table and microdata imports.
+//! - [`context`] is what researchers join to the survey: official statistics per municipality
+//!   (SSDSE-A, with derived ones), names, and variables read as a number per municipality.
 //! - [`readmodel`] is the in-memory model requests read, swapped after imports; [`cache`]
 //!   keeps finished documents, compressed.
-//! - [`spatial`] is geometry: TopoJSON, validation, measures, topology, simplification, index.
-//! - [`domain`] holds the pure types with rules: codes, check digits, kinds of municipality.
+//! - [`spatial`] is geometry: TopoJSON, validation, measures, topology, simplification, index,
+//!   tiles.
+//! - [`domain`] holds the pure types with rules: codes, check digits, kinds of municipality,
+//!   the survey's vocabulary.
 //! - [`error`] is the one error type, mapped to GraphQL and HTTP in one place.
 
 pub mod cache;

@@ -4,13 +4,15 @@
 use geo::Centroid;
 use sea_orm::ConnectionTrait;
 
-use super::{
-    build, Choropleth, ChoroplethRequest, LegendClass, MapData, MapLevel, RespondentValue,
-};
+use super::build;
+use super::gather::MapData;
+use super::map::{Choropleth, LegendClass, MapMethod, Statistics};
+use super::spec::MapSpec;
 use crate::error::{AppError, AppResult};
 use crate::spatial::atlas::Atlas;
 use crate::stats::moran::{self, Cluster, GlobalMoran, LocalMoran, Weights};
 use crate::stats::palette;
+use crate::survey::values::RespondentValue;
 
 /// Which areas count as neighbours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,9 +57,10 @@ impl Analysis {
         let checked_k = usize::try_from(k).ok().filter(|k| (1..=MAX_K).contains(k));
         let k = match (weights, checked_k) {
             (WeightsKind::Knn, None) => {
-                return Err(AppError::BadInput(format!(
-                    "k: {k} is out of range; give 1 to {MAX_K}"
-                )))
+                return Err(AppError::bad_argument(
+                    "k",
+                    format!("{k} is out of range; give 1 to {MAX_K}"),
+                ))
             }
             (_, k) => k.unwrap_or(0),
         };
@@ -65,14 +68,16 @@ impl Analysis {
             .ok()
             .filter(|p| *p <= MAX_PERMUTATIONS)
             .ok_or_else(|| {
-                AppError::BadInput(format!(
-                    "permutations: {permutations} is out of range; give 0 to {MAX_PERMUTATIONS}"
-                ))
+                AppError::bad_argument(
+                    "permutations",
+                    format!("{permutations} is out of range; give 0 to {MAX_PERMUTATIONS}"),
+                )
             })?;
         if !(0.0..=1.0).contains(&significance) {
-            return Err(AppError::BadInput(format!(
-                "significance: {significance} is not a probability"
-            )));
+            return Err(AppError::bad_argument(
+                "significance",
+                format!("{significance} is not a probability"),
+            ));
         }
         Ok(Self {
             weights,
@@ -120,22 +125,23 @@ pub fn cluster_style(c: &Cluster) -> (&'static str, &'static str, &'static str) 
     }
 }
 
-/// Runs the analysis on the municipal values of `request` (its option names the answer
-/// counted as 1 for choice questions).
+/// Runs the analysis on the municipal values of `spec` (made by [`MapSpec::whole_country`]:
+/// its option names the answer counted as 1 for choice questions).
 pub async fn analyse(
     db: &impl ConnectionTrait,
     data: MapData<'_>,
-    mut request: ChoroplethRequest,
+    spec: MapSpec,
     analysis: Analysis,
 ) -> AppResult<Autocorrelation> {
-    request.level = MapLevel::Municipality;
-    request.prefecture = None;
-    let values = build(db, data, request).await?;
-    if !values.numeric && values.request.option.is_none() {
-        return Err(AppError::BadInput(format!(
-            "option: `{}` is categorical; name the option whose presence is analysed",
-            values.indicator.code
-        )));
+    let values = build(db, data, spec).await?;
+    if !values.numeric && values.spec.request().option.is_none() {
+        return Err(AppError::bad_argument(
+            "option",
+            format!(
+                "`{}` is categorical; name the option whose presence is analysed",
+                values.indicator.code
+            ),
+        ));
     }
     let observed: Vec<usize> = values
         .areas
@@ -146,11 +152,7 @@ pub async fn analyse(
         .collect();
     let numbers: Vec<f64> = observed
         .iter()
-        .map(|&i| match &values.areas[i].value {
-            RespondentValue::Number(n) => *n,
-            RespondentValue::Category(c) => f64::from(u8::from(c == "yes")),
-            RespondentValue::Missing => 0.0,
-        })
+        .map(|&i| values.areas[i].value.as_number().unwrap_or(0.0))
         .collect();
     let w = spatial_weights(data.atlas, &values, &observed, analysis)?;
     let Analysis {
@@ -192,7 +194,7 @@ impl Drop for StopOnDrop {
 }
 
 fn moran_error(e: moran::MoranError) -> AppError {
-    AppError::BadInput(format!("spatial autocorrelation: {e}"))
+    AppError::bad_input(format!("spatial autocorrelation: {e}"))
 }
 
 /// The weights among the observed areas: contiguity from the layer's topology, or the
@@ -287,13 +289,13 @@ pub fn cluster_map(result: Autocorrelation) -> Choropleth {
         legend[class].count += 1;
     }
     map.missing.count = map.areas.len() - result.observed.len();
-    map.statistics = super::Statistics {
+    map.statistics = Statistics {
         n: result.observed.len(),
         missing: map.missing.count,
         ..Default::default()
     };
     map.legend = legend;
     map.numeric = false;
-    "lisa_clusters".clone_into(&mut map.method);
+    map.method = MapMethod::LisaClusters;
     map
 }

@@ -3,10 +3,11 @@
 
 use std::collections::HashMap;
 
-use super::{LegendClass, MapArea, Mapped, RespondentValue};
+use super::map::{LegendClass, MapArea};
 use crate::error::{AppError, AppResult};
 use crate::stats::classify::{self, Method};
 use crate::survey::source::Provenance;
+use crate::survey::values::RespondentValue;
 
 /// Joshua Stevens's blue–red bivariate scheme, rows from low to high y, columns from low to
 /// high x: grey where both are low, red where x alone is high, blue where y alone is, and the
@@ -19,27 +20,19 @@ pub const GRID: [[&str; 3]; 3] = [
 
 const LEVELS: [&str; 3] = ["low", "middle", "high"];
 
-/// The second variable of a bivariate map and both variables' class bounds.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Bivariate {
-    /// What y is.
-    pub y: Mapped,
-    /// Upper bounds of x's three classes.
-    pub x_bounds: Vec<f64>,
-    /// Upper bounds of y's three classes.
-    pub y_bounds: Vec<f64>,
-}
-
 /// Tertile bounds of `values`, or why there are none.
 fn tertiles(values: &[f64], what: &str) -> AppResult<Vec<f64>> {
     if values.len() < 3 {
-        return Err(AppError::BadInput(format!(
-            "bivariate: {what} has {} areas with both values; a 3 × 3 map needs at least 3",
-            values.len()
-        )));
+        return Err(AppError::bad_argument(
+            "bivariate",
+            format!(
+                "{what} has {} areas with both values; a 3 × 3 map needs at least 3",
+                values.len()
+            ),
+        ));
     }
     Ok(classify::classify(values, Method::Quantiles, 3, &[])
-        .map_err(|e| AppError::BadInput(format!("bivariate: {what}: {e}")))?
+        .map_err(|e| AppError::bad_argument("bivariate", format!("{what}: {e}")))?
         .bounds)
 }
 
@@ -129,5 +122,41 @@ mod tests {
         assert_eq!(areas[9].value, RespondentValue::Missing);
         assert_eq!(legend.iter().map(|c| c.count).sum::<usize>(), 9);
         assert_eq!(legend[8].label, "x high, y high");
+    }
+
+    #[test]
+    fn cells_are_numbered_x_then_y_and_coloured_from_the_grid() {
+        // x rises with i, y falls: the low-x areas have high y.
+        let mut areas: Vec<MapArea> = (0..9).map(|i| area(&i.to_string(), f64::from(i))).collect();
+        let y: HashMap<String, (f64, Provenance)> = (0..9)
+            .map(|i| {
+                (
+                    i.to_string(),
+                    (f64::from(8 - i), Provenance::CalibratedSynthetic),
+                )
+            })
+            .collect();
+        let (legend, x_bounds, y_bounds) = classify_areas(&mut areas, &y).unwrap();
+        assert_eq!(x_bounds.len(), 3);
+        assert_eq!(y_bounds.len(), 3);
+        assert_eq!(legend[2].category.as_deref(), Some("3-1"));
+        assert_eq!(legend[6].category.as_deref(), Some("1-3"));
+        assert_eq!(areas[0].class, Some(6));
+        assert_eq!(areas[0].colour, GRID[2][0]);
+        assert_eq!(areas[8].class, Some(2));
+        assert_eq!(areas[8].second, Some(0.0));
+        assert_eq!(areas[8].provenance, Some(Provenance::Mixed));
+        assert_eq!(legend[4].count, 3);
+    }
+
+    #[test]
+    fn fewer_than_three_pairs_are_refused() {
+        let mut areas = vec![area("a", 1.0), area("b", 2.0)];
+        let y: HashMap<String, (f64, Provenance)> = [("a", 1.0), ("b", 2.0)]
+            .into_iter()
+            .map(|(c, v)| (c.to_owned(), (v, Provenance::Official)))
+            .collect();
+        let e = classify_areas(&mut areas, &y).unwrap_err();
+        assert!(e.to_string().starts_with("bivariate: x has 2 areas"), "{e}");
     }
 }

@@ -1,34 +1,23 @@
 //! Rendering a choropleth: a GeoJSON FeatureCollection or a TopoJSON topology, each with the
 //! legend, statistics, provenance and credit as foreign members; or CSV of the values alone.
 
-use std::collections::HashMap;
 use std::sync::Arc;
-
-use geozero::error::GeozeroError;
-use geozero::mvt::TileValue;
 
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
-use super::{
-    Choropleth, ChoroplethRequest, Format, LegendClass, MapArea, MapLevel, RespondentValue,
-};
+use super::map::{Choropleth, LegendClass, MapArea};
+use super::request::{Format, MapLevel};
 use crate::spatial::atlas::{Atlas, Drawn, Layer};
-use crate::spatial::mvt;
-use crate::spatial::tile::TileId;
 use crate::spatial::CREDIT;
 use crate::survey::source::{self, Provenance};
-
-/// The query string that names the same choropleth on the download endpoints.
-pub fn query_string(r: &ChoroplethRequest) -> Result<String, serde_urlencoded::ser::Error> {
-    serde_urlencoded::to_string(r)
-}
+use crate::survey::values::RespondentValue;
 
 /// File name stem of a download, e.g. `dx-atlas_R5_cio.appointed_municipality`.
 pub fn file_stem(c: &Choropleth) -> String {
-    let level = match c.request.level {
+    let level = match c.spec.level() {
         MapLevel::Municipality => "municipality",
         MapLevel::Prefecture => "prefecture",
     };
@@ -36,13 +25,13 @@ pub fn file_stem(c: &Choropleth) -> String {
         Some(edition) => format!("dx-atlas_{}_{}", edition.code, c.indicator.code),
         None => format!("dx-atlas_{}", c.indicator.code),
     };
-    if let Some(o) = &c.request.option {
+    if let Some(o) = &c.spec.request().option {
         stem.push('_');
         stem.push_str(o);
     }
     stem.push('_');
     stem.push_str(level);
-    if let Some(p) = c.request.prefecture {
+    if let Some(p) = c.spec.request().prefecture {
         stem.push_str(&format!("_{p}"));
     }
     stem
@@ -50,7 +39,7 @@ pub fn file_stem(c: &Choropleth) -> String {
 
 /// Links to the same choropleth on the download endpoints.
 pub fn downloads(c: &Choropleth) -> Value {
-    let q = &c.query;
+    let q = c.spec.query();
     json!({
         "geojson": format!("/choropleth.geojson?{q}"),
         "topojson": format!("/choropleth.topojson?{q}"),
@@ -115,7 +104,7 @@ pub fn metadata(c: &Choropleth) -> Map<String, Value> {
     m.insert(
         "legend".into(),
         json!({
-            "method": c.method,
+            "method": c.method.as_str(),
             "numeric": c.numeric,
             "classes": c.legend.iter().map(class_json).collect::<Vec<_>>(),
             "missing": {"label": c.missing.label, "colour": c.missing.colour, "count": c.missing.count},
@@ -129,7 +118,7 @@ pub fn metadata(c: &Choropleth) -> Map<String, Value> {
         "indicator".into(),
         json!({
             "code": c.indicator.code, "labelJa": c.indicator.label_ja, "labelEn": c.indicator.label_en,
-            "type": c.indicator.kind, "option": c.request.option,
+            "type": c.indicator.kind.as_str(), "option": c.spec.request().option,
             "unit": c.indicator.unit, "year": c.indicator.year,
         }),
     );
@@ -176,59 +165,10 @@ pub fn metadata(c: &Choropleth) -> Map<String, Value> {
 
 /// Which layer a choropleth draws.
 fn layer<'a>(c: &Choropleth, atlas: &'a Atlas) -> &'a Layer {
-    match c.request.level {
+    match c.spec.level() {
         MapLevel::Municipality => &atlas.municipalities,
         MapLevel::Prefecture => &atlas.prefectures,
     }
-}
-
-/// The choropleth as a Mapbox Vector Tile: the boundary tile's two layers, the map's own
-/// level carrying each of its areas' value, provenance, class, colour and class label (areas
-/// outside the map are left out of that layer), the other level its outlines.
-pub fn vector_tile(c: &Choropleth, atlas: &Atlas, tile: TileId) -> Result<Vec<u8>, GeozeroError> {
-    let by_position: HashMap<usize, &MapArea> = c.areas.iter().map(|a| (a.index, a)).collect();
-    let labels = |a: &MapArea| {
-        a.class
-            .and_then(|i| c.legend.get(i))
-            .map_or_else(|| c.missing.label.clone(), |class| class.label.clone())
-    };
-    let valued = |i: usize| {
-        let a = by_position.get(&i)?;
-        let mut properties = vec![("colour", TileValue::Str(a.colour.clone()))];
-        match &a.value {
-            RespondentValue::Number(n) => properties.push(("value", TileValue::Double(*n))),
-            RespondentValue::Category(v) => properties.push(("value", TileValue::Str(v.clone()))),
-            RespondentValue::Missing => {}
-        }
-        if let Some(class) = a.class.and_then(|k| u64::try_from(k).ok()) {
-            properties.push(("class", TileValue::Uint(class)));
-        }
-        if let Some(p) = a.provenance {
-            properties.push(("provenance", TileValue::Str(p.as_str().to_owned())));
-        }
-        if let Some(y) = a.second {
-            properties.push(("y", TileValue::Double(y)));
-        }
-        properties.push(("label", TileValue::Str(labels(a))));
-        Some(properties)
-    };
-    let outline = |_: usize| Some(Vec::new());
-    let (municipal, prefectural) = match c.request.level {
-        MapLevel::Municipality => (
-            mvt::area_layer(mvt::MUNICIPALITIES, &atlas.municipalities, tile, valued)?,
-            mvt::area_layer(mvt::PREFECTURES, &atlas.prefectures, tile, outline)?,
-        ),
-        MapLevel::Prefecture => (
-            mvt::area_layer(mvt::MUNICIPALITIES, &atlas.municipalities, tile, outline)?,
-            mvt::area_layer(mvt::PREFECTURES, &atlas.prefectures, tile, valued)?,
-        ),
-    };
-    Ok(mvt::encode(
-        [municipal, prefectural]
-            .into_iter()
-            .filter(|l| !l.features.is_empty())
-            .collect(),
-    ))
 }
 
 /// A feature's properties. The class's label is in the legend, looked up by `class`;
@@ -285,7 +225,7 @@ impl<'a> GeoJsonDocument<'a> {
 impl Serialize for GeoJsonDocument<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let c = self.choropleth;
-        let drawn = layer(c, self.atlas).drawn(c.request.simplify_level(), c.request.decimals());
+        let drawn = layer(c, self.atlas).drawn(c.spec.simplify_level(), c.spec.decimals());
         let mut m = serializer.serialize_map(None)?;
         m.serialize_entry("type", "FeatureCollection")?;
         write_metadata(&mut m, c)?;
@@ -354,12 +294,11 @@ impl Serialize for TopoJsonDocument<'_> {
         // As many quantization steps per axis as the precision distinguishes across Japan (~31°).
         // Clamped to 1e4..=1e8 first, well inside u32.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let quantization =
-            (31.0 * 10f64.powi(i32::from(c.request.decimals()))).clamp(1e4, 1e8) as u32;
+        let quantization = (31.0 * 10f64.powi(i32::from(c.spec.decimals()))).clamp(1e4, 1e8) as u32;
         let indices: Vec<usize> = c.areas.iter().map(|area| area.index).collect();
         let topology = layer(c, self.atlas).encoded(
-            c.request.simplify_level(),
-            c.request.decimals(),
+            c.spec.simplify_level(),
+            c.spec.decimals(),
             &indices,
             quantization,
         );
@@ -461,7 +400,7 @@ pub struct OwnedDocument {
 
 impl Serialize for OwnedDocument {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self.choropleth.request.format {
+        match self.choropleth.spec.format() {
             Format::GeoJson => {
                 GeoJsonDocument::new(&self.choropleth, &self.atlas).serialize(serializer)
             }
@@ -476,7 +415,7 @@ impl Serialize for OwnedDocument {
 pub fn document_bytes(c: &Choropleth, atlas: &Atlas) -> serde_json::Result<Vec<u8>> {
     // Whole-country GeoJSON at the default zoom is about 800 KB: one allocation up front.
     let mut out = Vec::with_capacity(1 << 20);
-    match c.request.format {
+    match c.spec.format() {
         Format::GeoJson => serde_json::to_writer(&mut out, &GeoJsonDocument::new(c, atlas))?,
         Format::TopoJson => serde_json::to_writer(&mut out, &TopoJsonDocument::new(c, atlas))?,
     }

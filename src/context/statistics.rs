@@ -4,9 +4,37 @@
 
 use std::collections::HashMap;
 
-use crate::entity::statistic;
+use crate::domain::survey::{QuestionType, Subject};
+use crate::entity::{question, statistic};
 use crate::error::{AppError, AppResult};
+use crate::stats::bands::Bands;
+use crate::survey::aggregate::GroupBy;
 use crate::survey::source::{self, SourceInfo};
+
+/// The statistic population bands are drawn from: the 2020 census population (SSDSE-A).
+pub const POPULATION: &str = "A1101";
+
+/// Largest factor of a figure per a statistic.
+pub const MAX_SCALE: f64 = 1e9;
+
+/// Checks the factor of a figure per a statistic (10000: per 10,000 residents), for maps,
+/// aggregates and relationships alike: above 0 and at most [`MAX_SCALE`]. The error names the
+/// argument, `scale`.
+pub fn check_scale(scale: f64) -> AppResult<()> {
+    if !scale.is_finite() || scale <= 0.0 || scale > MAX_SCALE {
+        return Err(AppError::bad_argument(
+            "scale",
+            format!("{scale} is out of range; give a factor above 0 and at most 1,000,000,000"),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether answers of this type can be divided by a statistic: only counts are (a choice or a
+/// rate is a share already).
+pub fn divisible(kind: QuestionType) -> bool {
+    kind == QuestionType::Count
+}
 
 /// A statistic derived from two stored ones: `numerator / denominator × scale`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -186,8 +214,8 @@ impl Statistics {
                     "statistic `{code}`: no statistics are loaded; import SSDSE-A with `dx-atlas import-statistics`"
                 ))
             } else {
-                AppError::BadInput(format!(
-                    "statistic: no statistic `{code}` (the query `statistics` lists them)"
+                AppError::bad_argument("statistic", format!(
+                    "no statistic `{code}` (the query `statistics` lists them)"
                 ))
             }
         })
@@ -213,6 +241,82 @@ fn derive(formula: &'static Formula, n: &Statistic, d: &Statistic) -> Statistic 
         formula: Some(formula),
         values,
     }
+}
+
+/// Each municipality's population band (by [`POPULATION`]) and the bands in order, when an
+/// aggregate is grouped by band (`bands`: the thresholds, or the default ones); `None`
+/// otherwise.
+#[allow(clippy::type_complexity)]
+pub fn population_bands(
+    statistics: &Statistics,
+    group_by: GroupBy,
+    subject: Subject,
+    bands: Option<Vec<i64>>,
+) -> AppResult<Option<(HashMap<String, String>, Vec<String>)>> {
+    if group_by != GroupBy::PopulationBand {
+        return match bands {
+            Some(_) => Err(AppError::bad_argument(
+                "bands",
+                "they apply to groupBy: POPULATION_BAND",
+            )),
+            None => Ok(None),
+        };
+    }
+    if subject != Subject::Municipality {
+        return Err(AppError::bad_argument(
+            "groupBy",
+            "POPULATION_BAND groups municipalities; ask with subject: MUNICIPALITY",
+        ));
+    }
+    let bands = match bands {
+        Some(thresholds) => {
+            Bands::new(thresholds).map_err(|e| AppError::bad_input(e.to_string()))?
+        }
+        None => Bands::default(),
+    };
+    let population = statistics.require(POPULATION)?;
+    let groups = population
+        .values
+        .iter()
+        .map(|(code, n)| (code.clone(), bands.label(*n)))
+        .collect();
+    Ok(Some((groups, bands.labels())))
+}
+
+/// The statistic an aggregate of `question` over `subject` divides its counts by, and the
+/// factor, when `per` names one.
+pub fn per_statistic<'a>(
+    statistics: &'a Statistics,
+    question: &question::Model,
+    subject: Subject,
+    per: Option<&str>,
+    scale: Option<f64>,
+) -> AppResult<Option<(&'a Statistic, f64)>> {
+    let Some(code) = per else {
+        return match scale {
+            Some(_) => Err(AppError::bad_argument("scale", "it applies with per")),
+            None => Ok(None),
+        };
+    };
+    if !divisible(question.kind) {
+        return Err(AppError::bad_argument(
+            "per",
+            format!(
+                "`{}` is not a count; only counts are aggregated per a statistic",
+                question.code
+            ),
+        ));
+    }
+    if subject != Subject::Municipality {
+        return Err(AppError::bad_argument(
+            "per",
+            "statistics are municipal; ask with subject: MUNICIPALITY",
+        ));
+    }
+    let scale = scale.unwrap_or(1.0);
+    check_scale(scale)?;
+    let statistic = statistics.require(code).map_err(|e| e.within("per"))?;
+    Ok(Some((statistic, scale)))
 }
 
 #[cfg(test)]

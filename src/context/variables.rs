@@ -109,7 +109,7 @@ async fn edition_and_question(
     let edition = repo::survey::edition_or_newest(db, edition).await?;
     let question = repo::survey::question(db, code)
         .await?
-        .ok_or_else(|| AppError::BadInput(format!("{what}: no indicator `{code}`")))?;
+        .ok_or_else(|| AppError::bad_argument(what, format!("no indicator `{code}`")))?;
     Ok((edition, question))
 }
 
@@ -129,18 +129,16 @@ fn per_statistic(
     divisor: &Divisor<'_>,
     what: &str,
 ) -> AppResult<Values> {
-    let bad = |m: String| AppError::BadInput(format!("{what}.{m}"));
+    let bad =
+        |argument: &str, detail: String| AppError::bad_argument(argument, detail).field_of(what);
     let (statistic, scale) = (divisor.statistic, divisor.scale);
-    if kind != QuestionType::Count {
-        return Err(bad(format!(
-            "per: `{code}` is not a count; only counts are read per a statistic"
-        )));
+    if !super::statistics::divisible(kind) {
+        return Err(bad(
+            "per",
+            format!("`{code}` is not a count; only counts are read per a statistic"),
+        ));
     }
-    if !scale.is_finite() || scale <= 0.0 || scale > 1e9 {
-        return Err(bad(format!(
-            "scale: {scale} is out of range; give a factor above 0 and at most 1,000,000,000"
-        )));
-    }
+    super::statistics::check_scale(scale).map_err(|e| e.field_of(what))?;
     let s = statistics
         .require(statistic)
         .map_err(|e| prefixed(&format!("{what}.per"), e))?;
@@ -163,9 +161,8 @@ fn per_statistic(
 
 fn prefixed(what: &str, e: AppError) -> AppError {
     match e {
-        AppError::BadInput(m) => AppError::BadInput(format!("{what}.{m}")),
         AppError::NotFound(m) => AppError::NotFound(format!("{what}.{m}")),
-        other => other,
+        other => other.field_of(what),
     }
 }
 
@@ -177,28 +174,32 @@ async fn indicator_values(
     edition: Option<&str>,
     what: &str,
 ) -> AppResult<(Values, QuestionType)> {
-    let bad = |m: String| AppError::BadInput(format!("{what}.{m}"));
+    let bad =
+        |argument: &str, detail: String| AppError::bad_argument(argument, detail).field_of(what);
     let (edition, question) =
         edition_and_question(db, code, edition, &format!("{what}.indicator")).await?;
     if !question.asked.includes(Subject::Municipality) {
-        return Err(bad(format!(
-            "indicator: `{code}` is asked of prefectures only; relationships are over municipalities"
-        )));
+        return Err(bad(
+            "indicator",
+            format!("`{code}` is asked of prefectures only; relationships are over municipalities"),
+        ));
     }
     let numeric = question.kind.is_numeric();
     let option = match (numeric, option, question.kind) {
         (true, Some(o), _) => {
-            return Err(bad(format!(
-                "option: `{code}` is a number, not a choice; `{o}` does not apply"
-            )))
+            return Err(bad(
+                "option",
+                format!("`{code}` is a number, not a choice; `{o}` does not apply"),
+            ))
         }
         (true, None, _) => None,
         (false, Some(o), _) => Some(o.to_owned()),
         (false, None, QuestionType::YesNo) => Some("yes".to_owned()),
         (false, None, _) => {
-            return Err(bad(format!(
-                "option: `{code}` is a choice among options; name the option to read as 1"
-            )))
+            return Err(bad(
+                "option",
+                format!("`{code}` is a choice among options; name the option to read as 1"),
+            ))
         }
     };
     if let Some(o) = &option {
@@ -207,7 +208,7 @@ async fn indicator_values(
             .remove(&question.code)
             .unwrap_or_default();
         if !options.iter().any(|known| &known.code == o) {
-            return Err(bad(format!("option: `{code}` has no option `{o}`")));
+            return Err(bad("option", format!("`{code}` has no option `{o}`")));
         }
     }
     let mut sources = BTreeSet::new();
@@ -223,15 +224,7 @@ async fn indicator_values(
     .await?;
     let values = raw
         .into_iter()
-        .filter_map(|(c, (v, p))| {
-            let x = match v {
-                RespondentValue::Number(n) => n,
-                RespondentValue::Category(c) if c == "yes" => 1.0,
-                RespondentValue::Category(_) => 0.0,
-                RespondentValue::Missing => return None,
-            };
-            Some((c, (x, p)))
-        })
+        .filter_map(|(c, (v, p))| Some((c, (v.as_number()?, p))))
         .collect();
     let unit = match (question.kind, &option) {
         (QuestionType::Rate, _) => Some("%".to_owned()),
@@ -272,7 +265,7 @@ pub async fn categories(
     edition: Option<&str>,
     what: &str,
 ) -> AppResult<Categories> {
-    let bad = |m: String| AppError::BadInput(format!("{what}: {m}"));
+    let bad = |detail: String| AppError::bad_argument(what, detail);
     let (edition, question) = edition_and_question(db, code, edition, what).await?;
     if question.kind.is_numeric() {
         return Err(bad(format!(

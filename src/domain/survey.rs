@@ -49,6 +49,18 @@ impl QuestionType {
     pub fn is_numeric(self) -> bool {
         matches!(self, Self::Count | Self::Rate)
     }
+
+    /// As stored, and written in GraphQL and in map documents (`YES_NO`, `COUNT`…).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::YesNo => "YES_NO",
+            Self::SingleChoice => "SINGLE_CHOICE",
+            Self::MultipleChoice => "MULTIPLE_CHOICE",
+            Self::Count => "COUNT",
+            Self::PlanningStatus => "PLANNING_STATUS",
+            Self::Rate => "RATE",
+        }
+    }
 }
 
 /// The indicator of one of the 59 online procedures' per-authority online-use rate, e.g.
@@ -230,6 +242,8 @@ mod tests {
                 QuestionType::try_from_value(&kind.to_value()).ok(),
                 Some(kind)
             );
+            assert_eq!(kind.to_value(), kind.as_str());
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
         }
         assert!(Provenance::try_from_value(&"OFFICIAL_MICRODATA".to_owned()).is_err());
         assert!(Subject::try_from_value(&"NATION".to_owned()).is_err());

@@ -6,9 +6,9 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, InputObject, Json, MergedObject, Object, Result, SimpleObject};
 use base64::Engine;
-use sea_orm::DatabaseConnection;
 use serde_json::{json, Map, Value};
 
+use super::data::db;
 use super::geometry::{self, AreaLayer, BBox, BBoxInput, LonLat};
 use super::loaders::{AreaLoader, NamesKey, PrefectureKey};
 use super::survey::{self, AnswerValue};
@@ -72,10 +72,6 @@ pub struct ConnectionTotals {
 #[derive(Default)]
 pub struct AreaQuery;
 
-fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
-    ctx.data_unchecked::<DatabaseConnection>()
-}
-
 fn encode_cursor(code: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("municipality:{code}"))
 }
@@ -87,7 +83,7 @@ fn decode_cursor(cursor: &str) -> Result<String, AppError> {
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|text| text.strip_prefix("municipality:").map(str::to_owned))
         .ok_or_else(|| {
-            AppError::BadInput(format!("after: `{cursor}` is not a cursor from this API"))
+            AppError::bad_argument("after", format!("`{cursor}` is not a cursor from this API"))
         })
 }
 
@@ -175,7 +171,10 @@ impl AreaQuery {
                 .ok()
                 .filter(|n| *n <= MAX_PAGE)
                 .ok_or_else(|| {
-                    AppError::BadInput(format!("first: {n} is out of range; give 0 to {MAX_PAGE}"))
+                    AppError::bad_argument(
+                        "first",
+                        format!("{n} is out of range; give 0 to {MAX_PAGE}"),
+                    )
                 })
                 .gql()?,
         };

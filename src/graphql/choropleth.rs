@@ -3,19 +3,19 @@
 use std::sync::Arc;
 
 use async_graphql::{ComplexObject, Context, Enum, Json, Object, Result, SimpleObject};
-use sea_orm::DatabaseConnection;
 use serde_json::Value;
 
 use super::areas::Municipality;
 use super::budget;
+use super::data::db;
 use super::documents::{self, DocumentField};
 use super::survey::Provenance;
 use crate::choropleth::autocorrelation::{self as ac, Analysis};
-use crate::choropleth::{self, render, ChoroplethRequest};
-use crate::domain::PrefectureCode;
+use crate::choropleth::{self, render, ChoroplethRequest, MapArguments, MapSpec};
 use crate::error::{AppError, GraphqlResultExt};
 use crate::readmodel::ReadModel;
 use crate::repo;
+use crate::spatial::atlas::Atlas;
 use crate::spatial::CREDIT;
 
 /// Municipalities or prefectures.
@@ -205,11 +205,68 @@ fn sources_titles(c: &choropleth::Choropleth) -> String {
         .join("; ")
 }
 
-fn to_u8(name: &str, v: Option<i32>) -> Result<Option<u8>, AppError> {
-    v.map(|v| {
-        u8::try_from(v).map_err(|_| AppError::BadInput(format!("{name}: {v} is out of range")))
-    })
-    .transpose()
+impl Choropleth {
+    /// The answer of a built map, drawn with `atlas` when its document is asked for.
+    fn new(built: Arc<choropleth::Choropleth>, atlas: Arc<Atlas>) -> Self {
+        let links = render::downloads(&built);
+        let link = |k: &str| {
+            links
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let s = &built.statistics;
+        Self {
+            method: built.method.as_str().to_owned(),
+            legend: built.legend.iter().map(entry).collect(),
+            missing: entry(&built.missing),
+            statistics: MapStatistics {
+                n: count(s.n),
+                missing: count(s.missing),
+                min: s.min,
+                max: s.max,
+                mean: s.mean,
+                median: s.median,
+            },
+            // The map's own values decide, not the edition's: a map of official answers is
+            // official in an edition that also holds synthetic ones.
+            provenance: render::values_provenance(&built).0.into(),
+            provenance_note: built.edition.as_ref().map_or_else(
+                || format!("Official statistics: {}", sources_titles(&built)),
+                |e| e.provenance_note.clone(),
+            ),
+            credit: CREDIT.to_owned(),
+            downloads: Downloads {
+                geojson: link("geojson"),
+                topojson: link("topojson"),
+                csv: link("csv"),
+            },
+            bivariate: built.bivariate.as_ref().map(|b| MapBivariate {
+                y: b.y.code.clone(),
+                y_label: b.y.label_ja.clone(),
+                y_unit: b.y.unit.clone(),
+                x_bounds: b.x_bounds.clone(),
+                y_bounds: b.y_bounds.clone(),
+                grid: choropleth::bivariate::GRID
+                    .iter()
+                    .map(|row| row.iter().map(|c| (*c).to_owned()).collect())
+                    .collect(),
+            }),
+            per: built.per.as_ref().map(|p| MapPer {
+                statistic: p.code.clone(),
+                label: p.label.clone(),
+                unit: p.unit.clone(),
+                year: p.year,
+                scale: p.scale,
+                undivided: count(p.undivided),
+            }),
+            map: render::OwnedDocument {
+                choropleth: built,
+                atlas,
+            },
+        }
+    }
 }
 
 /// Which areas count as neighbours.
@@ -372,11 +429,7 @@ fn local_entries(result: &ac::Autocorrelation) -> Vec<LocalMoranEntry> {
             LocalMoranEntry {
                 code: area.code.clone(),
                 name: area.name.clone(),
-                value: match &area.value {
-                    choropleth::RespondentValue::Number(n) => *n,
-                    choropleth::RespondentValue::Category(c) => f64::from(u8::from(c == "yes")),
-                    choropleth::RespondentValue::Missing => f64::NAN,
-                },
+                value: area.value.as_number().unwrap_or(f64::NAN),
                 i: local.i.get(o).copied().unwrap_or(0.0),
                 quadrant: i32::from(local.quadrant.get(o).copied().unwrap_or(0)),
                 p_sim: local.p_sim.get(o).copied().unwrap_or(1.0),
@@ -404,9 +457,9 @@ pub struct MapQuery;
 #[Object]
 impl MapQuery {
     /// An indicator as a map-ready choropleth.
-    // A GraphQL field's arguments are its resolver's parameters: the length is the argument
-    // list, and the body only turns it into a `ChoroplethRequest`.
-    #[allow(clippy::too_many_arguments, clippy::too_many_lines)]
+    // A GraphQL field's arguments are its resolver's parameters; the body hands them to
+    // `MapSpec::try_from`, which knows the rules.
+    #[allow(clippy::too_many_arguments)]
     async fn choropleth(
         &self,
         ctx: &Context<'_>,
@@ -456,106 +509,40 @@ impl MapQuery {
         population_below: Option<i32>,
         #[graphql(default_with = "Format::GeoJson")] format: Format,
     ) -> Result<Choropleth> {
-        let classification: crate::stats::classify::Method = classification.into();
-        let request = ChoroplethRequest {
-            indicator,
-            option,
-            edition,
-            level: level.into(),
-            prefecture_value: prefecture_value.into(),
-            prefecture: prefecture
-                .as_deref()
-                .map(PrefectureCode::parse)
-                .transpose()
-                .map_err(AppError::from)
-                .gql()?,
-            classification,
-            // Breaks belong to a manual classification only: other methods ignore them.
-            breaks: breaks.filter(|_| classification == crate::stats::classify::Method::Manual),
-            classes: usize::try_from(classes)
-                .map_err(|_| {
-                    AppError::BadInput(format!("classes: {classes} is out of range; give 2 to 12"))
-                })
-                .gql()?,
-            palette,
-            zoom: to_u8("zoom", zoom).gql()?,
-            tolerance,
-            min_island_km2,
-            precision: to_u8("precision", precision).gql()?,
-            per,
-            scale,
-            weight,
-            bivariate,
-            population_at_least: population_at_least.map(i64::from),
-            population_below: population_below.map(i64::from),
-            format: format.into(),
-        };
-        request.validate().gql()?;
-        let generation = ctx.data_unchecked::<Arc<ReadModel>>().current();
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let built = Arc::new(
-            choropleth::build(db, generation.map_data(), request)
-                .await
-                .gql()?,
-        );
-        let links = render::downloads(&built);
-        let link = |k: &str| {
-            links
-                .get(k)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let s = &built.statistics;
-        Ok(Choropleth {
-            map: render::OwnedDocument {
-                choropleth: Arc::clone(&built),
-                atlas: Arc::clone(&generation.atlas),
+        let spec = MapSpec::try_from(MapArguments {
+            request: ChoroplethRequest {
+                option,
+                edition,
+                level: level.into(),
+                prefecture_value: prefecture_value.into(),
+                classification: classification.into(),
+                breaks,
+                palette,
+                tolerance,
+                min_island_km2,
+                per,
+                scale,
+                weight,
+                bivariate,
+                format: format.into(),
+                ..ChoroplethRequest::whole_country(indicator)
             },
-            method: built.method.clone(),
-            legend: built.legend.iter().map(entry).collect(),
-            missing: entry(&built.missing),
-            statistics: MapStatistics {
-                n: count(s.n),
-                missing: count(s.missing),
-                min: s.min,
-                max: s.max,
-                mean: s.mean,
-                median: s.median,
-            },
-            // The map's own values decide, not the edition's: a map of official answers is
-            // official in an edition that also holds synthetic ones.
-            provenance: render::values_provenance(&built).0.into(),
-            provenance_note: built.edition.as_ref().map_or_else(
-                || format!("Official statistics: {}", sources_titles(&built)),
-                |e| e.provenance_note.clone(),
-            ),
-            credit: CREDIT.to_owned(),
-            downloads: Downloads {
-                geojson: link("geojson"),
-                topojson: link("topojson"),
-                csv: link("csv"),
-            },
-            bivariate: built.bivariate.as_ref().map(|b| MapBivariate {
-                y: b.y.code.clone(),
-                y_label: b.y.label_ja.clone(),
-                y_unit: b.y.unit.clone(),
-                x_bounds: b.x_bounds.clone(),
-                y_bounds: b.y_bounds.clone(),
-                grid: choropleth::bivariate::GRID
-                    .iter()
-                    .map(|row| row.iter().map(|c| (*c).to_owned()).collect())
-                    .collect(),
-            }),
-            per: built.per.as_ref().map(|p| MapPer {
-                statistic: p.code.clone(),
-                label: p.label.clone(),
-                unit: p.unit.clone(),
-                year: p.year,
-                scale: p.scale,
-                undivided: count(p.undivided),
-            }),
+            prefecture,
+            classes,
+            zoom,
+            precision,
+            population_at_least,
+            population_below,
         })
+        .gql()?;
+        let generation = ctx.data_unchecked::<Arc<ReadModel>>().current();
+        let built = choropleth::build(db(ctx), generation.map_data(), spec)
+            .await
+            .gql()?;
+        Ok(Choropleth::new(
+            Arc::new(built),
+            Arc::clone(&generation.atlas),
+        ))
     }
 
     /// Global Moran's I and local Moran (LISA) of an indicator over municipalities.
@@ -587,14 +574,9 @@ impl MapQuery {
             seed,
         )
         .gql()?;
-        let request = ChoroplethRequest {
-            option: option.clone(),
-            edition,
-            ..ChoroplethRequest::whole_country(indicator.clone())
-        };
+        let spec = MapSpec::whole_country(indicator.clone(), option.clone(), edition).gql()?;
         let generation = ctx.data_unchecked::<Arc<ReadModel>>().current();
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        let result = ac::analyse(db, generation.map_data(), request, analysis)
+        let result = ac::analyse(db(ctx), generation.map_data(), spec, analysis)
             .await
             .gql()?;
         let local = local_entries(&result);
@@ -666,7 +648,7 @@ impl MapQuery {
         lat: f64,
     ) -> Result<Option<Municipality>> {
         if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
-            return Err(AppError::BadInput(format!(
+            return Err(AppError::bad_input(format!(
                 "({lon}, {lat}) is not a WGS 84 longitude/latitude"
             )))
             .gql();
@@ -679,8 +661,7 @@ impl MapQuery {
         let code = crate::domain::AuthorityCode::parse(&atlas.municipalities.areas[i].code)
             .map_err(AppError::from)
             .gql()?;
-        let db = ctx.data_unchecked::<DatabaseConnection>();
-        Ok(repo::areas::municipality(db, code)
+        Ok(repo::areas::municipality(db(ctx), code)
             .await
             .gql()?
             .map(Municipality::from))

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject};
 use sea_orm::DatabaseConnection;
 
+use super::data::db;
 use super::survey::{Provenance, SourceRecord};
 use crate::context::statistics::Statistic;
 use crate::context::variables::{self, Categories, Values, Variable};
@@ -14,10 +15,6 @@ use crate::error::{AppError, GraphqlResultExt};
 use crate::readmodel::ReadModel;
 use crate::repo;
 use crate::stats::correlation::{self, CorrelationError};
-
-fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
-    ctx.data_unchecked::<DatabaseConnection>()
-}
 
 fn model<'a>(ctx: &Context<'a>) -> &'a Arc<ReadModel> {
     ctx.data_unchecked::<Arc<ReadModel>>()
@@ -164,9 +161,10 @@ impl VariableInput {
                 let per = match (&self.per, self.scale) {
                     (Some(statistic), scale) => Some((statistic.clone(), scale.unwrap_or(1.0))),
                     (None, Some(_)) => {
-                        return Err(AppError::BadInput(format!(
-                            "{what}.scale: it applies with per"
-                        )))
+                        return Err(AppError::bad_argument(
+                            format!("{what}.scale"),
+                            "it applies with per",
+                        ))
                     }
                     (None, None) => None,
                 };
@@ -185,12 +183,14 @@ impl VariableInput {
             {
                 Ok(Variable::Statistic { code: code.clone() })
             }
-            (None, Some(_)) => Err(AppError::BadInput(format!(
-                "{what}: option, edition, per and scale apply to an indicator, not to a statistic"
-            ))),
-            _ => Err(AppError::BadInput(format!(
-                "{what}: give exactly one of indicator and statistic"
-            ))),
+            (None, Some(_)) => Err(AppError::bad_argument(
+                what,
+                "option, edition, per and scale apply to an indicator, not to a statistic",
+            )),
+            _ => Err(AppError::bad_argument(
+                what,
+                "give exactly one of indicator and statistic",
+            )),
         }
     }
 }
@@ -415,7 +415,7 @@ async fn tabulate(db: &DatabaseConnection, a: &Categories, b: &Categories) -> Re
         }
     }
     let test = correlation::chi_square(&counts)
-        .map_err(|e| AppError::BadInput(format!("crosstab: {e}")))
+        .map_err(|e| AppError::bad_argument("crosstab", format!("{e}")))
         .gql()?;
     let sources = a
         .sources
@@ -480,7 +480,7 @@ async fn relate(
     let x: Vec<f64> = pairs.iter().map(|p| p.x).collect();
     let y: Vec<f64> = pairs.iter().map(|p| p.y).collect();
     let result = correlation::correlate(&x, &y, method.into())
-        .map_err(|e: CorrelationError| AppError::BadInput(format!("relationship: {e}")))
+        .map_err(|e: CorrelationError| AppError::bad_argument("relationship", format!("{e}")))
         .gql()?;
     let summary = |v: &Values| VariableSummary {
         label: v.label.clone(),

@@ -50,8 +50,8 @@ pub fn precision(value: Option<i32>) -> Result<Option<u8>, AppError> {
                 .ok()
                 .filter(|p| i32::from(*p) <= MAX_PRECISION)
                 .ok_or_else(|| {
-                    AppError::BadInput(format!(
-                        "precision: {p} is out of range; give 0 to {MAX_PRECISION} decimals, or omit it for full precision"
+                    AppError::bad_argument("precision", format!(
+                        "{p} is out of range; give 0 to {MAX_PRECISION} decimals, or omit it for full precision"
                     ))
                 })
         })
@@ -185,9 +185,10 @@ impl BBoxInput {
             && (-90.0..=90.0).contains(&self.min_lat)
             && (-90.0..=90.0).contains(&self.max_lat);
         if !ok {
-            return Err(AppError::BadInput(format!(
-                "bbox: {self:?} is not a west-south-east-north box in WGS 84 degrees"
-            )));
+            return Err(AppError::bad_argument(
+                "bbox",
+                format!("{self:?} is not a west-south-east-north box in WGS 84 degrees"),
+            ));
         }
         Ok(geo::Rect::new(
             geo::coord! { x: self.min_lon, y: self.min_lat },

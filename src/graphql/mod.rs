@@ -5,6 +5,7 @@ pub mod areas;
 pub mod budget;
 pub mod choropleth;
 pub mod context;
+pub mod data;
 pub mod documents;
 pub mod extensions;
 pub mod geometry;

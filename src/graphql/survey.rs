@@ -1,13 +1,13 @@
 //! The survey: editions, the indicator catalogue, per-authority answers, aggregates,
 //! published figures and their reconciliation.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, Object, Result, SimpleObject};
 use sea_orm::{ActiveEnum, DatabaseConnection};
 
-use crate::context::statistics::Statistics;
+use super::data::db;
+use crate::context::statistics as official;
 use crate::domain::survey::Subject as DomainSubject;
 use crate::domain::Percent;
 use crate::entity::{
@@ -16,14 +16,9 @@ use crate::entity::{
 };
 use crate::error::{AppError, GraphqlResultExt};
 use crate::readmodel::ReadModel;
-use crate::repo::survey::{self as repo, GroupBy as StoredGroup};
-use crate::stats::bands::Bands;
+use crate::repo::survey as repo;
 use crate::survey::aggregate;
 use crate::survey::{source, store};
-
-fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
-    ctx.data_unchecked::<DatabaseConnection>()
-}
 
 /// The edition named, or the newest one.
 pub async fn resolve_edition(
@@ -37,7 +32,7 @@ async fn resolve_indicator(db: &DatabaseConnection, code: &str) -> Result<questi
     repo::question(db, code)
         .await
         .gql()?
-        .ok_or_else(|| AppError::BadInput(format!("indicator: no indicator `{code}`")))
+        .ok_or_else(|| AppError::bad_argument("indicator", format!("no indicator `{code}`")))
         .gql()
 }
 
@@ -86,84 +81,6 @@ pub enum GroupBy {
     /// 50,000–100,000; 100,000–300,000; 300,000 and over). Municipalities only.
     PopulationBand,
 }
-
-/// Each municipality's population band (by `A1101`) and the bands in order, when grouping by
-/// band; `None` otherwise.
-#[allow(clippy::type_complexity)]
-fn population_bands(
-    statistics: &Statistics,
-    group_by: aggregate::GroupBy,
-    subject: DomainSubject,
-    bands: Option<Vec<i64>>,
-) -> Result<Option<(HashMap<String, String>, Vec<String>)>, AppError> {
-    if group_by != aggregate::GroupBy::PopulationBand {
-        return match bands {
-            Some(_) => Err(AppError::BadInput(
-                "bands: they apply to groupBy: POPULATION_BAND".into(),
-            )),
-            None => Ok(None),
-        };
-    }
-    if subject != DomainSubject::Municipality {
-        return Err(AppError::BadInput(
-            "groupBy: POPULATION_BAND groups municipalities; ask with subject: MUNICIPALITY".into(),
-        ));
-    }
-    let bands = match bands {
-        Some(thresholds) => {
-            Bands::new(thresholds).map_err(|e| AppError::BadInput(e.to_string()))?
-        }
-        None => Bands::default(),
-    };
-    let population = statistics.require(POPULATION)?;
-    let groups = population
-        .values
-        .iter()
-        .map(|(code, n)| (code.clone(), bands.label(*n)))
-        .collect();
-    Ok(Some((groups, bands.labels())))
-}
-
-/// The statistic an aggregate's counts are divided by, and the factor, when asked for.
-fn per_statistic<'a>(
-    statistics: &'a Statistics,
-    question: &question::Model,
-    subject: DomainSubject,
-    per: Option<&str>,
-    scale: Option<f64>,
-) -> Result<Option<(&'a crate::context::statistics::Statistic, f64)>, AppError> {
-    let Some(code) = per else {
-        return match scale {
-            Some(_) => Err(AppError::BadInput("scale: it applies with per".into())),
-            None => Ok(None),
-        };
-    };
-    if question.kind != crate::domain::survey::QuestionType::Count {
-        return Err(AppError::BadInput(format!(
-            "per: `{}` is not a count; only counts are aggregated per a statistic",
-            question.code
-        )));
-    }
-    if subject != DomainSubject::Municipality {
-        return Err(AppError::BadInput(
-            "per: statistics are municipal; ask with subject: MUNICIPALITY".into(),
-        ));
-    }
-    let scale = scale.unwrap_or(1.0);
-    if !scale.is_finite() || scale <= 0.0 || scale > 1e9 {
-        return Err(AppError::BadInput(format!(
-            "scale: {scale} is out of range; give a factor above 0 and at most 1,000,000,000"
-        )));
-    }
-    let statistic = statistics.require(code).map_err(|e| match e {
-        AppError::BadInput(m) => AppError::BadInput(format!("per: {m}")),
-        other => other,
-    })?;
-    Ok(Some((statistic, scale)))
-}
-
-/// The statistic population bands are drawn from: the 2020 census population.
-const POPULATION: &str = "A1101";
 
 /// A source of answers: who published it, where, under which terms, and the files read.
 pub struct SourceRecord(pub source_row::Model);
@@ -588,60 +505,6 @@ pub struct ReconciledFigure {
     pub note: Option<String>,
 }
 
-/// The kind of the answers an aggregate of `question` over `subject` is computed from: the
-/// sources that answered it, or the edition's provenance where none did.
-async fn computed_from(
-    db: &DatabaseConnection,
-    edition: &survey_edition::Model,
-    question: &str,
-    subject: DomainSubject,
-) -> Result<Provenance> {
-    let sources = repo::question_sources(db, &edition.code).await.gql()?;
-    let from = sources
-        .get(&(question.to_owned(), subject))
-        .into_iter()
-        .flatten()
-        .filter_map(|(code, _)| source::provenance_of(code).ok())
-        .reduce(source::Provenance::with);
-    Ok(from.unwrap_or(edition.provenance).into())
-}
-
-/// The codes of the sources that answered `question` among `subject`, in order.
-async fn sources_of(
-    db: &DatabaseConnection,
-    edition: &survey_edition::Model,
-    question: &str,
-    subject: DomainSubject,
-) -> Result<Vec<String>> {
-    let sources = repo::question_sources(db, &edition.code).await.gql()?;
-    let mut codes: Vec<String> = sources
-        .get(&(question.to_owned(), subject))
-        .into_iter()
-        .flatten()
-        .map(|(code, _)| code.clone())
-        .collect();
-    codes.sort();
-    codes.dedup();
-    Ok(codes)
-}
-
-/// Why a figure and its recomputation from `sources` (source, reference date) differ, when
-/// the official answers among them hold for another date than the figure's.
-fn mismatch_note(figure_date: &str, sources: &[(String, Option<String>)]) -> Option<String> {
-    sources
-        .iter()
-        .filter(|(code, _)| {
-            source::provenance_of(code).is_ok_and(|p| p == source::Provenance::Official)
-        })
-        .find(|(_, date)| date.as_deref() != Some(figure_date))
-        .map(|(code, date)| {
-            format!(
-                "computed from official answers of `{code}` that hold for {}, while the figure holds for {figure_date}: another round of the survey, not an error",
-                date.as_deref().unwrap_or("a date the source does not state")
-            )
-        })
-}
-
 /// A national figure beside its recomputation.
 #[derive(SimpleObject)]
 pub struct ReconciledNationalFigure {
@@ -745,14 +608,11 @@ impl SurveyQuery {
         let edition = resolve_edition(db, edition.as_deref()).await?;
         let question = resolve_indicator(db, &indicator).await?;
         let statistics = ctx.data_unchecked::<Arc<ReadModel>>().statistics();
-        let banded = population_bands(&statistics, group_by.into(), subject.into(), bands).gql()?;
-        let grouping = match (&banded, group_by) {
-            (Some((groups, order)), _) => aggregate::Grouping::Assigned { groups, order },
-            (None, GroupBy::Prefecture) => aggregate::Grouping::Stored(StoredGroup::Prefecture),
-            (None, GroupBy::Kind) => aggregate::Grouping::Stored(StoredGroup::Kind),
-            (None, _) => aggregate::Grouping::Stored(StoredGroup::Nation),
-        };
-        let per_values = per_statistic(
+        let banded =
+            official::population_bands(&statistics, group_by.into(), subject.into(), bands)
+                .gql()?;
+        let grouping = aggregate::Grouping::of(group_by.into(), banded.as_ref());
+        let per_values = official::per_statistic(
             &statistics,
             &question,
             subject.into(),
@@ -768,14 +628,15 @@ impl SurveyQuery {
             aggregate::aggregate(db, &edition.code, &question, subject.into(), grouping, per)
                 .await
                 .gql()?;
-        let domain_subject: DomainSubject = subject.into();
-        let provenance = computed_from(db, &edition, &question.code, domain_subject).await?;
-        let sources = sources_of(db, &edition, &question.code, domain_subject).await?;
+        let (provenance, sources) =
+            aggregate::answered_by(db, &edition, &question.code, subject.into())
+                .await
+                .gql()?;
         Ok(Aggregate {
             indicator,
             edition: edition.code,
             subject,
-            provenance,
+            provenance: provenance.into(),
             sources,
             groups,
         })
@@ -833,29 +694,14 @@ impl SurveyQuery {
             figures: figures
                 .into_iter()
                 .map(|f| {
-                    let from = sources
-                        .get(&(f.figure.question_code.clone(), f.figure.subject))
-                        .map(Vec::as_slice)
-                        .unwrap_or_default();
-                    let computed_from = from
-                        .iter()
-                        .filter_map(|(code, _)| source::provenance_of(code).ok())
-                        .reduce(source::Provenance::with)
-                        .map(Into::into);
-                    let figure_date = dates
-                        .get(&f.figure.question_code)
-                        .cloned()
-                        .flatten()
-                        .unwrap_or_else(|| edition.reference_date.clone());
+                    let explained = f.explained(&sources, &dates, &edition.reference_date);
                     ReconciledFigure {
-                        note: (!f.matched)
-                            .then(|| mismatch_note(&figure_date, from))
-                            .flatten(),
+                        note: explained.note,
                         figure: PublishedFigure(f.figure),
                         computed: f.computed,
                         computed_denominator: f.computed_denominator,
                         matched: f.matched,
-                        computed_from,
+                        computed_from: explained.computed_from.map(Into::into),
                     }
                 })
                 .collect(),

@@ -10,66 +10,88 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::{conditional, AppState};
+use super::{conditional, maps, AppState};
 use crate::cache::{CachedDocument, Encoding};
-use crate::choropleth::{self, render, ChoroplethRequest, Format};
+use crate::choropleth::{self, render, Choropleth, ChoroplethRequest, Format};
 use crate::error::AppError;
+use crate::spatial::atlas::Atlas;
+
+/// What a download holds: the map document in a format, or the values as CSV.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Download {
+    /// GeoJSON or TopoJSON.
+    Document(Format),
+    /// The values, a row per area.
+    Csv,
+}
+
+impl Download {
+    /// The file name's extension, which also names the download in the cache.
+    fn extension(self) -> &'static str {
+        match self {
+            Self::Document(Format::GeoJson) => "geojson",
+            Self::Document(Format::TopoJson) => "topojson",
+            Self::Csv => "csv",
+        }
+    }
+
+    /// The format the map is built in (a CSV has no geometry: the default).
+    fn format(self) -> Format {
+        match self {
+            Self::Document(format) => format,
+            Self::Csv => Format::GeoJson,
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::Document(Format::GeoJson) => "application/geo+json",
+            Self::Document(Format::TopoJson) => "application/json",
+            Self::Csv => "text/csv; charset=utf-8",
+        }
+    }
+
+    /// The download's bytes, with its type and file name.
+    fn write(self, built: &Choropleth, atlas: &Atlas) -> Result<CachedDocument, AppError> {
+        let stem = render::file_stem(built);
+        let body = match self {
+            Self::Csv => {
+                render::csv(built).map_err(|e| AppError::internal("writing a map's CSV", e))?
+            }
+            Self::Document(_) => render::document_bytes(built, atlas)
+                .map_err(|e| AppError::internal("writing a map document", e))?,
+        };
+        Ok(CachedDocument::new(body, self.content_type())
+            .attachment(format!("{stem}.{}", self.extension())))
+    }
+}
 
 async fn render_download(
     state: &AppState,
     headers: &HeaderMap,
-    mut request: ChoroplethRequest,
-    kind: &'static str,
+    params: Result<Query<ChoroplethRequest>, QueryRejection>,
+    kind: Download,
 ) -> Result<Response, AppError> {
-    let format = if kind == "topojson" {
-        Format::TopoJson
-    } else {
-        Format::GeoJson
-    };
-    request.format = format;
-    request.validate()?;
-    let query = render::query_string(&request)
-        .map_err(|e| AppError::internal("writing a map's query string", e))?;
-    let generation = state.model.current();
-    let key = format!("{}|{kind}|{query}", generation.version);
-    let mut fresh = false;
-    let document =
-        state
-            .model
-            .cache
-            .get_or_build(&key, || {
-                fresh = true;
-                let generation = Arc::clone(&generation);
-                let db = state.db.clone();
-                async move {
-                    let built = choropleth::build(&db, generation.map_data(), request).await?;
-                    let atlas = Arc::clone(&generation.atlas);
-                    // Rendering and serialising megabytes is CPU work: off the async workers.
-                    tokio::task::spawn_blocking(move || -> Result<CachedDocument, AppError> {
-                        let stem = render::file_stem(&built);
-                        let (body, content_type) = match kind {
-                            "csv" => (
-                                render::csv(&built)
-                                    .map_err(|e| AppError::internal("writing a map's CSV", e))?,
-                                "text/csv; charset=utf-8",
-                            ),
-                            _ => (
-                                render::document_bytes(&built, &atlas)
-                                    .map_err(|e| AppError::internal("writing a map document", e))?,
-                                match format {
-                                    Format::TopoJson => "application/json",
-                                    Format::GeoJson => "application/geo+json",
-                                },
-                            ),
-                        };
-                        Ok(CachedDocument::new(body, content_type)
-                            .attachment(format!("{stem}.{kind}")))
-                    })
+    let spec = maps::parse(params)?.with_format(kind.format());
+    let cache = &state.model.cache;
+    let (document, fresh) = maps::cached(
+        state,
+        cache,
+        spec,
+        kind.extension(),
+        None,
+        |generation, db, spec| {
+            async move {
+                let built = choropleth::build(&db, generation.map_data(), spec).await?;
+                let atlas = Arc::clone(&generation.atlas);
+                // Rendering and serialising megabytes is CPU work: off the async workers.
+                tokio::task::spawn_blocking(move || kind.write(&built, &atlas))
                     .await
                     .map_err(|e| AppError::internal("rendering a download", e))?
-                }
-            })
-            .await?;
+            }
+        },
+    )
+    .await?;
     let response = conditional::respond_cached(headers, Arc::clone(&document)).await;
     if fresh {
         // The other encodings are made after the first response, so that it waited only for
@@ -85,23 +107,19 @@ async fn render_download(
     response
 }
 
-/// A query string that does not fit the choropleth's parameters, said as what is wrong.
-pub(super) fn bad_query(rejection: QueryRejection) -> AppError {
-    AppError::BadInput(format!(
-        "the query string does not fit the map's parameters: {}",
-        std::error::Error::source(&rejection)
-            .map_or_else(|| rejection.body_text(), ToString::to_string)
-    ))
-}
-
 /// GET /choropleth.geojson
 pub async fn geojson(
     State(state): State<AppState>,
     headers: HeaderMap,
     params: Result<Query<ChoroplethRequest>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    let Query(params) = params.map_err(bad_query)?;
-    render_download(&state, &headers, params, "geojson").await
+    render_download(
+        &state,
+        &headers,
+        params,
+        Download::Document(Format::GeoJson),
+    )
+    .await
 }
 
 /// GET /choropleth.topojson
@@ -110,8 +128,13 @@ pub async fn topojson(
     headers: HeaderMap,
     params: Result<Query<ChoroplethRequest>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    let Query(params) = params.map_err(bad_query)?;
-    render_download(&state, &headers, params, "topojson").await
+    render_download(
+        &state,
+        &headers,
+        params,
+        Download::Document(Format::TopoJson),
+    )
+    .await
 }
 
 /// GET /choropleth.csv
@@ -120,8 +143,7 @@ pub async fn csv(
     headers: HeaderMap,
     params: Result<Query<ChoroplethRequest>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    let Query(params) = params.map_err(bad_query)?;
-    render_download(&state, &headers, params, "csv").await
+    render_download(&state, &headers, params, Download::Csv).await
 }
 
 /// GET /municipalities/{code}.geojson — one municipality's boundary as a Feature, full
@@ -132,7 +154,7 @@ pub async fn municipality_feature(
     axum::extract::Path(file): axum::extract::Path<String>,
 ) -> Result<Response, AppError> {
     let code_text = file.strip_suffix(".geojson").ok_or_else(|| {
-        AppError::BadInput(format!(
+        AppError::bad_input(format!(
             "`{file}`: ask for CODE.geojson, e.g. 13104.geojson"
         ))
     })?;

@@ -34,6 +34,7 @@ pub mod conditional;
 pub mod downloads;
 pub mod graphql;
 pub mod limits;
+pub mod maps;
 pub mod record;
 pub mod server;
 pub mod tiles;

@@ -16,10 +16,9 @@ use axum::response::{IntoResponse, Response};
 use geozero::error::GeozeroError;
 use serde_json::Value;
 
-use super::downloads::bad_query;
-use super::{conditional, AppState};
+use super::{conditional, maps, AppState};
 use crate::cache::CachedDocument;
-use crate::choropleth::{self, render, ChoroplethRequest, MapLevel};
+use crate::choropleth::{self, render, tile, ChoroplethRequest, MapLevel};
 use crate::error::AppError;
 use crate::spatial::mvt;
 use crate::spatial::tile::TileId;
@@ -36,15 +35,15 @@ const TILE_MAX_AGE: u32 = 3600;
 /// The tile at a path's `z`, `x` and `y.mvt`, or what is wrong with it.
 fn tile_of(z: &str, x: &str, file: &str) -> Result<TileId, AppError> {
     let y = file.strip_suffix(".mvt").ok_or_else(|| {
-        AppError::BadInput(format!("`{file}`: ask for a tile as {{z}}/{{x}}/{{y}}.mvt"))
+        AppError::bad_input(format!("`{file}`: ask for a tile as {{z}}/{{x}}/{{y}}.mvt"))
     })?;
     let number = |what: &str, text: &str| {
         text.parse::<u32>()
-            .map_err(|_| AppError::BadInput(format!("tile {what} `{text}` is not a whole number")))
+            .map_err(|_| AppError::bad_input(format!("tile {what} `{text}` is not a whole number")))
     };
     let z = u8::try_from(number("zoom", z)?).unwrap_or(u8::MAX);
     TileId::new(z, number("column", x)?, number("row", y)?)
-        .map_err(|e| AppError::BadInput(e.to_string()))
+        .map_err(|e| AppError::bad_input(e.to_string()))
 }
 
 /// Builds a tile off the async workers: cutting, snapping and encoding are CPU work.
@@ -96,38 +95,29 @@ pub async fn choropleth(
 ) -> Result<Response, AppError> {
     let headers = incoming.headers();
     let tile = tile_of(&z, &x, &file)?;
-    let Query(request) = params.map_err(bad_query)?;
-    request.validate()?;
-    let query = render::query_string(&request)
-        .map_err(|e| AppError::internal("writing a map's query string", e))?;
-    let generation = state.model.current();
-    let key = format!(
-        "{}|mvt|{query}|{}/{}/{}",
-        generation.version, tile.z, tile.x, tile.y
-    );
-    let document = state
-        .model
-        .tiles
-        .get_or_build(&key, || {
-            let generation = Arc::clone(&generation);
-            let db = state.db.clone();
-            async move {
-                let built = generation
-                    .maps
-                    .get_or_build(
-                        &query,
-                        choropleth::build(&db, generation.map_data(), request),
-                    )
-                    .await?;
-                let atlas = Arc::clone(&generation.atlas);
-                let body = off_workers("choropleth", move || {
-                    render::vector_tile(&built, &atlas, tile)
-                })
+    let spec = maps::parse(params)?;
+    let cache = &state.model.tiles;
+    let (document, _) = maps::cached(
+        &state,
+        cache,
+        spec,
+        "mvt",
+        Some(tile),
+        |generation, db, spec| async move {
+            let query = spec.query().to_owned();
+            let built = generation
+                .maps
+                .get_or_build(&query, choropleth::build(&db, generation.map_data(), spec))
                 .await?;
-                Ok::<_, AppError>(CachedDocument::new(body, MVT))
-            }
-        })
-        .await?;
+            let atlas = Arc::clone(&generation.atlas);
+            let body = off_workers("choropleth", move || {
+                tile::vector_tile(&built, &atlas, tile)
+            })
+            .await?;
+            Ok(CachedDocument::new(body, MVT))
+        },
+    )
+    .await?;
     conditional::respond_cached(headers, document).await
 }
 
@@ -152,15 +142,13 @@ pub async fn choropleth_tilejson(
     headers: HeaderMap,
     params: Result<Query<ChoroplethRequest>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    let Query(request) = params.map_err(bad_query)?;
-    request.validate()?;
-    let query = render::query_string(&request)
-        .map_err(|e| AppError::internal("writing a map's query string", e))?;
+    let spec = maps::parse(params)?;
     let generation = state.model.current();
-    let built = choropleth::build(&state.db, generation.map_data(), request).await?;
+    let built = choropleth::build(&state.db, generation.map_data(), spec).await?;
+    let query = built.spec.query();
     let base = base_url(&headers);
     let credits = render::credits(&built);
-    let valued_layer = match built.request.level {
+    let valued_layer = match built.spec.level() {
         MapLevel::Municipality => mvt::MUNICIPALITIES,
         MapLevel::Prefecture => mvt::PREFECTURES,
     };

@@ -36,14 +36,14 @@ pub async fn edition_or_newest(
     code: Option<&str>,
 ) -> AppResult<survey_edition::Model> {
     match code {
-        Some(code) => edition(db, code)
-            .await?
-            .ok_or_else(|| AppError::BadInput(format!("edition: no survey edition `{code}`"))),
+        Some(code) => edition(db, code).await?.ok_or_else(|| {
+            AppError::bad_argument("edition", format!("no survey edition `{code}`"))
+        }),
         None => editions(db)
             .await?
             .into_iter()
             .next()
-            .ok_or_else(|| AppError::BadInput("no survey edition has been loaded".into())),
+            .ok_or_else(|| AppError::bad_input("no survey edition has been loaded")),
     }
 }
 
@@ -242,9 +242,10 @@ pub async fn national_figures(
         .await?)
 }
 
-/// How answers are grouped.
+/// How the answer table's tallies are grouped (in SQL): the groupings the database holds,
+/// or each respondent alone. What a caller asks for is the survey aggregate's `GroupBy`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GroupBy {
+pub enum TallyBy {
     /// One group for the whole country.
     Nation,
     /// By prefecture (a prefecture's own answer is its own group).
@@ -272,10 +273,10 @@ pub struct Tally {
 fn run_grouped(
     mut select: SelectStatement,
     subject: Subject,
-    group_by: GroupBy,
+    group_by: TallyBy,
 ) -> (SelectStatement, bool) {
     let joined =
-        subject == Subject::Municipality && matches!(group_by, GroupBy::Prefecture | GroupBy::Kind);
+        subject == Subject::Municipality && matches!(group_by, TallyBy::Prefecture | TallyBy::Kind);
     if joined {
         select.inner_join(
             municipality::Entity,
@@ -284,15 +285,15 @@ fn run_grouped(
         );
     }
     let key: Option<Expr> = match (group_by, subject) {
-        (GroupBy::Nation, _) | (GroupBy::Kind, Subject::Prefecture) => None,
-        (GroupBy::Prefecture, Subject::Prefecture) | (GroupBy::Respondent, _) => {
+        (TallyBy::Nation, _) | (TallyBy::Kind, Subject::Prefecture) => None,
+        (TallyBy::Prefecture, Subject::Prefecture) | (TallyBy::Respondent, _) => {
             Some(Expr::col((answer::Entity, answer::Column::RespondentCode)))
         }
-        (GroupBy::Prefecture, Subject::Municipality) => Some(Expr::col((
+        (TallyBy::Prefecture, Subject::Municipality) => Some(Expr::col((
             municipality::Entity,
             municipality::Column::PrefectureCode,
         ))),
-        (GroupBy::Kind, Subject::Municipality) => Some(Expr::col((
+        (TallyBy::Kind, Subject::Municipality) => Some(Expr::col((
             municipality::Entity,
             municipality::Column::Kind,
         ))),
@@ -313,7 +314,7 @@ pub async fn tally(
     edition: &str,
     question: &str,
     subject: Subject,
-    group_by: GroupBy,
+    group_by: TallyBy,
 ) -> AppResult<BTreeMap<String, Tally>> {
     let filter = |select: &mut SelectStatement| {
         select
@@ -323,7 +324,7 @@ pub async fn tally(
             .and_where(Expr::col((answer::Entity, answer::Column::Subject)).eq(subject.as_str()));
     };
     let default_key = match (group_by, subject) {
-        (GroupBy::Kind, Subject::Prefecture) => "PREFECTURE",
+        (TallyBy::Kind, Subject::Prefecture) => "PREFECTURE",
         _ => "JP",
     };
     let backend = db.get_database_backend();

@@ -34,41 +34,103 @@ pub const REPAIR_TOLERANCE: f64 = 1e-3;
 const SNAP_DEGREES: f64 = 1e-6;
 
 /// Why polygons are not a boundary: which polygon and ring, and what is wrong with it.
-#[derive(Debug, Error, PartialEq, Eq)]
-#[error("{0}")]
-pub struct RingError(String);
+#[derive(Debug, Error, PartialEq)]
+pub enum RingError {
+    /// No polygon at all.
+    #[error("geometry has no polygons")]
+    NoPolygons,
+    /// More positions than [`MAX_POSITIONS`].
+    #[error("geometry has {0} positions, more than a boundary may have ({MAX_POSITIONS})")]
+    TooManyPositions(usize),
+    /// A polygon without its exterior ring.
+    #[error("polygon {0} has no rings")]
+    NoRings(usize),
+    /// One ring is malformed.
+    #[error("polygon {polygon}, ring {ring}: {fault}")]
+    Ring {
+        /// The polygon's position.
+        polygon: usize,
+        /// The ring's position in it (0: the exterior).
+        ring: usize,
+        /// What is wrong.
+        fault: RingFault,
+    },
+    /// Invalid in the OGC sense, and not repairable within [`REPAIR_TOLERANCE`].
+    #[error("the geometry is not valid ({fault}), and repairing it would change its area from {drawn:.3e} to {repaired:.3e} square degrees")]
+    Unrepairable {
+        /// Why it is invalid.
+        fault: Invalidity,
+        /// The area its rings enclose as drawn, square degrees.
+        drawn: f64,
+        /// The area of its repair.
+        repaired: f64,
+    },
+}
+
+/// What is wrong with one ring.
+#[derive(Debug, Error, PartialEq)]
+pub enum RingFault {
+    /// Fewer than four positions.
+    #[error("a ring needs at least four positions, this one has {0}")]
+    TooFewPositions(usize),
+    /// First and last positions differ.
+    #[error("ring is not closed (its first and last positions differ)")]
+    NotClosed,
+    /// A position outside WGS 84's ranges, or not finite.
+    #[error("position {index} ({x}, {y}) is not a WGS 84 longitude/latitude")]
+    NotWgs84 {
+        /// The position's index in the ring.
+        index: usize,
+        /// Its longitude.
+        x: f64,
+        /// Its latitude.
+        y: f64,
+    },
+}
+
+/// Why a geometry is invalid in the OGC sense.
+#[derive(Debug, Error, PartialEq)]
+pub enum Invalidity {
+    /// As geo's `Validation` reports it.
+    #[error("{0}")]
+    Geo(geo::algorithm::validation::InvalidMultiPolygon),
+    /// A ring through one position twice, or parts meeting along an edge (which GEOS refuses
+    /// and geo lets pass).
+    #[error("a ring passes through one position twice, or two parts meet along an edge")]
+    TouchesItself,
+}
 
 /// Validates polygons: every ring closed, at least four positions, longitudes in
 /// [-180, 180] and latitudes in [-90, 90]; then orients them as RFC 7946 requires, and checks
 /// OGC validity with geo's `Validation`, repairing slight self-crossings and refusing the rest.
 /// The error names the polygon and ring, or the fault.
 pub fn validate(raw: RawGeometry) -> Result<ValidBoundary, RingError> {
-    checked(raw).map_err(RingError)
+    checked(raw)
 }
 
 /// Most positions one boundary may have: far above any municipality of N03 at full
 /// resolution, and a bound on the work its validation and topology take.
 pub const MAX_POSITIONS: usize = 1_000_000;
 
-fn checked(raw: RawGeometry) -> Result<ValidBoundary, String> {
+fn checked(raw: RawGeometry) -> Result<ValidBoundary, RingError> {
     if raw.is_empty() {
-        return Err("geometry has no polygons".into());
+        return Err(RingError::NoPolygons);
     }
     let positions: usize = raw.iter().flatten().map(Vec::len).sum();
     if positions > MAX_POSITIONS {
-        return Err(format!(
-            "geometry has {positions} positions, more than a boundary may have ({MAX_POSITIONS})"
-        ));
+        return Err(RingError::TooManyPositions(positions));
     }
     let mut polygons = Vec::with_capacity(raw.len());
     for (p, rings) in raw.into_iter().enumerate() {
         let mut rings = rings.into_iter().enumerate().map(|(r, ring)| {
-            check_ring(&ring).map_err(|why| format!("polygon {p}, ring {r}: {why}"))?;
-            Ok::<_, String>(LineString::from(ring))
+            check_ring(&ring).map_err(|fault| RingError::Ring {
+                polygon: p,
+                ring: r,
+                fault,
+            })?;
+            Ok::<_, RingError>(LineString::from(ring))
         });
-        let exterior = rings
-            .next()
-            .ok_or_else(|| format!("polygon {p} has no rings"))??;
+        let exterior = rings.next().ok_or(RingError::NoRings(p))??;
         let interiors = rings.collect::<Result<Vec<_>, _>>()?;
         polygons.push(Polygon::new(exterior, interiors));
     }
@@ -86,13 +148,11 @@ fn checked(raw: RawGeometry) -> Result<ValidBoundary, String> {
 /// The geometry if it is valid (geo's checks, and no ring through one position twice); else
 /// its repair, when the repair is valid and
 /// keeps the area within [`REPAIR_TOLERANCE`]; else the validity fault.
-fn valid_or_repaired(geometry: MultiPolygon<f64>) -> Result<(MultiPolygon<f64>, bool), String> {
+fn valid_or_repaired(geometry: MultiPolygon<f64>) -> Result<(MultiPolygon<f64>, bool), RingError> {
     let fault = match geometry.check_validation() {
-        Err(fault) => fault.to_string(),
+        Err(fault) => Invalidity::Geo(fault),
         Ok(()) if validity::is_valid(&positions(&geometry)) => return Ok((geometry, false)),
-        Ok(()) => {
-            "a ring passes through one position twice, or two parts meet along an edge".into()
-        }
+        Ok(()) => Invalidity::TouchesItself,
     };
     // Oriented exteriors count positive and holes negative: the area the rings enclose as
     // drawn, where a bow-tie's two halves cancel out.
@@ -105,9 +165,11 @@ fn valid_or_repaired(geometry: MultiPolygon<f64>) -> Result<(MultiPolygon<f64>, 
     let area = repaired.unsigned_area();
     let kept = area > 0.0 && (area - drawn).abs() <= REPAIR_TOLERANCE * area;
     if !kept || !geos_valid(&repaired) {
-        return Err(format!(
-            "the geometry is not valid ({fault}), and repairing it would change its area from {drawn:.3e} to {area:.3e} square degrees"
-        ));
+        return Err(RingError::Unrepairable {
+            fault,
+            drawn,
+            repaired: area,
+        });
     }
     let snapped = snap_to_source(&repaired, &geometry).orient(Direction::Default);
     let geometry = if geos_valid(&snapped) {
@@ -179,15 +241,12 @@ fn snap_to_source(repaired: &MultiPolygon<f64>, source: &MultiPolygon<f64>) -> M
     )
 }
 
-fn check_ring(ring: &[Coord<f64>]) -> Result<(), String> {
+fn check_ring(ring: &[Coord<f64>]) -> Result<(), RingFault> {
     if ring.len() < 4 {
-        return Err(format!(
-            "a ring needs at least four positions, this one has {}",
-            ring.len()
-        ));
+        return Err(RingFault::TooFewPositions(ring.len()));
     }
     if ring.first() != ring.last() {
-        return Err("ring is not closed (its first and last positions differ)".into());
+        return Err(RingFault::NotClosed);
     }
     if let Some((i, c)) = ring.iter().enumerate().find(|(_, c)| {
         !(c.x.is_finite()
@@ -195,10 +254,11 @@ fn check_ring(ring: &[Coord<f64>]) -> Result<(), String> {
             && (-180.0..=180.0).contains(&c.x)
             && (-90.0..=90.0).contains(&c.y))
     }) {
-        return Err(format!(
-            "position {i} ({}, {}) is not a WGS 84 longitude/latitude",
-            c.x, c.y
-        ));
+        return Err(RingFault::NotWgs84 {
+            index: i,
+            x: c.x,
+            y: c.y,
+        });
     }
     Ok(())
 }
@@ -217,6 +277,25 @@ mod tests {
         let err = validate(vec![vec![bow_tie]]).unwrap_err().to_string();
         assert!(err.contains("self-intersection"), "{err}");
         assert!(err.contains("repairing it would change its area"), "{err}");
+    }
+
+    #[test]
+    fn a_faulty_ring_is_named_with_its_polygon_and_its_reason() {
+        let open = ring(&[(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)]);
+        let err = validate(vec![vec![open]]).unwrap_err();
+        assert_eq!(
+            err,
+            RingError::Ring {
+                polygon: 0,
+                ring: 0,
+                fault: RingFault::NotClosed
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "polygon 0, ring 0: ring is not closed (its first and last positions differ)"
+        );
+        assert_eq!(validate(vec![vec![]]).unwrap_err(), RingError::NoRings(0));
     }
 
     #[test]

@@ -65,28 +65,38 @@ pub struct DecodedFeature {
 }
 
 /// Why a TopoJSON document could not be read: what is wrong, and where in the document.
-#[derive(Debug, Error, PartialEq, Eq)]
-#[error("{0}")]
-pub struct TopoJsonError(String);
+#[derive(Debug, Error)]
+pub enum TopoJsonError {
+    /// Not JSON of a topology's shape.
+    #[error("not TopoJSON: {0}")]
+    NotJson(#[source] serde_json::Error),
+    /// JSON whose `type` is not `Topology`.
+    #[error("type is `{0}`, expected `Topology`")]
+    NotTopology(String),
+    /// A position of an arc with fewer than two numbers.
+    #[error("arc {arc}: position {position} has fewer than two numbers")]
+    ShortPosition {
+        /// The arc's index.
+        arc: usize,
+        /// The position's index in it.
+        position: usize,
+    },
+}
 
 impl Topology {
     /// Parses a TopoJSON document and decodes its arcs.
     pub fn parse(bytes: &[u8]) -> Result<Self, TopoJsonError> {
-        Self::decode(bytes).map_err(TopoJsonError)
-    }
-
-    fn decode(bytes: &[u8]) -> Result<Self, String> {
-        let raw: RawTopology =
-            serde_json::from_slice(bytes).map_err(|e| format!("not TopoJSON: {e}"))?;
+        let raw: RawTopology = serde_json::from_slice(bytes).map_err(TopoJsonError::NotJson)?;
         if raw.kind != "Topology" {
-            return Err(format!("type is `{}`, expected `Topology`", raw.kind));
+            return Err(TopoJsonError::NotTopology(raw.kind));
         }
         let arcs = raw
             .arcs
             .iter()
             .enumerate()
             .map(|(i, arc)| {
-                decode_arc(arc, raw.transform.as_ref()).map_err(|e| format!("arc {i}: {e}"))
+                decode_arc(arc, raw.transform.as_ref())
+                    .map_err(|position| TopoJsonError::ShortPosition { arc: i, position })
             })
             .collect::<Result<_, _>>()?;
         Ok(Self {
@@ -191,14 +201,15 @@ impl Topology {
     }
 }
 
-fn decode_arc(arc: &[Vec<f64>], transform: Option<&Transform>) -> Result<Vec<Coord<f64>>, String> {
+/// The arc's positions, or the index of one with fewer than two numbers.
+fn decode_arc(arc: &[Vec<f64>], transform: Option<&Transform>) -> Result<Vec<Coord<f64>>, usize> {
     let mut out = Vec::with_capacity(arc.len());
     let (mut x, mut y) = (0.0, 0.0);
     for (j, position) in arc.iter().enumerate() {
         let [px, py] = position
             .get(..2)
             .and_then(|s| <[f64; 2]>::try_from(s).ok())
-            .ok_or_else(|| format!("position {j} has fewer than two numbers"))?;
+            .ok_or(j)?;
         out.push(match transform {
             // Quantized topologies store the first position absolute and the rest as deltas.
             Some(t) => {

@@ -10,9 +10,9 @@ use super::catalogue::{Measure, Subject};
 use super::source::{self, Provenance};
 use super::universe;
 use crate::domain::MunicipalityKind;
-use crate::entity::{published_figure, question};
+use crate::entity::{published_figure, question, survey_edition};
 use crate::error::{AppError, AppResult};
-use crate::repo::survey::{self as repo, GroupBy as StoredGroup, Tally};
+use crate::repo::survey::{self as repo, Tally, TallyBy};
 use crate::repo::{self as repos};
 
 // The aggregates are served as they are: GraphQL output objects by derive, as sea-orm's
@@ -196,7 +196,7 @@ pub enum GroupBy {
 #[derive(Debug, Clone, Copy)]
 pub enum Grouping<'a> {
     /// As the database groups them: nation, prefecture or kind.
-    Stored(StoredGroup),
+    Stored(TallyBy),
     /// Each municipality into the group this map assigns it (its population band, say), the
     /// groups listed in `order`; a municipality the map lacks is in [`UNASSIGNED`].
     Assigned {
@@ -207,15 +207,31 @@ pub enum Grouping<'a> {
     },
 }
 
+impl<'a> Grouping<'a> {
+    /// The grouping of `group_by`: by the municipalities' population bands where `banded`
+    /// assigns them (each municipality's band, and the bands in order), else as stored.
+    pub fn of(
+        group_by: GroupBy,
+        banded: Option<&'a (HashMap<String, String>, Vec<String>)>,
+    ) -> Self {
+        match (banded, group_by) {
+            (Some((groups, order)), _) => Self::Assigned { groups, order },
+            (None, GroupBy::Prefecture) => Self::Stored(TallyBy::Prefecture),
+            (None, GroupBy::Kind) => Self::Stored(TallyBy::Kind),
+            (None, _) => Self::Stored(TallyBy::Nation),
+        }
+    }
+}
+
 /// The group of a municipality an assigned grouping has no group for.
 pub const UNASSIGNED: &str = "UNASSIGNED";
 
 fn group_key(member: &Member, grouping: Grouping<'_>) -> String {
     match grouping {
-        Grouping::Stored(StoredGroup::Nation) => "JP".into(),
-        Grouping::Stored(StoredGroup::Prefecture) => member.prefecture.clone(),
-        Grouping::Stored(StoredGroup::Kind) => member.kind.clone(),
-        Grouping::Stored(StoredGroup::Respondent) => member.code.clone(),
+        Grouping::Stored(TallyBy::Nation) => "JP".into(),
+        Grouping::Stored(TallyBy::Prefecture) => member.prefecture.clone(),
+        Grouping::Stored(TallyBy::Kind) => member.kind.clone(),
+        Grouping::Stored(TallyBy::Respondent) => member.code.clone(),
         Grouping::Assigned { groups, .. } => groups
             .get(&member.code)
             .cloned()
@@ -324,14 +340,7 @@ pub async fn aggregate(
             repo::tally(db, edition, &question.code, subject, group_by).await?
         }
         Grouping::Assigned { groups, .. } => merged(
-            repo::tally(
-                db,
-                edition,
-                &question.code,
-                subject,
-                StoredGroup::Respondent,
-            )
-            .await?,
+            repo::tally(db, edition, &question.code, subject, TallyBy::Respondent).await?,
             groups,
         ),
     };
@@ -403,6 +412,63 @@ pub struct ReconciledNational {
     pub matched: bool,
 }
 
+/// Where an aggregate of `question` over `subject` comes from: the kind of the answers (the
+/// edition's provenance where none answered it), and the codes of their sources, in order.
+pub async fn answered_by(
+    db: &impl ConnectionTrait,
+    edition: &survey_edition::Model,
+    question: &str,
+    subject: Subject,
+) -> AppResult<(Provenance, Vec<String>)> {
+    let sources = repo::question_sources(db, &edition.code).await?;
+    let from = sources
+        .get(&(question.to_owned(), subject))
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let provenance = source::provenance_of_sources(from).unwrap_or(edition.provenance);
+    let mut codes: Vec<String> = from.iter().map(|(code, _)| code.clone()).collect();
+    codes.sort();
+    codes.dedup();
+    Ok((provenance, codes))
+}
+
+/// What the answers say of a reconciled figure: the kind of those it was computed from, and,
+/// where it does not match, why (see [`source::mismatch_note`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    /// The kind of the answers the figure was computed from; `None` where none answered.
+    pub computed_from: Option<Provenance>,
+    /// Why the figure and its recomputation differ.
+    pub note: Option<String>,
+}
+
+impl Reconciled {
+    /// What the answers, of `sources` and dated by `dates` (a question's own reference date,
+    /// else the edition's, `edition_date`), say of this figure.
+    pub fn explained(
+        &self,
+        sources: &repo::QuestionSources,
+        dates: &HashMap<String, Option<String>>,
+        edition_date: &str,
+    ) -> Explanation {
+        let from = sources
+            .get(&(self.figure.question_code.clone(), self.figure.subject))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let figure_date = dates
+            .get(&self.figure.question_code)
+            .cloned()
+            .flatten()
+            .unwrap_or_else(|| edition_date.to_owned());
+        Explanation {
+            computed_from: source::provenance_of_sources(from),
+            note: (!self.matched)
+                .then(|| source::mismatch_note(&figure_date, from))
+                .flatten(),
+        }
+    }
+}
+
 fn group_matches(group: &str, kind: &str) -> bool {
     MunicipalityKind::parse(kind).is_some_and(|k| universe::group_of(k) == group)
 }
@@ -422,7 +488,7 @@ pub async fn reconcile(
             .ok_or_else(|| AppError::invariant(format!("figure {}: no question", figure.id)))?;
         let key = (question.code.clone(), subject);
         if !tallies.contains_key(&key) {
-            let t = repo::tally(db, edition, &question.code, subject, StoredGroup::Nation)
+            let t = repo::tally(db, edition, &question.code, subject, TallyBy::Nation)
                 .await?
                 .remove("JP")
                 .unwrap_or_default();

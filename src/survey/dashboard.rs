@@ -623,9 +623,9 @@ pub async fn import(
     path: Option<&Path>,
 ) -> AppResult<DashboardReport> {
     let tables = load(path)?;
-    let edition_row = repo::survey::edition(db, edition)
-        .await?
-        .ok_or_else(|| AppError::BadInput(format!("edition: no survey edition `{edition}`")))?;
+    let edition_row = repo::survey::edition(db, edition).await?.ok_or_else(|| {
+        AppError::bad_argument("edition", format!("no survey edition `{edition}`"))
+    })?;
     let mut report = DashboardReport::of(&tables);
     if already_imported(db, &report.files).await? {
         report.unchanged = true;

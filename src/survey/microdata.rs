@@ -713,9 +713,9 @@ pub async fn import(
     file: &Path,
     mapping: Option<&Path>,
 ) -> AppResult<SurveyImportReport> {
-    let edition_row = repo::survey::edition(db, edition)
-        .await?
-        .ok_or_else(|| AppError::BadInput(format!("edition: no survey edition `{edition}`")))?;
+    let edition_row = repo::survey::edition(db, edition).await?.ok_or_else(|| {
+        AppError::bad_argument("edition", format!("no survey edition `{edition}`"))
+    })?;
     let mapping = match mapping {
         Some(m) => Mapping::read(m)?,
         None => Mapping::default(),

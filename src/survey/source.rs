@@ -161,6 +161,30 @@ pub fn dated<S: std::hash::BuildHasher>(
         .collect()
 }
 
+/// The kind of the answers given by `sources` (each a source code and its reference date)
+/// together; `None` when there are none.
+pub fn provenance_of_sources(sources: &[(String, Option<String>)]) -> Option<Provenance> {
+    sources
+        .iter()
+        .filter_map(|(code, _)| provenance_of(code).ok())
+        .reduce(Provenance::with)
+}
+
+/// Why a published figure and its recomputation from `sources` (source, reference date)
+/// differ, when the official answers among them hold for another date than the figure's.
+pub fn mismatch_note(figure_date: &str, sources: &[(String, Option<String>)]) -> Option<String> {
+    sources
+        .iter()
+        .filter(|(code, _)| provenance_of(code).is_ok_and(|p| p == Provenance::Official))
+        .find(|(_, date)| date.as_deref() != Some(figure_date))
+        .map(|(code, date)| {
+            format!(
+                "computed from official answers of `{code}` that hold for {}, while the figure holds for {figure_date}: another round of the survey, not an error",
+                date.as_deref().unwrap_or("a date the source does not state")
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,6 +28,28 @@ pub enum RespondentValue {
     Missing,
 }
 
+/// The category of a respondent who chose the option a map reads.
+pub const YES: &str = "yes";
+/// The category of a respondent who answered without choosing it.
+pub const NO: &str = "no";
+
+impl RespondentValue {
+    /// Whether the option read was chosen, as the category [`YES`] or [`NO`].
+    pub fn choice(chosen: bool) -> Self {
+        Self::Category(if chosen { YES } else { NO }.to_owned())
+    }
+
+    /// The value as a number: a count or a share as it is, a choice as 1 when it is [`YES`]
+    /// and 0 for any other category; `None` when missing.
+    pub fn as_number(&self) -> Option<f64> {
+        match self {
+            Self::Number(n) => Some(*n),
+            Self::Category(c) => Some(f64::from(u8::from(c == YES))),
+            Self::Missing => None,
+        }
+    }
+}
+
 /// One respondent's answer rows gathered: options chosen, the number (a count, or a share
 /// in percent), their provenance.
 #[derive(Debug, Default)]
@@ -160,8 +182,7 @@ pub async fn own_values(
                     .number
                     .map_or(RespondentValue::Missing, RespondentValue::Number)
             } else if let Some(option) = option {
-                let chosen = gathered.options.iter().any(|o| o == option);
-                RespondentValue::Category(if chosen { "yes" } else { "no" }.into())
+                RespondentValue::choice(gathered.options.iter().any(|o| o == option))
             } else {
                 gathered
                     .options

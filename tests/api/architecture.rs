@@ -25,6 +25,22 @@ fn no_folder_imports_one_that_imports_it_back() {
 }
 
 #[test]
+fn no_module_and_its_parent_import_each_other() {
+    // The checks above leave out a module naming its parent (`use super::X` of a `mod.rs`
+    // item); a parent that names it back would make the pair a cycle all the same.
+    let graph = Graph::of_sources();
+    let both: Vec<&(String, String)> = graph
+        .parents
+        .iter()
+        .filter(|(child, parent)| graph.files[parent].contains(child))
+        .collect();
+    assert!(
+        both.is_empty(),
+        "modules and their parents import each other: {both:?}"
+    );
+}
+
+#[test]
 fn nothing_below_graphql_and_http_names_them() {
     let graph = Graph::of_sources();
     let climbing: Vec<(String, String)> = graph
@@ -43,13 +59,19 @@ fn the_reader_finds_the_imports_it_checks() {
     let graph = Graph::of_sources();
     let http = &graph.files["http::graphql"];
     assert!(http.contains("graphql::budget"), "{http:?}");
-    assert!(graph.files["choropleth"].contains("stats::classify"));
+    assert!(graph.files["choropleth::legend"].contains("stats::classify"));
+    assert!(graph.files["choropleth"].contains("choropleth::gather"));
+    assert!(graph
+        .parents
+        .contains(&("choropleth::autocorrelation".into(), "choropleth".into())));
     assert!(graph.files["survey::store"].contains("entity::answer"));
 }
 
 /// Modules of `src/` and the modules each names.
 struct Graph {
     files: BTreeMap<String, BTreeSet<String>>,
+    /// (module, its parent) where the module names its parent.
+    parents: BTreeSet<(String, String)>,
 }
 
 impl Graph {
@@ -66,20 +88,27 @@ impl Graph {
             sources.insert(module_name(&root, &path), code);
         }
         let known: BTreeSet<String> = sources.keys().cloned().collect();
+        let mut parents = BTreeSet::new();
         let files = sources
             .iter()
             .map(|(module, code)| {
-                let named = paths(module, code)
+                let all: BTreeSet<String> = paths(module, code)
                     .into_iter()
                     .filter_map(|p| resolve(&known, &p))
-                    .filter(|target| {
-                        target != module && !module.starts_with(&format!("{target}::"))
-                    })
+                    .filter(|target| target != module)
                     .collect();
+                let (up, named): (BTreeSet<String>, BTreeSet<String>) = all
+                    .into_iter()
+                    .partition(|target| module.starts_with(&format!("{target}::")));
+                if let Some((parent, _)) = module.rsplit_once("::") {
+                    if up.contains(parent) {
+                        parents.insert((module.clone(), parent.to_owned()));
+                    }
+                }
                 (module.clone(), named)
             })
             .collect();
-        Self { files }
+        Self { files, parents }
     }
 
     /// Folder to folder (a top-level file is a folder of its own).
@@ -187,7 +216,16 @@ fn paths(module: &str, code: &str) -> Vec<String> {
             .or_else(|| trimmed.strip_prefix("pub(crate) use "))
             .or_else(|| trimmed.strip_prefix("use "));
         if let Some(body) = body {
-            expand("", body.trim(), &mut out);
+            let mut expanded = Vec::new();
+            expand("", body.trim(), &mut expanded);
+            // A path from a child module (`use gather::MapData` in a `mod.rs`), as from `self`.
+            out.extend(expanded.into_iter().map(|p| {
+                if p.starts_with("crate::") || p.starts_with("super::") || p.starts_with("self::") {
+                    p
+                } else {
+                    format!("self::{p}")
+                }
+            }));
         }
     }
     let mut rest = code;
