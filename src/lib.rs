@@ -5,9 +5,9 @@
 //!   [`telemetry`] sets up the log.
 //! - [`http`] is the router (GraphQL, GraphiQL, the SDL, downloads, vector tiles and TileJSON,
 //!   health and readiness) and the accept loop with its connection limits.
-//! - [`graphql`] is the schema: types, query roots per domain and their limits. Its resolvers
-//!   turn arguments into calls to [`choropleth`], [`survey`], [`context`] and plain list
-//!   reads of [`repo`]; some survey and context rules still live in its resolvers (issue 26).
+//! - [`graphql`] is the schema: types, query roots per domain, loaders and limits. Its
+//!   resolvers turn arguments into calls to [`choropleth`], [`survey`] and [`context`], which
+//!   know the rules, and into plain reads of [`repo`].
 //! - [`repo`] reads and writes the [`entity`] tables; [`db`] connects and migrates.
 //! - [`fetch`] finds the data files the manifest lists, downloading what is missing;
 //!   [`files`] reads them with a bound on their size; [`import`] loads N03 boundary files,

@@ -321,40 +321,7 @@ async fn write_mbtiles(
     ] {
         txn.execute(Statement::from_string(backend, statement)).await?;
     }
-    let [west, south, east, north] = metadata["bounds"]
-        .as_array()
-        .map(|b| {
-            let v = |i: usize| b.get(i).and_then(Value::as_f64).unwrap_or_default();
-            [v(0), v(1), v(2), v(3)]
-        })
-        .unwrap_or_default();
-    let fields = json!({"vector_layers": metadata["vector_layers"]}).to_string();
-    let entries = [
-        (
-            "name",
-            metadata["name"].as_str().unwrap_or("DX Atlas").to_owned(),
-        ),
-        ("format", "pbf".to_owned()),
-        ("type", "overlay".to_owned()),
-        (
-            "version",
-            metadata["version"].as_str().unwrap_or("1").to_owned(),
-        ),
-        ("bounds", format!("{west},{south},{east},{north}")),
-        (
-            "center",
-            format!(
-                "{},{},4",
-                f64::midpoint(west, east),
-                f64::midpoint(south, north)
-            ),
-        ),
-        ("minzoom", "0".to_owned()),
-        ("maxzoom", max_zoom.to_string()),
-        ("attribution", CREDIT.to_owned()),
-        ("json", fields),
-    ];
-    for (name, value) in entries {
+    for (name, value) in mbtiles_metadata(metadata, max_zoom) {
         txn.execute(Statement::from_sql_and_values(
             backend,
             "INSERT INTO metadata (name, value) VALUES (?, ?)",
@@ -383,4 +350,41 @@ async fn write_mbtiles(
     txn.commit().await?;
     db.close().await?;
     Ok(())
+}
+
+/// The rows of an MBTiles `metadata` table, from the tile set's TileJSON.
+fn mbtiles_metadata(metadata: &Value, max_zoom: u8) -> [(&'static str, String); 10] {
+    let [west, south, east, north] = metadata["bounds"]
+        .as_array()
+        .map(|b| {
+            let v = |i: usize| b.get(i).and_then(Value::as_f64).unwrap_or_default();
+            [v(0), v(1), v(2), v(3)]
+        })
+        .unwrap_or_default();
+    let fields = json!({"vector_layers": metadata["vector_layers"]}).to_string();
+    [
+        (
+            "name",
+            metadata["name"].as_str().unwrap_or("DX Atlas").to_owned(),
+        ),
+        ("format", "pbf".to_owned()),
+        ("type", "overlay".to_owned()),
+        (
+            "version",
+            metadata["version"].as_str().unwrap_or("1").to_owned(),
+        ),
+        ("bounds", format!("{west},{south},{east},{north}")),
+        (
+            "center",
+            format!(
+                "{},{},4",
+                f64::midpoint(west, east),
+                f64::midpoint(south, north)
+            ),
+        ),
+        ("minzoom", "0".to_owned()),
+        ("maxzoom", max_zoom.to_string()),
+        ("attribution", CREDIT.to_owned()),
+        ("json", fields),
+    ]
 }

@@ -334,24 +334,7 @@ pub async fn tally(
     // Respondents and sums per group.
     let mut select = Query::select();
     filter(&mut select);
-    select
-        .expr_as(respondent.clone().count_distinct(), Alias::new("n"))
-        .expr_as(
-            Expr::expr(Func::sum(Expr::col((
-                answer::Entity,
-                answer::Column::Amount,
-            ))))
-            .cast_as(Alias::new("BIGINT")),
-            Alias::new("total"),
-        )
-        .expr_as(
-            Expr::expr(Func::avg(Expr::col((
-                answer::Entity,
-                answer::Column::RateHundredths,
-            ))))
-            .cast_as(Alias::new("DOUBLE PRECISION")),
-            Alias::new("mean_rate"),
-        );
+    sums(&mut select, respondent.clone());
     let (select, grouped) = run_grouped(select, subject, group_by);
     for row in db.query_all(backend.build(&select)).await? {
         let key = if grouped {
@@ -389,6 +372,23 @@ pub async fn tally(
             .insert(option, row.try_get("", "n")?);
     }
     Ok(out)
+}
+
+/// Selects the respondents (`n`), the sum of their amounts (`total`) and the mean of their
+/// rates in hundredths (`mean_rate`).
+fn sums(select: &mut SelectStatement, respondent: Expr) {
+    let column = |c: answer::Column| Expr::col((answer::Entity, c));
+    select
+        .expr_as(respondent.count_distinct(), Alias::new("n"))
+        .expr_as(
+            Expr::expr(Func::sum(column(answer::Column::Amount))).cast_as(Alias::new("BIGINT")),
+            Alias::new("total"),
+        )
+        .expr_as(
+            Expr::expr(Func::avg(column(answer::Column::RateHundredths)))
+                .cast_as(Alias::new("DOUBLE PRECISION")),
+            Alias::new("mean_rate"),
+        );
 }
 
 /// Respondents who gave `option` to `question`.

@@ -377,29 +377,55 @@ impl Collected<'_> {
             .map(Vec::as_slice)
             .unwrap_or_default();
         let chosen = chosen_options(ticked, value).map_err(fail)?;
-        for option in &chosen {
-            if !options.iter().any(|o| o.code == *option) {
-                let known: Vec<&str> = options.iter().map(|o| o.code.as_str()).collect();
-                return Err(fail(format!(
-                    "`{indicator}` has no option `{option}` (options: {})",
-                    known.join(", ")
-                )));
-            }
-            if entry.options.iter().any(|o| o == option) {
-                return Err(fail(format!(
-                    "{respondent} gives `{option}` to `{indicator}` twice"
-                )));
-            }
-            entry.options.push((*option).to_owned());
-        }
-        if question.kind != QuestionType::MultipleChoice && entry.options.len() > 1 {
-            return Err(fail(format!(
-                "`{indicator}` takes one answer; {respondent} gives {}",
-                entry.options.len()
-            )));
-        }
-        Ok(())
+        add_options(&mut entry.options, &chosen, options, question.kind)
+            .map_err(|e| fail(e.reason(indicator, respondent)))
     }
+}
+
+/// Why a cell's options cannot be added to a respondent's answer.
+enum OptionFault<'a> {
+    /// The indicator has no such option (its options listed).
+    Unknown(&'a str, String),
+    /// The option is given twice.
+    Twice(&'a str),
+    /// More than one option to a question that takes one.
+    Several(usize),
+}
+
+impl OptionFault<'_> {
+    fn reason(&self, indicator: &str, respondent: &str) -> String {
+        match self {
+            Self::Unknown(option, known) => {
+                format!("`{indicator}` has no option `{option}` (options: {known})")
+            }
+            Self::Twice(option) => format!("{respondent} gives `{option}` to `{indicator}` twice"),
+            Self::Several(n) => format!("`{indicator}` takes one answer; {respondent} gives {n}"),
+        }
+    }
+}
+
+/// Adds the `chosen` options to those a respondent has `given`, each one of the question's
+/// `options`, none twice, and only one unless the question is multiple choice.
+fn add_options<'a>(
+    given: &mut Vec<String>,
+    chosen: &[&'a str],
+    options: &[question_option::Model],
+    kind: QuestionType,
+) -> Result<(), OptionFault<'a>> {
+    for option in chosen {
+        if !options.iter().any(|o| o.code == *option) {
+            let known: Vec<&str> = options.iter().map(|o| o.code.as_str()).collect();
+            return Err(OptionFault::Unknown(option, known.join(", ")));
+        }
+        if given.iter().any(|o| o == option) {
+            return Err(OptionFault::Twice(option));
+        }
+        given.push((*option).to_owned());
+    }
+    if kind != QuestionType::MultipleChoice && given.len() > 1 {
+        return Err(OptionFault::Several(given.len()));
+    }
+    Ok(())
 }
 
 /// Whether the respondent is among those asked: its level, and for a municipality the
