@@ -206,14 +206,17 @@ struct Counts {
     hits: metrics::Counter,
     misses: metrics::Counter,
     coalesced: metrics::Counter,
+    bytes: metrics::Gauge,
 }
 
 impl Counts {
-    fn registered() -> Self {
+    /// The metrics of the cache `name` (its `cache` label).
+    fn registered(name: &'static str) -> Self {
         Self {
-            hits: metrics::counter!("dx_atlas_cache_hits_total"),
-            misses: metrics::counter!("dx_atlas_cache_misses_total"),
-            coalesced: metrics::counter!("dx_atlas_cache_coalesced_total"),
+            hits: metrics::counter!("dx_atlas_cache_hits_total", "cache" => name),
+            misses: metrics::counter!("dx_atlas_cache_misses_total", "cache" => name),
+            coalesced: metrics::counter!("dx_atlas_cache_coalesced_total", "cache" => name),
+            bytes: metrics::gauge!("dx_atlas_cache_bytes", "cache" => name),
         }
     }
 }
@@ -234,8 +237,16 @@ impl DocumentCache {
                 protected: LruCache::new(capacity(protected)),
             }),
             max_bytes,
-            counts: Counts::registered(),
+            counts: Counts::registered("documents"),
         }
+    }
+
+    /// The cache with its metrics labelled `cache="{name}"` (documents, tiles), so that each
+    /// cache's bytes and hits are told apart in `/metrics`.
+    #[must_use]
+    pub fn named(mut self, name: &'static str) -> Self {
+        self.counts = Counts::registered(name);
+        self
     }
 
     /// Bytes the cached documents take now, all encodings made so far counted.
@@ -257,7 +268,7 @@ impl DocumentCache {
         let share = self.max_bytes / PROBATION_SHARE;
         let on_probation = evict(&mut segments.probation, share);
         let promoted = evict(&mut segments.protected, self.max_bytes - share);
-        metrics::gauge!("dx_atlas_cache_bytes").set((on_probation + promoted) as f64);
+        self.counts.bytes.set((on_probation + promoted) as f64);
     }
 
     fn slot(&self, key: &str) -> Slot {

@@ -22,6 +22,7 @@ use crate::entity::{question, question_option, survey_edition};
 use crate::error::{AppError, AppResult};
 use crate::repo;
 use crate::spatial::atlas::{Atlas, Layer};
+use crate::spatial::ladder;
 use crate::spatial::simplify::Level as SimplifyLevel;
 use crate::stats::classify::{self, Method};
 use crate::stats::palette;
@@ -179,10 +180,20 @@ pub const MAX_ZOOM: u8 = 14;
 pub const MAX_PRECISION: u8 = 10;
 
 impl ChoroplethRequest {
-    /// Checks the numeric arguments, for GraphQL and the downloads alike: class count within
-    /// the classifiers' range, zoom, precision, and a finite, non-negative tolerance and
-    /// island size.
-    pub fn validate(&self) -> Result<(), AppError> {
+    /// The request with its arguments checked, for GraphQL, the downloads and the tiles alike
+    /// (see [`Self::validate`]), and an explicit tolerance and island size taken to their
+    /// rung of the ladder ([`ladder`]): two requests on one rung name one map, and the map
+    /// says the level it was drawn at.
+    pub fn checked(mut self) -> Result<Self, AppError> {
+        self.validate()?;
+        self.tolerance = self.tolerance.map(ladder::tolerance);
+        self.min_island_km2 = self.min_island_km2.map(ladder::island);
+        Ok(self)
+    }
+
+    /// Checks the numeric arguments: class count within the classifiers' range, zoom,
+    /// precision, and a finite, non-negative tolerance and island size.
+    fn validate(&self) -> Result<(), AppError> {
         use crate::stats::classify::{MAX_CLASSES, MIN_CLASSES};
         let out_of_range = |what: String, range: &str| {
             AppError::BadInput(format!("{what} is out of range; give {range}"))
@@ -297,13 +308,14 @@ impl ChoroplethRequest {
             && self.prefecture_value == PrefectureValue::MunicipalShare
     }
 
-    /// The simplification level.
+    /// The simplification level: the zoom's, or the explicit tolerance and island size on
+    /// their rungs of the ladder (already there for a [`Self::checked`] request).
     pub fn simplify_level(&self) -> SimplifyLevel {
         let by_zoom = SimplifyLevel::for_zoom(self.zoom.unwrap_or(6));
-        SimplifyLevel {
+        ladder::rung(SimplifyLevel {
             tolerance: self.tolerance.unwrap_or(by_zoom.tolerance),
             min_island_km2: self.min_island_km2.unwrap_or(by_zoom.min_island_km2),
-        }
+        })
     }
 
     /// Decimals of output coordinates: the request's, or enough to keep a tenth of the tolerance.

@@ -15,6 +15,7 @@ use serde_json::{json, Map, Value};
 use super::{
     Choropleth, ChoroplethRequest, Format, LegendClass, MapArea, MapLevel, RespondentValue,
 };
+use crate::error::AppError;
 use crate::spatial::atlas::{Atlas, Drawn, Layer};
 use crate::spatial::mvt;
 use crate::spatial::tile::TileId;
@@ -162,6 +163,14 @@ pub fn metadata(c: &Choropleth) -> Map<String, Value> {
             }),
         );
     }
+    let level = c.request.simplify_level();
+    m.insert(
+        "simplification".into(),
+        json!({
+            "tolerance": level.tolerance, "minIslandKm2": level.min_island_km2,
+            "precision": c.request.decimals(),
+        }),
+    );
     let (provenance, official, synthetic) = values_provenance(c);
     m.insert(
         "provenance".into(),
@@ -470,6 +479,14 @@ impl Serialize for OwnedDocument {
             }
         }
     }
+}
+
+/// The map's document, its level of detail drawn first through the build gate: a request that
+/// finds the level not drawn and no build slot free within the gate's wait is refused
+/// ([`AppError::Busy`]) before any work is done. CPU work: call it off the async workers.
+pub fn document(c: &Choropleth, atlas: &Atlas) -> Result<Vec<u8>, AppError> {
+    let _drawn = layer(c, atlas).try_drawn(c.request.simplify_level(), c.request.decimals())?;
+    document_bytes(c, atlas).map_err(|e| AppError::internal("writing a map document", e))
 }
 
 /// The document's bytes in the requested format.

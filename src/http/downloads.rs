@@ -18,7 +18,7 @@ use crate::error::AppError;
 async fn render_download(
     state: &AppState,
     headers: &HeaderMap,
-    mut request: ChoroplethRequest,
+    request: ChoroplethRequest,
     kind: &'static str,
 ) -> Result<Response, AppError> {
     let format = if kind == "topojson" {
@@ -26,8 +26,7 @@ async fn render_download(
     } else {
         Format::GeoJson
     };
-    request.format = format;
-    request.validate()?;
+    let request = ChoroplethRequest { format, ..request }.checked()?;
     let query = render::query_string(&request)
         .map_err(|e| AppError::internal("writing a map's query string", e))?;
     let generation = state.model.current();
@@ -54,8 +53,7 @@ async fn render_download(
                                 "text/csv; charset=utf-8",
                             ),
                             _ => (
-                                render::document_bytes(&built, &atlas)
-                                    .map_err(|e| AppError::internal("writing a map document", e))?,
+                                render::document(&built, &atlas)?,
                                 match format {
                                     Format::TopoJson => "application/json",
                                     Format::GeoJson => "application/geo+json",

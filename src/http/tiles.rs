@@ -97,7 +97,7 @@ pub async fn choropleth(
     let headers = incoming.headers();
     let tile = tile_of(&z, &x, &file)?;
     let Query(request) = params.map_err(bad_query)?;
-    request.validate()?;
+    let request = request.checked()?;
     let query = render::query_string(&request)
         .map_err(|e| AppError::internal("writing a map's query string", e))?;
     let generation = state.model.current();
@@ -153,7 +153,7 @@ pub async fn choropleth_tilejson(
     params: Result<Query<ChoroplethRequest>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let Query(request) = params.map_err(bad_query)?;
-    request.validate()?;
+    let request = request.checked()?;
     let query = render::query_string(&request)
         .map_err(|e| AppError::internal("writing a map's query string", e))?;
     let generation = state.model.current();
@@ -186,7 +186,10 @@ pub async fn choropleth_tilejson(
         Some((valued_layer, &values[..])),
     );
     if let Some(members) = document.as_object_mut() {
-        members.insert("choropleth".into(), Value::Object(render::metadata(&built)));
+        let mut metadata = render::metadata(&built);
+        // Tiles are drawn at their own zoom's level, not at the request's.
+        metadata.remove("simplification");
+        members.insert("choropleth".into(), Value::Object(metadata));
     }
     Ok(json_response(&headers, &document))
 }
