@@ -12,6 +12,7 @@ use dx_atlas::choropleth::{self, render, ChoroplethRequest, Format, MapData, Map
 use dx_atlas::context::statistics::Statistics;
 use dx_atlas::import::{import_boundaries, ImportSources};
 use dx_atlas::spatial::atlas::Atlas;
+use dx_atlas::spatial::levels::BuildGate;
 use dx_atlas::spatial::simplify::{simplify, Level};
 use dx_atlas::stats::classify::{classify, Method};
 use dx_atlas::survey::values::AnswerMemo;
@@ -55,7 +56,12 @@ fn fixture() -> Fixture {
         let sources = ImportSources::locate(None, None, None).unwrap();
         import_boundaries(&db, &sources).await.unwrap();
         survey::seed::ensure_r5(&db).await.unwrap();
-        let atlas = dx_atlas::readmodel::load_atlas(&db).await.unwrap();
+        let atlas = dx_atlas::readmodel::load_atlas(
+            &db,
+            &std::sync::Arc::new(BuildGate::per_core(std::time::Duration::from_secs(1))),
+        )
+        .await
+        .unwrap();
         (db, atlas)
     });
     Fixture {

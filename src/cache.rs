@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::io::Write;
 use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
@@ -199,6 +200,8 @@ pub struct DocumentCache {
     inner: Mutex<Segments>,
     max_bytes: usize,
     counts: Counts,
+    /// Set while a fresh document's other encodings are being made in the background.
+    precompressing: Arc<AtomicBool>,
 }
 
 /// The cache's counters, asked of the metrics recorder once rather than on every request.
@@ -206,14 +209,17 @@ struct Counts {
     hits: metrics::Counter,
     misses: metrics::Counter,
     coalesced: metrics::Counter,
+    bytes: metrics::Gauge,
 }
 
 impl Counts {
-    fn registered() -> Self {
+    /// The metrics of the cache `name` (its `cache` label).
+    fn registered(name: &'static str) -> Self {
         Self {
-            hits: metrics::counter!("dx_atlas_cache_hits_total"),
-            misses: metrics::counter!("dx_atlas_cache_misses_total"),
-            coalesced: metrics::counter!("dx_atlas_cache_coalesced_total"),
+            hits: metrics::counter!("dx_atlas_cache_hits_total", "cache" => name),
+            misses: metrics::counter!("dx_atlas_cache_misses_total", "cache" => name),
+            coalesced: metrics::counter!("dx_atlas_cache_coalesced_total", "cache" => name),
+            bytes: metrics::gauge!("dx_atlas_cache_bytes", "cache" => name),
         }
     }
 }
@@ -234,8 +240,37 @@ impl DocumentCache {
                 protected: LruCache::new(capacity(protected)),
             }),
             max_bytes,
-            counts: Counts::registered(),
+            counts: Counts::registered("documents"),
+            precompressing: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// Makes a fresh document's gzip and brotli forms in the background, so that the next
+    /// client that accepts them finds them ready; one document at a time per cache, and none
+    /// while one is being made. A brotli encoder holds some 20 MB while it works: made for every
+    /// fresh document, a client asking for a new map with every request had dozens at once
+    /// (a gigabyte). A document skipped here is compressed when a client first asks for it.
+    pub fn precompress(&self, document: Arc<CachedDocument>) {
+        if self.precompressing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let busy = Arc::clone(&self.precompressing);
+        tokio::task::spawn_blocking(move || {
+            for encoding in [Encoding::Brotli, Encoding::Gzip] {
+                if let Err(e) = document.encoded(encoding) {
+                    tracing::warn!(error = %e, "compressing a cached document failed");
+                }
+            }
+            busy.store(false, Ordering::Release);
+        });
+    }
+
+    /// The cache with its metrics labelled `cache="{name}"` (documents, tiles), so that each
+    /// cache's bytes and hits are told apart in `/metrics`.
+    #[must_use]
+    pub fn named(mut self, name: &'static str) -> Self {
+        self.counts = Counts::registered(name);
+        self
     }
 
     /// Bytes the cached documents take now, all encodings made so far counted.
@@ -257,7 +292,7 @@ impl DocumentCache {
         let share = self.max_bytes / PROBATION_SHARE;
         let on_probation = evict(&mut segments.probation, share);
         let promoted = evict(&mut segments.protected, self.max_bytes - share);
-        metrics::gauge!("dx_atlas_cache_bytes").set((on_probation + promoted) as f64);
+        self.counts.bytes.set((on_probation + promoted) as f64);
     }
 
     fn slot(&self, key: &str) -> Slot {

@@ -192,6 +192,17 @@ pub struct ServeConfig {
     #[arg(long, env = "DX_ATLAS_TILE_CACHE_MB", default_value_t = 128,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=65_536))]
     pub tile_cache_mb: usize,
+    /// Simplification levels built at once (default: one per core). A map at a level not yet
+    /// built waits for a build slot; one that gets none within --level-build-wait-ms is refused
+    /// with 503 (code BUSY) and Retry-After, while built levels, tiles and health checks are
+    /// served meanwhile.
+    #[arg(long, env = "DX_ATLAS_LEVEL_BUILDS",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=256))]
+    pub level_builds: Option<usize>,
+    /// Milliseconds a map waits for a level build slot before it is refused.
+    #[arg(long, env = "DX_ATLAS_LEVEL_BUILD_WAIT_MS", default_value_t = 2000,
+          value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub level_build_wait_ms: u64,
     /// How often to check whether another process imported new data, milliseconds.
     #[arg(long, env = "DX_ATLAS_RELOAD_INTERVAL_MS", default_value_t = 2000,
           value_parser = clap::value_parser!(u64).range(100..=3_600_000))]

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use thiserror::Error;
 
@@ -109,6 +109,14 @@ impl BadInput {
     }
 }
 
+/// A level build that could not start within the gate's wait: every build slot was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error("the server is drawing other maps at new levels of detail; retry in {} s", retry_after.as_secs().max(1))]
+pub struct LevelBusy {
+    /// When a retry has a fair chance (the gate's wait).
+    pub retry_after: std::time::Duration,
+}
+
 /// Every failure DX Atlas reports.
 #[derive(Debug, Error)]
 pub enum AppError {
@@ -147,6 +155,10 @@ pub enum AppError {
     /// A tile archive could not be written.
     #[error(transparent)]
     Export(#[from] ExportError),
+    /// A map's level of detail is not built yet and no build could start in time: every build
+    /// slot is taken (a client asking for many new levels at once).
+    #[error(transparent)]
+    Busy(#[from] LevelBusy),
     /// Anything else that is our fault: what failed and why, for the log only.
     #[error("internal error")]
     Internal(#[from] Internal),
@@ -258,6 +270,7 @@ impl AppError {
             Self::Database(_) => "DATABASE_ERROR",
             Self::Fetch(_) => "DATA_MISSING",
             Self::Connect(_) => "DATABASE_UNAVAILABLE",
+            Self::Busy(_) => "BUSY",
             Self::Listen { .. } | Self::Export(_) | Self::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -268,7 +281,7 @@ impl AppError {
                 StatusCode::BAD_REQUEST
             }
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Database(_) | Self::Fetch(_) | Self::Connect(_) => {
+            Self::Database(_) | Self::Fetch(_) | Self::Connect(_) | Self::Busy(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             Self::Listen { .. } | Self::Export(_) | Self::Internal(_) => {
@@ -294,13 +307,25 @@ impl async_graphql::ErrorExtensions for AppError {
             Self::BadInput(b) => b.argument.clone(),
             _ => None,
         };
+        let retry = match self {
+            Self::Busy(busy) => Some(retry_secs(busy)),
+            _ => None,
+        };
         async_graphql::Error::new(self.to_string()).extend_with(|_, e| {
             e.set("code", code);
             if let Some(argument) = argument {
                 e.set("argument", argument);
             }
+            if let Some(secs) = retry {
+                e.set("retryAfter", secs);
+            }
         })
     }
+}
+
+/// Whole seconds to wait before a retry, at least one (what `Retry-After` takes).
+fn retry_secs(busy: &LevelBusy) -> u64 {
+    busy.retry_after.as_secs().max(1)
 }
 
 /// Turns an application result into a GraphQL one with `extensions.code`. Resolvers use this
@@ -321,7 +346,13 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
         let body = serde_json::json!({"error": {"code": self.code(), "message": self.to_string()}});
-        (self.status(), axum::Json(body)).into_response()
+        let mut response = (self.status(), axum::Json(body)).into_response();
+        if let Self::Busy(busy) = &self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_secs(busy)));
+        }
+        response
     }
 }
 

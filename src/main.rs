@@ -8,6 +8,7 @@ use dx_atlas::cli::{
     TilesExportConfig,
 };
 use dx_atlas::error::{AppError, AppResult};
+use dx_atlas::spatial::levels::BuildGate;
 use dx_atlas::survey::{dashboard, microdata};
 use dx_atlas::{context, db, fetch, graphql, import, startup::Application, telemetry};
 
@@ -106,7 +107,9 @@ async fn export_tiles(config: TilesExportConfig) -> AppResult<()> {
         ));
     }
     let version = dx_atlas::repo::version::current(&db).await?;
-    let atlas = std::sync::Arc::new(dx_atlas::readmodel::load_atlas(&db).await?);
+    // An export builds every zoom's level in turn, waiting for its slot: nothing is refused.
+    let gate = std::sync::Arc::new(BuildGate::per_core(std::time::Duration::from_secs(1)));
+    let atlas = std::sync::Arc::new(dx_atlas::readmodel::load_atlas(&db, &gate).await?);
     let report =
         dx_atlas::tileset::export(atlas, version, config.format, config.max_zoom, &config.file)
             .await?;

@@ -17,6 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::repo;
 use crate::spatial::atlas::{Area, Atlas};
 use crate::spatial::geojson::parse_stored;
+use crate::spatial::levels::BuildGate;
 use crate::survey::values::AnswerMemo;
 
 /// One generation of the read model.
@@ -53,6 +54,8 @@ pub struct ReadModel {
     /// Vector tiles of the current generation: many and small, kept apart from the map
     /// documents so that panning over a city never pushes a map out, nor a map the tiles.
     pub tiles: DocumentCache,
+    /// The gate every simplification level's build passes, in every generation.
+    pub gate: Arc<BuildGate>,
 }
 
 impl ReadModel {
@@ -61,9 +64,10 @@ impl ReadModel {
         db: DatabaseConnection,
         cache: DocumentCache,
         tiles: DocumentCache,
+        gate: Arc<BuildGate>,
     ) -> AppResult<Arc<Self>> {
         let version = repo::version::current(&db).await?;
-        let atlas = Arc::new(load_atlas(&db).await?);
+        let atlas = Arc::new(load_atlas(&db, &gate).await?);
         let statistics = Arc::new(context::store::statistics(&db).await?);
         metrics::gauge!("dx_atlas_read_model_version").set(version as f64);
         Ok(Arc::new(Self {
@@ -77,6 +81,7 @@ impl ReadModel {
             db,
             cache,
             tiles,
+            gate,
         }))
     }
 
@@ -102,7 +107,7 @@ impl ReadModel {
         if version == self.current.load().version {
             return Ok(false);
         }
-        let atlas = Arc::new(load_atlas(&self.db).await?);
+        let atlas = Arc::new(load_atlas(&self.db, &self.gate).await?);
         let statistics = Arc::new(context::store::statistics(&self.db).await?);
         self.current.store(Arc::new(Generation {
             atlas,
@@ -135,7 +140,8 @@ impl ReadModel {
 }
 
 /// Loads every municipality and prefecture with its boundary and builds the spatial model.
-pub async fn load_atlas(db: &impl ConnectionTrait) -> AppResult<Atlas> {
+/// Every level it builds, at start and later, passes `gate`.
+pub async fn load_atlas(db: &impl ConnectionTrait, gate: &Arc<BuildGate>) -> AppResult<Atlas> {
     let filter = repo::areas::MunicipalityFilter {
         include_not_administered: true,
         ..Default::default()
@@ -175,7 +181,8 @@ pub async fn load_atlas(db: &impl ConnectionTrait) -> AppResult<Atlas> {
         })
         .collect::<AppResult<Vec<_>>>()?;
     // Topology building is CPU work: off the async workers.
-    tokio::task::spawn_blocking(move || Atlas::build(municipal, prefectural))
+    let gate = Arc::clone(gate);
+    tokio::task::spawn_blocking(move || Atlas::build(municipal, prefectural, &gate))
         .await
         .map_err(|e| AppError::internal("building the spatial model", e))
 }

@@ -15,6 +15,7 @@ use crate::graphql;
 use crate::http::{self, AppState};
 use crate::import::{import_boundaries, ImportSources, MUNICIPALITIES_FILE, PREFECTURES_FILE};
 use crate::readmodel::ReadModel;
+use crate::spatial::levels::BuildGate;
 use crate::{context, db, repo, survey};
 
 /// On a new database, the dashboard table's four files, found or downloaded; without them the
@@ -137,16 +138,24 @@ impl Application {
         }
         seed_survey(&db, config, empty).await?;
         import_context(&db, config).await?;
+        let wait = Duration::from_millis(config.level_build_wait_ms);
+        let gate = match config.level_builds {
+            Some(slots) => BuildGate::new(slots, wait),
+            None => BuildGate::per_core(wait),
+        };
         let model = ReadModel::load(
             db.clone(),
             DocumentCache::new(
                 config.cache_entries,
                 config.cache_mb.saturating_mul(1 << 20),
-            ),
+            )
+            .named("documents"),
             DocumentCache::new(
                 config.tile_cache_entries,
                 config.tile_cache_mb.saturating_mul(1 << 20),
-            ),
+            )
+            .named("tiles"),
+            Arc::new(gate),
         )
         .await?;
         model.watch(Duration::from_millis(config.reload_interval_ms));

@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 
 use super::map::{Choropleth, LegendClass, MapArea};
 use super::request::{Format, MapLevel};
+use crate::error::AppError;
 use crate::spatial::atlas::{Atlas, Drawn, Layer};
 use crate::spatial::CREDIT;
 use crate::survey::source::{self, Provenance};
@@ -151,6 +152,14 @@ pub fn metadata(c: &Choropleth) -> Map<String, Value> {
             }),
         );
     }
+    let level = c.spec.simplify_level();
+    m.insert(
+        "simplification".into(),
+        json!({
+            "tolerance": level.tolerance, "minIslandKm2": level.min_island_km2,
+            "precision": c.spec.decimals(),
+        }),
+    );
     let (provenance, official, synthetic) = values_provenance(c);
     m.insert(
         "provenance".into(),
@@ -409,6 +418,14 @@ impl Serialize for OwnedDocument {
             }
         }
     }
+}
+
+/// The map's document, its level of detail drawn first through the build gate: a request that
+/// finds the level not drawn and no build slot free within the gate's wait is refused
+/// ([`AppError::Busy`]) before any work is done. CPU work: call it off the async workers.
+pub fn document(c: &Choropleth, atlas: &Atlas) -> Result<Vec<u8>, AppError> {
+    let _drawn = layer(c, atlas).try_drawn(c.spec.simplify_level(), c.spec.decimals())?;
+    document_bytes(c, atlas).map_err(|e| AppError::internal("writing a map document", e))
 }
 
 /// The document's bytes in the requested format.

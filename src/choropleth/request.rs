@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::PrefectureCode;
+use crate::spatial::ladder;
 use crate::spatial::simplify::Level as SimplifyLevel;
 use crate::stats::classify::Method;
 
@@ -209,15 +210,16 @@ impl ChoroplethRequest {
 }
 
 /// The simplification a map is drawn at: the zoom's (default 6), unless an explicit tolerance
-/// (degrees) or smallest island (km²) replaces the zoom's.
+/// (degrees) or smallest island (km²) replaces the zoom's, taken to its rung of the ladder
+/// ([`ladder`]; a parsed [`super::MapSpec`] holds them there already).
 pub fn simplification(
     zoom: Option<u8>,
     tolerance: Option<f64>,
     min_island_km2: Option<f64>,
 ) -> SimplifyLevel {
     let by_zoom = SimplifyLevel::for_zoom(zoom.unwrap_or(6));
-    SimplifyLevel {
+    ladder::rung(SimplifyLevel {
         tolerance: tolerance.unwrap_or(by_zoom.tolerance),
         min_island_km2: min_island_km2.unwrap_or(by_zoom.min_island_km2),
-    }
+    })
 }

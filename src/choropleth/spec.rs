@@ -10,6 +10,7 @@ use super::request::{ChoroplethRequest, Format, MapLevel, DEFAULT_CLASSES, MAX_P
 use crate::context::statistics::check_scale;
 use crate::domain::PrefectureCode;
 use crate::error::AppError;
+use crate::spatial::ladder;
 use crate::spatial::simplify::Level as SimplifyLevel;
 use crate::stats::classify::{Method, MAX_CLASSES, MIN_CLASSES};
 
@@ -87,7 +88,7 @@ pub struct MapSpec {
 impl TryFrom<ChoroplethRequest> for MapSpec {
     type Error = AppError;
 
-    fn try_from(request: ChoroplethRequest) -> Result<Self, AppError> {
+    fn try_from(mut request: ChoroplethRequest) -> Result<Self, AppError> {
         check_classes(&request)?;
         check_geometry(&request)?;
         check_bivariate(&request)?;
@@ -109,6 +110,10 @@ impl TryFrom<ChoroplethRequest> for MapSpec {
             ));
         }
         check_levels(&request)?;
+        // An explicit level goes to its rung of the ladder before anything names the map (its
+        // query string, its cache keys): two requests on one rung are one map.
+        request.tolerance = request.tolerance.map(ladder::tolerance);
+        request.min_island_km2 = request.min_island_km2.map(ladder::island);
         let query = request
             .query_string()
             .map_err(|e| AppError::internal("writing a map's query string", e))?;

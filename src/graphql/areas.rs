@@ -287,7 +287,7 @@ impl PrefectureFields {
         precision: Option<i32>,
     ) -> Result<Option<Json<Value>>> {
         let b = geometry::boundary(ctx, &self.0.code).await?;
-        geometry::geometry_field(ctx, AreaLayer::Prefectures, b.as_deref(), precision)
+        geometry::geometry_field(ctx, AreaLayer::Prefectures, b.as_deref(), precision).await
     }
     /// The prefecture as an RFC 7946 Feature with its properties and the credit line.
     #[graphql(complexity = "crate::graphql::cost::PREFECTURE_BOUNDARY")]
@@ -305,6 +305,7 @@ impl PrefectureFields {
             prefecture_properties(&self.0),
             precision,
         )
+        .await
     }
     /// The prefecture's municipalities, in code order.
     #[graphql(
@@ -460,7 +461,7 @@ impl MunicipalityFields {
         precision: Option<i32>,
     ) -> Result<Option<Json<Value>>> {
         let b = geometry::boundary(ctx, &self.0.code).await?;
-        geometry::geometry_field(ctx, AreaLayer::Municipalities, b.as_deref(), precision)
+        geometry::geometry_field(ctx, AreaLayer::Municipalities, b.as_deref(), precision).await
     }
     /// Municipalities sharing a border with this one (from the boundaries' topology; a point
     /// contact is not a border). Islands have none.
@@ -506,5 +507,6 @@ impl MunicipalityFields {
             self.properties(),
             precision,
         )
+        .await
     }
 }

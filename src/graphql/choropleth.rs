@@ -372,7 +372,7 @@ impl Choropleth {
     /// The whole document (GeoJSON FeatureCollection or TopoJSON topology): features with
     /// code, name, value, class, colour and label; legend, statistics, provenance and credit.
     async fn document(&self, ctx: &Context<'_>) -> Result<Json<DocumentField>> {
-        written(ctx, &self.map)
+        written(ctx, &self.map).await
     }
 }
 
@@ -380,7 +380,7 @@ impl Choropleth {
 impl SpatialAutocorrelation {
     /// The local clusters as a choropleth document (GeoJSON, default zoom), missing areas grey.
     async fn cluster_map(&self, ctx: &Context<'_>) -> Result<Json<DocumentField>> {
-        written(ctx, &self.clusters)
+        written(ctx, &self.clusters).await
     }
 }
 
@@ -398,10 +398,13 @@ pub struct Palette {
 }
 
 /// A map's document, written once as bytes and charged to the answer's budget, for the answer
-/// to carry (see [`documents`]).
-fn written(ctx: &Context<'_>, map: &render::OwnedDocument) -> Result<Json<DocumentField>> {
-    let bytes = render::document_bytes(&map.choropleth, &map.atlas)
+/// to carry (see [`documents`]). Writing a megabyte, and drawing a level not drawn yet, is CPU work: off the async workers.
+async fn written(ctx: &Context<'_>, map: &render::OwnedDocument) -> Result<Json<DocumentField>> {
+    let (choropleth, atlas) = (Arc::clone(&map.choropleth), Arc::clone(&map.atlas));
+    let bytes = tokio::task::spawn_blocking(move || render::document(&choropleth, &atlas))
+        .await
         .map_err(|e| AppError::internal("writing a map document", e))
+        .and_then(|written| written)
         .gql()?;
     budget::charge(ctx, bytes.len())?;
     documents::field(ctx, bytes)

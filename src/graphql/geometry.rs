@@ -107,7 +107,8 @@ impl AreaLayer {
 /// The RFC 7946 geometry at the requested precision, without the credit member: the stored
 /// text as it is in full precision, else the area's boundary rounded and snapped with every
 /// other area of its layer, so that neighbours asked for one at a time still draw one border.
-fn geometry_value(
+/// Drawing a layer at new decimals is CPU work under the build gate: off the async workers.
+async fn geometry_value(
     ctx: &Context<'_>,
     layer: AreaLayer,
     b: &boundary::Model,
@@ -118,16 +119,23 @@ fn geometry_value(
         return serde_json::from_str(&b.geometry).map_err(|e| AppError::internal(context(), e));
     };
     let atlas = ctx.data_unchecked::<Arc<ReadModel>>().atlas();
-    let layer = layer.of(&atlas);
-    let drawn = layer
-        .position(&b.code)
-        .and_then(|i| layer.precise(i, decimals))
-        .ok_or_else(|| AppError::invariant(format!("{} is not in the spatial model", b.code)))?;
+    let code = b.code.clone();
+    let drawn = tokio::task::spawn_blocking(move || {
+        let layer = layer.of(&atlas);
+        layer
+            .position(&code)
+            .map(|i| layer.precise(i, decimals))
+            .transpose()
+    })
+    .await
+    .map_err(|e| AppError::internal(context(), e))??
+    .flatten()
+    .ok_or_else(|| AppError::invariant(format!("{} is not in the spatial model", b.code)))?;
     serde_json::from_str(drawn.get()).map_err(|e| AppError::internal(context(), e))
 }
 
 /// The credited geometry for a `geometry(precision)` field.
-pub fn geometry_field(
+pub async fn geometry_field(
     ctx: &Context<'_>,
     layer: AreaLayer,
     b: Option<&boundary::Model>,
@@ -138,12 +146,12 @@ pub fn geometry_field(
     // The stored text's length: what full precision answers, more than any rounding does.
     budget::charge(ctx, b.geometry.len())?;
     Ok(Some(Json(geojson::credited_geometry(
-        geometry_value(ctx, layer, b, decimals).gql()?,
+        geometry_value(ctx, layer, b, decimals).await.gql()?,
     ))))
 }
 
 /// The credited feature for a `feature(precision)` field.
-pub fn feature_field(
+pub async fn feature_field(
     ctx: &Context<'_>,
     layer: AreaLayer,
     b: Option<&boundary::Model>,
@@ -155,7 +163,7 @@ pub fn feature_field(
     let geometry = match b {
         Some(b) => {
             budget::charge(ctx, b.geometry.len())?;
-            geometry_value(ctx, layer, b, decimals).gql()?
+            geometry_value(ctx, layer, b, decimals).await.gql()?
         }
         None => Value::Null,
     };

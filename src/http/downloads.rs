@@ -11,7 +11,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 
 use super::{conditional, maps, AppState};
-use crate::cache::{CachedDocument, Encoding};
+use crate::cache::CachedDocument;
 use crate::choropleth::{self, render, Choropleth, ChoroplethRequest, Format};
 use crate::error::AppError;
 use crate::spatial::atlas::Atlas;
@@ -58,8 +58,7 @@ impl Download {
             Self::Csv => {
                 render::csv(built).map_err(|e| AppError::internal("writing a map's CSV", e))?
             }
-            Self::Document(_) => render::document_bytes(built, atlas)
-                .map_err(|e| AppError::internal("writing a map document", e))?,
+            Self::Document(_) => render::document(built, atlas)?,
         };
         Ok(CachedDocument::new(body, self.content_type())
             .attachment(format!("{stem}.{}", self.extension())))
@@ -96,13 +95,7 @@ async fn render_download(
     if fresh {
         // The other encodings are made after the first response, so that it waited only for
         // its own and the next client's is ready.
-        tokio::task::spawn_blocking(move || {
-            for encoding in [Encoding::Brotli, Encoding::Gzip] {
-                if let Err(e) = document.encoded(encoding) {
-                    tracing::warn!(error = %e, "compressing a cached document failed");
-                }
-            }
-        });
+        cache.precompress(document);
     }
     response
 }

@@ -174,7 +174,10 @@ pub async fn choropleth_tilejson(
         Some((valued_layer, &values[..])),
     );
     if let Some(members) = document.as_object_mut() {
-        members.insert("choropleth".into(), Value::Object(render::metadata(&built)));
+        let mut metadata = render::metadata(&built);
+        // Tiles are drawn at their own zoom's level, not at the request's.
+        metadata.remove("simplification");
+        members.insert("choropleth".into(), Value::Object(metadata));
     }
     Ok(json_response(&headers, &document))
 }

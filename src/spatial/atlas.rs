@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use super::coverage;
 use super::geojson::{rounded_polygons, GeometryWriter};
 use super::grid::{Positions, MAX_SNAPPED_DECIMALS};
-use super::levels::LevelCache;
+use super::levels::{BuildGate, LevelBusy, LevelCache, Patience};
 use super::simplify::{refined, simplify, Level, Simplified};
 use super::topojson::{encode, EncodedTopology};
 use super::topology::Topology;
@@ -104,7 +104,8 @@ fn simplified_bytes(s: &Simplified) -> usize {
 }
 
 impl Layer {
-    fn new(areas: Vec<Area>) -> Self {
+    /// The layer of `areas`, named `name` in `/metrics`, its levels built through `gate`.
+    fn new(areas: Vec<Area>, name: &'static str, gate: &Arc<BuildGate>) -> Self {
         let shapes: Vec<MultiPolygon<f64>> = areas.iter().map(|a| a.geometry.clone()).collect();
         let topology = Topology::build(&shapes);
         let rook = topology.rook_neighbours();
@@ -134,9 +135,27 @@ impl Layer {
             rook,
             queen,
             index,
-            simplified: LevelCache::new(SIMPLIFIED_ENTRIES, SIMPLIFIED_BYTES, simplified_bytes),
-            drawn: LevelCache::new(DRAWN_ENTRIES, DRAWN_BYTES, Drawn::bytes),
-            encoded: LevelCache::new(ENCODED_ENTRIES, ENCODED_BYTES, encoded_bytes),
+            simplified: LevelCache::new(
+                SIMPLIFIED_ENTRIES,
+                SIMPLIFIED_BYTES,
+                simplified_bytes,
+                Arc::clone(gate),
+                ("simplified", name),
+            ),
+            drawn: LevelCache::new(
+                DRAWN_ENTRIES,
+                DRAWN_BYTES,
+                Drawn::bytes,
+                Arc::clone(gate),
+                ("drawn", name),
+            ),
+            encoded: LevelCache::new(
+                ENCODED_ENTRIES,
+                ENCODED_BYTES,
+                encoded_bytes,
+                Arc::clone(gate),
+                ("encoded", name),
+            ),
         }
     }
 
@@ -202,7 +221,15 @@ impl Layer {
     pub fn simplified(&self, level: Level) -> Arc<Simplified> {
         let key = (level.tolerance.to_bits(), level.min_island_km2.to_bits());
         self.simplified
-            .get_or_insert_with(key, || simplify(&self.topology, level))
+            .get_or_wait(key, || simplify(&self.topology, level))
+    }
+
+    /// [`Self::simplified`], or [`LevelBusy`] when it is not built and no build can start
+    /// within the gate's wait: what a request asks before it draws.
+    pub fn try_simplified(&self, level: Level) -> Result<Arc<Simplified>, LevelBusy> {
+        let key = (level.tolerance.to_bits(), level.min_island_km2.to_bits());
+        self.simplified
+            .get_or_insert_with(key, Patience::Refuse, || simplify(&self.topology, level))
     }
 
     /// The areas at positions `indices` at `level` as a TopoJSON topology quantized to
@@ -231,7 +258,7 @@ impl Layer {
             decimals,
             areas,
         );
-        self.encoded.get_or_insert_with(key, || {
+        self.encoded.get_or_wait(key, || {
             let drawn = self.drawn(level, decimals);
             let simplified = &drawn.simplified;
             let shapes: Vec<&[Vec<Vec<i64>>]> = indices
@@ -250,46 +277,56 @@ impl Layer {
     /// tolerance, and the map snapped again, until every area that can be drawn at all on
     /// this grid is (the neighbours along refined arcs draw the same refined border).
     pub fn drawn(&self, level: Level, decimals: u8) -> Arc<Drawn> {
-        let key = (
-            level.tolerance.to_bits(),
-            level.min_island_km2.to_bits(),
-            decimals,
-        );
-        self.drawn.get_or_insert_with(key, || {
-            let mut simplified = self.simplified(level);
-            loop {
-                let drawn = coverage::snapped(self.rounded(&simplified, decimals), decimals);
-                let lost: Vec<usize> = drawn
+        self.drawn
+            .get_or_wait(drawn_key(level, decimals), || self.draw(level, decimals))
+    }
+
+    /// [`Self::drawn`], or [`LevelBusy`] when it is not drawn and no build can start within
+    /// the gate's wait: what a request asks before it renders a map.
+    pub fn try_drawn(&self, level: Level, decimals: u8) -> Result<Arc<Drawn>, LevelBusy> {
+        self.drawn
+            .get_or_insert_with(drawn_key(level, decimals), Patience::Refuse, || {
+                self.draw(level, decimals)
+            })
+    }
+
+    /// Draws every area at `level` and `decimals` (see [`Self::drawn`]).
+    fn draw(&self, level: Level, decimals: u8) -> Drawn {
+        let mut simplified = self.simplified(level);
+        loop {
+            let drawn = coverage::snapped(self.rounded(&simplified, decimals), decimals);
+            let lost: Vec<usize> = drawn
+                .iter()
+                .enumerate()
+                .filter(|(i, polygons)| polygons.is_empty() && self.drawable(*i, decimals))
+                .map(|(i, _)| i)
+                .collect();
+            let finer = (!lost.is_empty())
+                .then(|| refined(&self.topology, &simplified, level, &lost))
+                .flatten();
+            let Some(finer) = finer else {
+                let geometries = drawn
                     .iter()
-                    .enumerate()
-                    .filter(|(i, polygons)| polygons.is_empty() && self.drawable(*i, decimals))
-                    .map(|(i, _)| i)
+                    .map(|polygons| write_geometry(&GeometryWriter(polygons)))
                     .collect();
-                let finer = (!lost.is_empty())
-                    .then(|| refined(&self.topology, &simplified, level, &lost))
-                    .flatten();
-                let Some(finer) = finer else {
-                    let geometries = drawn
-                        .iter()
-                        .map(|polygons| write_geometry(&GeometryWriter(polygons)))
-                        .collect();
-                    return Drawn {
-                        geometries,
-                        simplified,
-                    };
+                return Drawn {
+                    geometries,
+                    simplified,
                 };
-                simplified = Arc::new(finer);
-            }
-        })
+            };
+            simplified = Arc::new(finer);
+        }
     }
 
     /// The stored boundary of area `i` rounded to `decimals` (at most
     /// [`MAX_SNAPPED_DECIMALS`]), snapped with every other area of the layer as one
     /// arrangement: the same border as its neighbours', position for position. `None` for an
-    /// area the layer does not hold; JSON `null` for one rounded to nothing.
-    pub fn precise(&self, i: usize, decimals: u8) -> Option<Box<RawValue>> {
-        let drawn = self.drawn(Level::FULL, decimals.min(MAX_SNAPPED_DECIMALS));
-        drawn.geometries.get(i).cloned()
+    /// area the layer does not hold; JSON `null` for one rounded to nothing;
+    /// [`LevelBusy`] when the layer is not drawn at those decimals yet and no build can start
+    /// within the gate's wait.
+    pub fn precise(&self, i: usize, decimals: u8) -> Result<Option<Box<RawValue>>, LevelBusy> {
+        let drawn = self.try_drawn(Level::FULL, decimals.min(MAX_SNAPPED_DECIMALS))?;
+        Ok(drawn.geometries.get(i).cloned())
     }
 
     /// Every area of `simplified`, its positions rounded to `decimals`.
@@ -327,6 +364,15 @@ impl Layer {
     }
 }
 
+/// The key of a drawn level: tolerance and island bits, decimals.
+fn drawn_key(level: Level, decimals: u8) -> (u64, u64, u8) {
+    (
+        level.tolerance.to_bits(),
+        level.min_island_km2.to_bits(),
+        decimals,
+    )
+}
+
 /// One geometry as raw JSON. Writing finite numbers and arrays cannot fail; if it ever did,
 /// the area would be drawn without geometry (`null`) rather than fail every map of the level.
 fn write_geometry(geometry: &GeometryWriter<'_>) -> Box<RawValue> {
@@ -351,10 +397,11 @@ pub struct Atlas {
 impl Atlas {
     /// Builds the model of both layers: their topology, neighbours and index, and the
     /// simplifications and drawn geometry of [`PRECOMPUTED_ZOOMS`]. CPU work of a few hundred milliseconds.
-    pub fn build(municipalities: Vec<Area>, prefectures: Vec<Area>) -> Self {
+    /// Every level build, now and later, passes `gate`.
+    pub fn build(municipalities: Vec<Area>, prefectures: Vec<Area>, gate: &Arc<BuildGate>) -> Self {
         let atlas = Atlas {
-            municipalities: Layer::new(municipalities),
-            prefectures: Layer::new(prefectures),
+            municipalities: Layer::new(municipalities, "municipalities", gate),
+            prefectures: Layer::new(prefectures, "prefectures", gate),
         };
         for zoom in PRECOMPUTED_ZOOMS {
             let level = Level::for_zoom(zoom);

@@ -6,6 +6,7 @@ pub mod atlas;
 pub mod coverage;
 pub mod geojson;
 pub mod grid;
+pub mod ladder;
 pub mod levels;
 pub mod measure;
 pub mod mvt;

@@ -19,6 +19,7 @@ mod fuzz;
 mod geometry;
 mod hostile;
 mod import;
+mod levels;
 mod production;
 mod service;
 mod spatial;
