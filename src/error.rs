@@ -7,7 +7,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use thiserror::Error;
 
-use crate::domain::CodeError;
+use crate::domain::{BBoxError, CodeError};
 
 /// A boundary or survey file that could not be imported: which file, which feature or row, why.
 #[derive(Debug, Error)]
@@ -320,6 +320,12 @@ impl async_graphql::ErrorExtensions for AppError {
                 e.set("retryAfter", secs);
             }
         })
+    }
+}
+
+impl From<BBoxError> for AppError {
+    fn from(e: BBoxError) -> Self {
+        Self::bad_argument("bbox", e)
     }
 }
 

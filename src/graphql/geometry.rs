@@ -186,21 +186,12 @@ pub struct BBoxInput {
 impl BBoxInput {
     /// The box as a rectangle, checked.
     pub fn rect(&self) -> Result<geo::Rect<f64>, AppError> {
-        let ok = self.min_lon <= self.max_lon
-            && self.min_lat <= self.max_lat
-            && (-180.0..=180.0).contains(&self.min_lon)
-            && (-180.0..=180.0).contains(&self.max_lon)
-            && (-90.0..=90.0).contains(&self.min_lat)
-            && (-90.0..=90.0).contains(&self.max_lat);
-        if !ok {
-            return Err(AppError::bad_argument(
-                "bbox",
-                format!("{self:?} is not a west-south-east-north box in WGS 84 degrees"),
-            ));
-        }
-        Ok(geo::Rect::new(
-            geo::coord! { x: self.min_lon, y: self.min_lat },
-            geo::coord! { x: self.max_lon, y: self.max_lat },
-        ))
+        let b = crate::domain::BoundingBox::new(
+            self.min_lon,
+            self.min_lat,
+            self.max_lon,
+            self.max_lat,
+        )?;
+        Ok(b.rect())
     }
 }
