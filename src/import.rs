@@ -199,9 +199,7 @@ async fn import(
     report.prefectures = rows.prefectures.len();
     for m in &rows.municipalities {
         if m.administered {
-            if let Some(kind) = MunicipalityKind::parse(&m.kind) {
-                *report.by_kind.entry(kind).or_default() += 1;
-            }
+            *report.by_kind.entry(m.kind).or_default() += 1;
         } else {
             report.not_administered += 1;
         }
@@ -270,7 +268,7 @@ fn read_sources(sources: &ImportSources) -> Result<(AreaRows, Read), ImportError
             name: m.name,
             subprefecture: m.subprefecture,
             county: m.county,
-            kind: m.kind.as_str().to_owned(),
+            kind: m.kind,
             administered: m.administered,
         });
     }

@@ -115,17 +115,33 @@ fn tile_index(units: f64, last: u32) -> u32 {
     index
 }
 
-/// A TileJSON 3.0 document of the two layers. `tiles` is the tile URL template, `version` the
-/// dataset version, and `values` the layer a map's values are on and the fields they add.
+/// What a tile set holds and where its tiles are.
+#[derive(Debug, Clone, Copy)]
+pub struct TileSet<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// The tile URL template; none for an archive, which holds its tiles.
+    pub tiles: Option<&'a str>,
+    /// The deepest zoom it has tiles for (from zoom 0).
+    pub max_zoom: u8,
+    /// West, south, east and north of what its tiles show.
+    pub bounds: [f64; 4],
+}
+
+/// A TileJSON 3.0 document of the two layers of `set`, of dataset `version`, with `values` the
+/// layer a map's values are on and the fields they add.
 pub fn tilejson(
-    atlas: &Atlas,
+    set: &TileSet<'_>,
     version: i64,
-    name: &str,
-    tiles: &str,
     credits: &[&str],
     values: Option<(&str, &[(&str, &str)])>,
 ) -> Value {
-    let [west, south, east, north] = bounds(atlas);
+    let TileSet {
+        name,
+        tiles,
+        max_zoom,
+        bounds: [west, south, east, north],
+    } = *set;
     let mut municipal = json!({
         "code": "String: the five-digit local government code without its check digit",
         "name": "String: the Japanese name",
@@ -150,22 +166,34 @@ pub fn tilejson(
             }
         }
     }
-    json!({
+    let max_zoom = max_zoom.min(MAX_ZOOM);
+    let mut document = json!({
         "tilejson": "3.0.0",
         "name": name,
         "version": format!("1.0.{}", version.max(0)),
         "attribution": credits.join(" / "),
         "scheme": "xyz",
-        "tiles": [tiles],
         "minzoom": 0,
-        "maxzoom": MAX_ZOOM,
+        "maxzoom": max_zoom,
         "bounds": [west, south, east, north],
-        "center": [f64::midpoint(west, east), f64::midpoint(south, north), 4],
+        "center": [f64::midpoint(west, east), f64::midpoint(south, north), center_zoom(max_zoom)],
         "vector_layers": [
-            {"id": MUNICIPALITIES, "description": "Municipalities (N03), simplified per zoom; feature id the numeric code", "minzoom": 0, "maxzoom": MAX_ZOOM, "fields": municipal},
-            {"id": PREFECTURES, "description": "Prefectures (N03), simplified per zoom; feature id the numeric code", "minzoom": 0, "maxzoom": MAX_ZOOM, "fields": prefectural},
+            {"id": MUNICIPALITIES, "description": "Municipalities (N03), simplified per zoom; feature id the numeric code", "minzoom": 0, "maxzoom": max_zoom, "fields": municipal},
+            {"id": PREFECTURES, "description": "Prefectures (N03), simplified per zoom; feature id the numeric code", "minzoom": 0, "maxzoom": max_zoom, "fields": prefectural},
         ],
-    })
+    });
+    // TileJSON requires `tiles` of a tile server; an archive's readers take the tiles it holds,
+    // and an empty template would send them to a URL that is not there.
+    if let (Some(template), Some(members)) = (tiles, document.as_object_mut()) {
+        members.insert("tiles".into(), json!([template]));
+    }
+    document
+}
+
+/// The zoom a viewer opens at: all of Japan in view (zoom 4), or the deepest zoom a shallower
+/// tile set has.
+fn center_zoom(max_zoom: u8) -> u8 {
+    max_zoom.min(4)
 }
 
 /// Writes every boundary tile from zoom 0 to `max_zoom` that holds something into `path`.
@@ -191,16 +219,15 @@ pub async fn export(
     for (tile, _) in &tiles {
         per_zoom[usize::from(tile.z)] += 1;
     }
-    let metadata = tilejson(
-        &atlas,
-        version,
-        "DX Atlas: municipal and prefectural boundaries",
-        "",
-        &[CREDIT],
-        None,
-    );
+    let set = TileSet {
+        name: "DX Atlas: municipal and prefectural boundaries",
+        tiles: None,
+        max_zoom,
+        bounds: held_bounds(&tiles, max_zoom, bounds(&atlas)),
+    };
+    let metadata = tilejson(&set, version, &[CREDIT], None);
     match format {
-        ArchiveFormat::Pmtiles => write_pmtiles(&atlas, &tiles, &metadata, max_zoom, path)?,
+        ArchiveFormat::Pmtiles => write_pmtiles(&tiles, &metadata, &set, path)?,
         ArchiveFormat::Mbtiles => write_mbtiles(&tiles, &metadata, max_zoom, path).await?,
     }
     let bytes = std::fs::metadata(path).map_err(file_error(path))?.len();
@@ -214,6 +241,27 @@ pub async fn export(
 
 /// Tiles with their encoded bytes.
 type Encoded = Vec<(TileId, Vec<u8>)>;
+
+/// What the tiles of the deepest zoom show of `data` (the boundaries' own bounds): the data
+/// within those tiles. Islands too small for that zoom are not drawn, so the tiles may stop
+/// short of the data (Minamitorishima at zoom 7), and an archive must not promise more.
+fn held_bounds(tiles: &[(TileId, Vec<u8>)], max_zoom: u8, data: [f64; 4]) -> [f64; 4] {
+    let deepest = tiles.iter().map(|(t, _)| t.z).max().unwrap_or(max_zoom);
+    let covered = tiles
+        .iter()
+        .filter(|(t, _)| t.z == deepest)
+        .map(|(t, _)| t.bounds())
+        .reduce(|[w, s, e, n], [w2, s2, e2, n2]| [w.min(w2), s.min(s2), e.max(e2), n.max(n2)]);
+    match covered {
+        Some([w, s, e, n]) => [
+            data[0].max(w),
+            data[1].max(s),
+            data[2].min(e),
+            data[3].min(n),
+        ],
+        None => data,
+    }
+}
 
 /// Every candidate tile that holds something, encoded, on all cores.
 fn built_tiles(atlas: &Atlas, max_zoom: u8) -> Result<Encoded, ExportError> {
@@ -269,20 +317,20 @@ fn file_error(path: &Path) -> impl Fn(std::io::Error) -> ExportError + '_ {
 }
 
 fn write_pmtiles(
-    atlas: &Atlas,
     tiles: &[(TileId, Vec<u8>)],
     metadata: &Value,
-    max_zoom: u8,
+    set: &TileSet<'_>,
     path: &Path,
 ) -> Result<(), ExportError> {
     let file = std::fs::File::create(path).map_err(file_error(path))?;
-    let [west, south, east, north] = bounds(atlas);
+    let [west, south, east, north] = set.bounds;
+    let max_zoom = set.max_zoom;
     let mut writer = PmTilesWriter::new(TileType::Mvt)
         .min_zoom(0)
         .max_zoom(max_zoom)
         .bounds(west, south, east, north)
         .center(f64::midpoint(west, east), f64::midpoint(south, north))
-        .center_zoom(4)
+        .center_zoom(center_zoom(max_zoom))
         .metadata(metadata.to_string())
         .create(file)?;
     // PMTiles wants tiles in the order of their Hilbert ids.
@@ -377,9 +425,10 @@ fn mbtiles_metadata(metadata: &Value, max_zoom: u8) -> [(&'static str, String); 
         (
             "center",
             format!(
-                "{},{},4",
+                "{},{},{}",
                 f64::midpoint(west, east),
-                f64::midpoint(south, north)
+                f64::midpoint(south, north),
+                center_zoom(max_zoom)
             ),
         ),
         ("minzoom", "0".to_owned()),
@@ -387,4 +436,20 @@ fn mbtiles_metadata(metadata: &Value, max_zoom: u8) -> [(&'static str, String); 
         ("attribution", CREDIT.to_owned()),
         ("json", fields),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn archive_bounds_are_the_data_within_the_deepest_tiles() {
+        let tile = |z, x, y| (TileId::new(z, x, y).unwrap(), vec![1_u8]);
+        // Zoom 1's north-east tile is 0..180°E, 0..85°N; the data reaches past it to the west.
+        let tiles = [tile(0, 0, 0), tile(1, 1, 0)];
+        let data = [-10.0, 20.0, 150.0, 50.0];
+        assert_eq!(held_bounds(&tiles, 1, data), [0.0, 20.0, 150.0, 50.0]);
+        // Without tiles the data's bounds stand.
+        assert_eq!(held_bounds(&[], 3, data), data);
+    }
 }

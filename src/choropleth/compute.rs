@@ -80,13 +80,14 @@ pub fn compute(inputs: MapInputs<'_>) -> AppResult<Choropleth> {
             None,
         ),
     };
+    let areas = within_box(classes.areas, layer, &spec);
     Ok(Choropleth {
         spec,
         indicator,
         edition,
         numeric,
         method: classes.method,
-        areas: classes.areas,
+        areas,
         legend: classes.legend,
         missing: classes.missing,
         statistics: classes.statistics,
@@ -94,6 +95,18 @@ pub fn compute(inputs: MapInputs<'_>) -> AppResult<Choropleth> {
         per,
         bivariate,
     })
+}
+
+/// The areas whose boundary meets the map's `bbox`, or all without one. The box picks what is
+/// written, after classing: an area is coloured as on the whole map, and the legend and
+/// statistics stay the whole map's, so that a box cut from a map matches it.
+fn within_box(mut areas: Vec<MapArea>, layer: &Layer, spec: &MapSpec) -> Vec<MapArea> {
+    if let Some(bbox) = spec.bbox() {
+        let meeting: std::collections::HashSet<usize> =
+            layer.intersecting(bbox.rect()).into_iter().collect();
+        areas.retain(|area| meeting.contains(&area.index));
+    }
+    areas
 }
 
 /// The areas of a map placed, classed and coloured, with the legend and statistics.

@@ -117,6 +117,10 @@ pub struct ChoroplethRequest {
     /// Only municipalities with fewer residents than this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub population_below: Option<i64>,
+    /// Only the areas whose boundary meets this box, `west,south,east,north` in degrees (a
+    /// download's; checked into a [`crate::domain::BoundingBox`] by the spec).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bbox: Option<String>,
     /// Output format.
     #[serde(skip)]
     pub format: Format,
@@ -182,6 +186,7 @@ impl ChoroplethRequest {
             bivariate: None,
             population_at_least: None,
             population_below: None,
+            bbox: None,
             format: Format::GeoJson,
         }
     }

@@ -8,7 +8,7 @@
 use super::request::MAX_ZOOM;
 use super::request::{ChoroplethRequest, Format, MapLevel, DEFAULT_CLASSES, MAX_PRECISION};
 use crate::context::statistics::check_scale;
-use crate::domain::PrefectureCode;
+use crate::domain::{BoundingBox, PrefectureCode};
 use crate::error::AppError;
 use crate::spatial::ladder;
 use crate::spatial::simplify::Level as SimplifyLevel;
@@ -82,6 +82,7 @@ fn narrow(name: &str, v: Option<i32>) -> Result<Option<u8>, AppError> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MapSpec {
     request: ChoroplethRequest,
+    bbox: Option<BoundingBox>,
     query: String,
 }
 
@@ -114,10 +115,21 @@ impl TryFrom<ChoroplethRequest> for MapSpec {
         // query string, its cache keys): two requests on one rung are one map.
         request.tolerance = request.tolerance.map(ladder::tolerance);
         request.min_island_km2 = request.min_island_km2.map(ladder::island);
+        let bbox = request
+            .bbox
+            .as_deref()
+            .map(str::parse::<BoundingBox>)
+            .transpose()?;
+        // Written back in one form, so that one box is one map's name however it was spelt.
+        request.bbox = bbox.map(|b| b.to_string());
         let query = request
             .query_string()
             .map_err(|e| AppError::internal("writing a map's query string", e))?;
-        Ok(Self { request, query })
+        Ok(Self {
+            request,
+            bbox,
+            query,
+        })
     }
 }
 
@@ -156,6 +168,11 @@ impl MapSpec {
     /// The map's level.
     pub fn level(&self) -> MapLevel {
         self.request.level
+    }
+
+    /// The box the written areas must meet, if any.
+    pub fn bbox(&self) -> Option<&BoundingBox> {
+        self.bbox.as_ref()
     }
 
     /// The output format.

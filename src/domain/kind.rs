@@ -7,8 +7,10 @@ use std::fmt;
 
 use super::codes::AuthorityCode;
 
-/// What kind of municipality an authority is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// What kind of municipality an authority is. Stored as its name ([`Self::as_str`]); a row
+/// holding any other text fails to read, so a kind is parsed once, where it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, sea_orm::DeriveValueType)]
+#[sea_orm(value_type = "String")]
 pub enum MunicipalityKind {
     /// 政令指定都市 (20).
     DesignatedCity,
@@ -170,6 +172,19 @@ impl MunicipalityKind {
     /// Reads a stored name back.
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+/// A stored or requested kind that is none of [`MunicipalityKind`]'s names.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a kind of municipality: DESIGNATED_CITY, CORE_CITY, SPECIAL_WARD, CITY, TOWN or VILLAGE")]
+pub struct UnknownKind(pub String);
+
+impl std::str::FromStr for MunicipalityKind {
+    type Err = UnknownKind;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(text).ok_or_else(|| UnknownKind(text.to_owned()))
     }
 }
 

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::MunicipalityKind;
+
 /// A municipality (市区町村).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "municipality")]
@@ -19,8 +21,9 @@ pub struct Model {
     pub subprefecture: Option<String>,
     /// County (郡), from N03_003.
     pub county: Option<String>,
-    /// Kind, as `MunicipalityKind::as_str`.
-    pub kind: String,
+    /// Kind, stored as `MunicipalityKind::as_str`.
+    #[sea_orm(column_type = "String(StringLen::N(16))")]
+    pub kind: MunicipalityKind,
     /// False for the six Northern Territories villages.
     pub administered: bool,
 }

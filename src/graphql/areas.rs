@@ -12,7 +12,7 @@ use super::data::db;
 use super::geometry::{self, AreaLayer, BBox, BBoxInput, LonLat};
 use super::loaders::{AreaLoader, NamesKey, PrefectureKey};
 use super::survey::{self, AnswerValue};
-use crate::domain::{self, AuthorityCode, PrefectureCode};
+use crate::domain::{AuthorityCode, PrefectureCode};
 use crate::entity::{municipality, municipality_name, prefecture};
 use crate::error::{AppError, GraphqlResultExt};
 use crate::readmodel::ReadModel;
@@ -368,7 +368,7 @@ impl MunicipalityFields {
         let m = &self.0;
         let Value::Object(map) = json!({
             "code": m.code, "lgCode": m.lg_code, "name": m.name,
-            "prefecture": m.prefecture_code, "kind": m.kind, "administered": m.administered,
+            "prefecture": m.prefecture_code, "kind": m.kind.as_str(), "administered": m.administered,
         }) else {
             return Map::new();
         };
@@ -391,11 +391,8 @@ impl MunicipalityFields {
         &self.0.name
     }
     /// Kind of municipality.
-    async fn kind(&self) -> Result<MunicipalityKind> {
-        domain::MunicipalityKind::parse(&self.0.kind)
-            .map(Into::into)
-            .ok_or_else(|| AppError::invariant(format!("unknown kind `{}` stored", self.0.kind)))
-            .gql()
+    async fn kind(&self) -> MunicipalityKind {
+        self.0.kind.into()
     }
     /// False only for the six Northern Territories villages (01695-01700).
     async fn administered(&self) -> bool {

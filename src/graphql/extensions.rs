@@ -1,17 +1,23 @@
 //! Extensions of the GraphQL engine: limits on a query's shape checked right after parsing
-//! ([`QueryShape`]), and a code on every error the engine raises itself ([`ErrorCodes`]).
+//! ([`QueryShape`]), a code on every error the engine raises itself ([`ErrorCodes`]), and the
+//! schema's own description in introspection ([`SchemaDescription`]).
 //! The depth and complexity limits are async-graphql's own (see `graphql::builder`).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextResolve,
+    NextValidation, ResolveInfo,
 };
 use async_graphql::parser::types::{
     ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
 };
 use async_graphql::{Name, Positioned, ServerError, ServerResult, ValidationResult, Variables};
+
+/// The code of a persisted query's hash this server does not know: Apollo clients answer it
+/// by sending the query with its hash.
+pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
 
 /// Most aliases one query may use: enough for any map page, far from alias-amplification.
 pub const MAX_ALIASES: usize = 64;
@@ -212,7 +218,7 @@ impl Extension for ErrorCodesExtension {
         for error in &mut response.errors {
             // The code Apollo clients look for to send the query with its hash.
             let code = if error.message == "PersistedQueryNotFound" {
-                "PERSISTED_QUERY_NOT_FOUND"
+                PERSISTED_QUERY_NOT_FOUND
             } else if error.path.is_empty() {
                 "GRAPHQL_VALIDATION_FAILED"
             } else {
@@ -261,5 +267,32 @@ impl Extension for ErrorCodesExtension {
             }
             errors
         })
+    }
+}
+
+/// Answers `__schema { description }` with [`super::DESCRIPTION`]. async-graphql answers it
+/// with a fixed text about what a GraphQL schema is, and has no setting for a schema's own.
+pub struct SchemaDescription;
+
+impl ExtensionFactory for SchemaDescription {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(SchemaDescription)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for SchemaDescription {
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<async_graphql::Value>> {
+        if info.parent_type == "__Schema" && info.name == "description" {
+            return Ok(Some(async_graphql::Value::String(
+                super::DESCRIPTION.to_owned(),
+            )));
+        }
+        next.run(ctx, info).await
     }
 }

@@ -95,6 +95,7 @@ fn builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(64)
         .extension(extensions::ErrorCodes)
+        .extension(extensions::SchemaDescription)
         .extension(extensions::QueryShape)
         // Automatic persisted queries: a client may send the sha256 of a query it sent once.
         .extension(
@@ -116,9 +117,16 @@ pub fn build_schema(db: DatabaseConnection, model: Arc<ReadModel>) -> AtlasSchem
         .finish()
 }
 
-/// The schema in SDL, as committed in `schema.graphql`.
+/// The schema's description: what `__schema { description }` answers and the SDL's schema
+/// definition carries.
+pub const DESCRIPTION: &str = "DX Atlas: Japan's survey of municipal and prefectural digital transformation (総務省「自治体DX・情報化推進状況調査」), every answer linked to the authority's boundary, with official statistics (SSDSE) and boundaries (国土数値情報 N03). Values carry their provenance, source and reference date; calibrated synthetic values are labelled as such.";
+
+/// The schema in SDL, as committed in `schema.graphql`, its schema definition described.
 pub fn sdl() -> String {
-    builder().finish().sdl()
+    let sdl = builder().finish().sdl();
+    // async-graphql writes no description on the schema definition; GraphQL's SDL allows one.
+    let described = format!("\"\"\"\n{DESCRIPTION}\n\"\"\"\nschema {{");
+    sdl.replacen("\nschema {", &format!("\n{described}"), 1)
 }
 
 #[cfg(test)]

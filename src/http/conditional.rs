@@ -1,6 +1,7 @@
-//! Conditional, compressed responses: the best encoding a client accepts, a strong `ETag`
-//! per encoding, and `304 Not Modified` when the client's `If-None-Match` holds it. Used by
-//! the downloads and by cached GraphQL answers alike.
+//! Conditional, compressed, ranged responses: the best encoding a client accepts, a strong
+//! `ETag` per encoding, `304 Not Modified` when the client's `If-None-Match` holds it, and one
+//! byte range of the identity representation when asked for (see [`ranges`]). Used by the
+//! downloads, the tiles and cached GraphQL answers alike.
 
 use std::sync::Arc;
 
@@ -9,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use headers::{ETag, HeaderMapExt, IfNoneMatch};
 
+use super::ranges::{self, Part};
 use crate::cache::CachedDocument;
 pub use crate::cache::{compress, digest, etag, Encoding};
 use crate::error::AppError;
@@ -59,21 +61,45 @@ fn cache_control(max_age_secs: u32) -> Option<HeaderValue> {
     }
 }
 
-/// A response carrying `body` (already in `encoding`) with its tag, type and file name, or
-/// `304 Not Modified` when the client has it.
-fn send(
-    headers: &HeaderMap,
-    body: Bytes,
+/// The encoding to send: the identity when the client asks for a range of it, else the best
+/// it accepts.
+fn choose(headers: &HeaderMap, identity_tag: &[u8]) -> (Encoding, Option<ranges::Ranges>) {
+    match ranges::requested(headers, identity_tag) {
+        Some(asked) => (Encoding::Identity, Some(asked)),
+        None => (negotiate(headers), None),
+    }
+}
+
+/// What a response is made of besides its body: its tag and the headers that describe it.
+struct Described<'a> {
     encoding: Encoding,
     tag: Bytes,
     content_type: &'static str,
-    filename: Option<&str>,
+    filename: Option<&'a str>,
     max_age_secs: u32,
+}
+
+/// A response carrying `body` (already in its encoding) with its tag, type and file name,
+/// `304 Not Modified` when the client has it, or the range it asked for.
+fn send(
+    headers: &HeaderMap,
+    body: Bytes,
+    asked: Option<&ranges::Ranges>,
+    described: &Described<'_>,
 ) -> Response {
+    let Described {
+        encoding,
+        tag,
+        content_type,
+        filename,
+        max_age_secs,
+    } = described;
     // A tag is a quoted hex digest, always a valid header value; one that were not is left out.
-    let tag = HeaderValue::from_maybe_shared(tag).ok();
+    let tag = HeaderValue::from_maybe_shared(tag.clone()).ok();
     let mut response = if tag.as_ref().is_some_and(|t| if_none_match(headers, t)) {
         StatusCode::NOT_MODIFIED.into_response()
+    } else if let Some(asked) = asked {
+        ranged(body, asked)
     } else {
         let mut r = body.into_response();
         if let Some(coding) = match encoding {
@@ -91,7 +117,8 @@ fn send(
         h.insert(header::ETAG, tag);
     }
     h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    if let Some(v) = cache_control(max_age_secs) {
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if let Some(v) = cache_control(*max_age_secs) {
         h.insert(header::CACHE_CONTROL, v);
     }
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -100,6 +127,33 @@ fn send(
         filename.map(|f| HeaderValue::from_str(&format!("attachment; filename=\"{f}\"")))
     {
         h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
+}
+
+/// The part of an identity `body` that a client asked for: `206` with the slice, `416` when
+/// no byte of it is there, or `200` with the whole.
+fn ranged(body: Bytes, asked: &ranges::Ranges) -> Response {
+    let len = body.len() as u64;
+    let part = ranges::part(asked, len);
+    let content_range = ranges::content_range(&part, len);
+    let mut response = match part {
+        Part::Whole => body.into_response(),
+        Part::Slice(bytes) => {
+            // Both ends lie within the body, whose length came from a usize.
+            let (start, end) = (
+                usize::try_from(*bytes.start()).unwrap_or(usize::MAX),
+                usize::try_from(*bytes.end()).unwrap_or(usize::MAX),
+            );
+            match body.get(start..=end) {
+                Some(_) => (StatusCode::PARTIAL_CONTENT, body.slice(start..=end)).into_response(),
+                None => StatusCode::RANGE_NOT_SATISFIABLE.into_response(),
+            }
+        }
+        Part::Unsatisfiable => StatusCode::RANGE_NOT_SATISFIABLE.into_response(),
+    };
+    if let Some(Ok(v)) = content_range.map(HeaderValue::try_from) {
+        response.headers_mut().insert(header::CONTENT_RANGE, v);
     }
     response
 }
@@ -125,17 +179,20 @@ fn respond_named(
     content_type: &'static str,
     filename: Option<&str>,
 ) -> Response {
-    let encoding = negotiate(headers);
     let tag_base = digest(&body);
+    let (encoding, asked) = choose(headers, etag(&tag_base, Encoding::Identity).as_bytes());
     match compress(&body, encoding) {
         Ok(bytes) => send(
             headers,
             Bytes::from(bytes),
-            encoding,
-            Bytes::from(etag(&tag_base, encoding)),
-            content_type,
-            filename,
-            300,
+            asked.as_ref(),
+            &Described {
+                encoding,
+                tag: Bytes::from(etag(&tag_base, encoding)),
+                content_type,
+                filename,
+                max_age_secs: 300,
+            },
         ),
         Err(e) => AppError::internal("compressing a response", e).into_response(),
     }
@@ -147,7 +204,7 @@ pub async fn respond_cached(
     headers: &HeaderMap,
     document: Arc<CachedDocument>,
 ) -> Result<Response, AppError> {
-    let encoding = negotiate(headers);
+    let (encoding, asked) = choose(headers, &document.tag(Encoding::Identity));
     let body = if let Some(body) = document.ready(encoding) {
         body
     } else {
@@ -160,10 +217,13 @@ pub async fn respond_cached(
     Ok(send(
         headers,
         body,
-        encoding,
-        document.tag(encoding),
-        document.content_type,
-        document.filename.as_deref(),
-        document.max_age_secs,
+        asked.as_ref(),
+        &Described {
+            encoding,
+            tag: document.tag(encoding),
+            content_type: document.content_type,
+            filename: document.filename.as_deref(),
+            max_age_secs: document.max_age_secs,
+        },
     ))
 }

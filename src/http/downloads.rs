@@ -167,7 +167,7 @@ pub async fn municipality_feature(
     };
     let properties = match serde_json::json!({
         "code": municipality.code, "lgCode": municipality.lg_code, "name": municipality.name,
-        "prefecture": municipality.prefecture_code, "kind": municipality.kind,
+        "prefecture": municipality.prefecture_code, "kind": municipality.kind.as_str(),
         "administered": municipality.administered,
     }) {
         serde_json::Value::Object(m) => m,

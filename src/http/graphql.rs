@@ -1,6 +1,11 @@
 //! GraphQL over HTTP: POST and GET `/graphql`, the schema as SDL, and the refusals of
 //! requests that never reach the engine. Answers without errors are kept in the document
 //! cache and sent with an `ETag` (see [`conditional`]).
+//!
+//! Status codes follow the GraphQL-over-HTTP specification: a client that accepts
+//! `application/graphql-response+json` gets `400` and no `data` for a request error (a query
+//! that does not parse or validate, variables of the wrong type); a legacy `application/json`
+//! client gets `200` for every well-formed request, as the specification keeps for it.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -17,6 +22,10 @@ use crate::cache::CachedDocument;
 use crate::error::AppError;
 use crate::graphql::budget::{self, AnswerBudget};
 use crate::graphql::documents::Documents;
+use crate::graphql::extensions::PERSISTED_QUERY_NOT_FOUND;
+
+/// The media type of the GraphQL-over-HTTP specification.
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
 /// Where GraphQL is served; refusals of requests to it are GraphQL-shaped.
 pub const PATH: &str = "/graphql";
@@ -89,9 +98,9 @@ async fn answer(
     let media_type = if headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("application/graphql-response+json"))
+        .is_some_and(|a| a.contains(GRAPHQL_RESPONSE))
     {
-        "application/graphql-response+json"
+        GRAPHQL_RESPONSE
     } else {
         "application/json"
     };
@@ -102,6 +111,9 @@ async fn answer(
         .get_or_build(&key, || async {
             let documents = Arc::new(Documents::new());
             let response = execute(state, request, &documents).await;
+            if media_type == GRAPHQL_RESPONSE && is_request_error(&response) {
+                return Err(request_error(&response));
+            }
             let body = serde_json::to_vec(&response).map_err(|e| {
                 AppError::internal("serialising a GraphQL answer", e).into_response()
             })?;
@@ -127,12 +139,72 @@ async fn answer(
     }
 }
 
-/// POST /graphql.
+/// Whether an answer is a request error: the engine stopped before executing (the query did
+/// not parse or validate, or its variables did not fit), so there is no `data` and no error
+/// has a path. A persisted query's unknown hash is left out: Apollo clients look for it in a
+/// `200` answer to send the query itself; so is the answer-size refusal, which executed.
+fn is_request_error(response: &async_graphql::Response) -> bool {
+    let executed_or_retried = |e: &async_graphql::ServerError| {
+        matches!(
+            e.extensions.as_ref().and_then(|x| x.get("code")),
+            Some(async_graphql::Value::String(code))
+                if code == PERSISTED_QUERY_NOT_FOUND || code == budget::RESPONSE_TOO_LARGE
+        )
+    };
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response
+            .errors
+            .iter()
+            .all(|e| e.path.is_empty() && !executed_or_retried(e))
+}
+
+/// A request error as `application/graphql-response+json` says it: `400`, the errors, and no
+/// `data` entry (the request was never executed).
+fn request_error(response: &async_graphql::Response) -> Response {
+    let mut body = serde_json::Map::new();
+    body.insert(
+        "errors".into(),
+        serde_json::to_value(&response.errors).unwrap_or_default(),
+    );
+    if !response.extensions.is_empty() {
+        body.insert(
+            "extensions".into(),
+            serde_json::to_value(&response.extensions).unwrap_or_default(),
+        );
+    }
+    (
+        StatusCode::BAD_REQUEST,
+        [(header::CONTENT_TYPE, GRAPHQL_RESPONSE)],
+        serde_json::Value::Object(body).to_string(),
+    )
+        .into_response()
+}
+
+/// Whether a request's body is declared JSON (`application/json`, with any parameters).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// POST /graphql. The body must be declared JSON, the one request media type of the
+/// GraphQL-over-HTTP specification: any other, or none, is refused with `415` rather than
+/// guessed at (a browser's `fetch` of a string sends `text/plain`).
 pub async fn post(
     State(state): State<AppState>,
     headers: HeaderMap,
     request: Result<GraphQLRequest, GraphQLRejection>,
 ) -> Response {
+    if !is_json(&headers) {
+        return refusal(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "send the request as JSON, with Content-Type: application/json".to_owned(),
+        );
+    }
     match request {
         Ok(request) => answer(&state, &headers, request.into_inner()).await,
         Err(rejection) => unreadable_request(&rejection.0),

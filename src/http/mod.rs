@@ -35,6 +35,7 @@ pub mod downloads;
 pub mod graphql;
 pub mod limits;
 pub mod maps;
+pub mod ranges;
 pub mod record;
 pub mod server;
 pub mod tiles;

@@ -18,10 +18,10 @@ use serde_json::Value;
 
 use super::{conditional, maps, AppState};
 use crate::cache::CachedDocument;
-use crate::choropleth::{self, render, tile, ChoroplethRequest, MapLevel};
+use crate::choropleth::{self, render, tile, ChoroplethRequest, MapLevel, MapSpec};
 use crate::error::AppError;
 use crate::spatial::mvt;
-use crate::spatial::tile::TileId;
+use crate::spatial::tile::{TileId, MAX_ZOOM};
 use crate::spatial::CREDIT;
 use crate::tileset;
 
@@ -95,7 +95,7 @@ pub async fn choropleth(
 ) -> Result<Response, AppError> {
     let headers = incoming.headers();
     let tile = tile_of(&z, &x, &file)?;
-    let spec = maps::parse(params)?;
+    let spec = tiled(maps::parse(params)?)?;
     let cache = &state.model.tiles;
     let (document, _) = maps::cached(
         &state,
@@ -121,18 +121,29 @@ pub async fn choropleth(
     conditional::respond_cached(headers, document).await
 }
 
+/// A map's spec as tiles take it: without `bbox`, since each tile is its own box.
+fn tiled(spec: MapSpec) -> Result<MapSpec, AppError> {
+    if spec.bbox().is_some() {
+        return Err(AppError::bad_argument(
+            "bbox",
+            "a tile is its own box; bbox selects the areas of a download",
+        ));
+    }
+    Ok(spec)
+}
+
 /// GET /tiles/boundaries.json
 pub async fn boundary_tilejson(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let generation = state.model.current();
     let base = base_url(&headers);
-    let document = tileset::tilejson(
-        &generation.atlas,
-        generation.version,
-        "DX Atlas: municipal and prefectural boundaries",
-        &format!("{base}/tiles/{{z}}/{{x}}/{{y}}.mvt"),
-        &[CREDIT],
-        None,
-    );
+    let tiles = format!("{base}/tiles/{{z}}/{{x}}/{{y}}.mvt");
+    let set = tileset::TileSet {
+        name: "DX Atlas: municipal and prefectural boundaries",
+        tiles: Some(&tiles),
+        max_zoom: MAX_ZOOM,
+        bounds: tileset::bounds(&generation.atlas),
+    };
+    let document = tileset::tilejson(&set, generation.version, &[CREDIT], None);
     json_response(&headers, &document)
 }
 
@@ -142,7 +153,7 @@ pub async fn choropleth_tilejson(
     headers: HeaderMap,
     params: Result<Query<ChoroplethRequest>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    let spec = maps::parse(params)?;
+    let spec = tiled(maps::parse(params)?)?;
     let generation = state.model.current();
     let built = choropleth::build(&state.db, generation.map_data(), spec).await?;
     let query = built.spec.query();
@@ -165,11 +176,17 @@ pub async fn choropleth_tilejson(
         ("colour", "String: the class's colour, #rrggbb"),
         ("label", "String: the class's legend label"),
     ];
+    let name = format!("DX Atlas: {}", built.indicator.label_en);
+    let tiles = format!("{base}/tiles/choropleth/{{z}}/{{x}}/{{y}}.mvt?{query}");
+    let set = tileset::TileSet {
+        name: &name,
+        tiles: Some(&tiles),
+        max_zoom: MAX_ZOOM,
+        bounds: tileset::bounds(&generation.atlas),
+    };
     let mut document = tileset::tilejson(
-        &generation.atlas,
+        &set,
         generation.version,
-        &format!("DX Atlas: {}", built.indicator.label_en),
-        &format!("{base}/tiles/choropleth/{{z}}/{{x}}/{{y}}.mvt?{query}"),
         &credits,
         Some((valued_layer, &values[..])),
     );

@@ -29,7 +29,7 @@ pub struct Area {
     /// Prefecture code.
     pub prefecture: String,
     /// Kind of municipality (`None` for prefectures).
-    pub kind: Option<String>,
+    pub kind: Option<crate::domain::MunicipalityKind>,
     /// False for the Northern Territories villages.
     pub administered: bool,
     /// Boundary (empty when the file had none).

@@ -89,8 +89,8 @@ pub fn area_properties(area: &Area) -> Vec<(&'static str, TileValue)> {
         ("name", TileValue::Str(area.name.clone())),
         ("prefecture", TileValue::Str(area.prefecture.clone())),
     ];
-    if let Some(kind) = &area.kind {
-        properties.push(("kind", TileValue::Str(kind.clone())));
+    if let Some(kind) = area.kind {
+        properties.push(("kind", TileValue::Str(kind.as_str().to_owned())));
         properties.push(("administered", TileValue::Bool(area.administered)));
     }
     properties

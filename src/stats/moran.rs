@@ -656,6 +656,11 @@ fn two_sided_p(z: f64) -> f64 {
 /// Complementary error function, to near double precision: a series with
 /// positive terms below 2.5, Laplace's continued fraction above, and the
 /// reflection erfc(-x) = 2 - erfc(x) for negative arguments.
+///
+/// Written here rather than taken from statrs (a dependency already): statrs 0.18's `erfc`
+/// differs from scipy's and esda's by up to 5e-11 relative in the range Moran's z-scores
+/// fall in (its p-value at z = 1.96 is off by more than 1e-13), while this one agrees with them
+/// to the last digit or two (the tests below and `esda.Moran`).
 fn erfc(x: f64) -> f64 {
     if x.is_nan() {
         return f64::NAN;

@@ -107,7 +107,8 @@ pub async fn coverage(
 struct Member {
     code: String,
     prefecture: String,
-    kind: String,
+    /// A municipality's kind; none for a prefecture.
+    kind: Option<MunicipalityKind>,
 }
 
 async fn members(db: &impl ConnectionTrait, subject: Subject) -> AppResult<Vec<Member>> {
@@ -118,7 +119,7 @@ async fn members(db: &impl ConnectionTrait, subject: Subject) -> AppResult<Vec<M
             .map(|p| Member {
                 prefecture: p.code.clone(),
                 code: p.code,
-                kind: "PREFECTURE".into(),
+                kind: None,
             })
             .collect(),
         Subject::Municipality => repos::areas::municipalities(
@@ -132,7 +133,7 @@ async fn members(db: &impl ConnectionTrait, subject: Subject) -> AppResult<Vec<M
         .map(|m| Member {
             code: m.code,
             prefecture: m.prefecture_code,
-            kind: m.kind,
+            kind: Some(m.kind),
         })
         .collect(),
     })
@@ -230,7 +231,10 @@ fn group_key(member: &Member, grouping: Grouping<'_>) -> String {
     match grouping {
         Grouping::Stored(TallyBy::Nation) => "JP".into(),
         Grouping::Stored(TallyBy::Prefecture) => member.prefecture.clone(),
-        Grouping::Stored(TallyBy::Kind) => member.kind.clone(),
+        Grouping::Stored(TallyBy::Kind) => member
+            .kind
+            .map_or("PREFECTURE", MunicipalityKind::as_str)
+            .to_owned(),
         Grouping::Stored(TallyBy::Respondent) => member.code.clone(),
         Grouping::Assigned { groups, .. } => groups
             .get(&member.code)
@@ -469,8 +473,8 @@ impl Reconciled {
     }
 }
 
-fn group_matches(group: &str, kind: &str) -> bool {
-    MunicipalityKind::parse(kind).is_some_and(|k| universe::group_of(k) == group)
+fn group_matches(group: &str, kind: Option<MunicipalityKind>) -> bool {
+    kind.is_some_and(|k| universe::group_of(k) == group)
 }
 
 /// Reconciles every published figure of an edition.
@@ -512,7 +516,7 @@ pub async fn reconcile(
                         figure
                             .group_code
                             .as_deref()
-                            .is_none_or(|g| group_matches(g, &m.kind))
+                            .is_none_or(|g| group_matches(g, m.kind))
                     })
                     .count();
                 (i64::try_from(n).ok(), None)

@@ -6,7 +6,7 @@ use super::calibrate::{self, Respondent};
 use super::catalogue::{Catalogue, Subject};
 use super::source::{self, Provenance};
 use super::store::{self, EditionInfo};
-use crate::domain::{MunicipalityKind, PrefectureCode};
+use crate::domain::PrefectureCode;
 use crate::error::{AppError, AppResult};
 use crate::repo;
 
@@ -47,7 +47,7 @@ pub async fn respondents(db: &impl ConnectionTrait) -> AppResult<Vec<Respondent>
         let prefecture = PrefectureCode::parse(&m.prefecture_code)
             .map_err(|e| AppError::internal(format!("municipality {}", m.code), e))?;
         out.push(Respondent {
-            kind: MunicipalityKind::parse(&m.kind),
+            kind: Some(m.kind),
             code: m.code,
             subject: Subject::Municipality,
             prefecture: prefecture.number(),

@@ -185,8 +185,35 @@ def digest(data):
     return hashlib.sha256(data).hexdigest()
 
 
+def tile_lonlat(z, x, y):
+    """West, south, east, north of tile z/x/y (Web Mercator, XYZ rows)."""
+    n = 2**z
+
+    def lat(row):
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))
+
+    return [x / n * 360 - 180, lat(y + 1), (x + 1) / n * 360 - 180, lat(y)]
+
+
+def held(zxys):
+    """The zooms an archive's tiles span, and the box its deepest zoom's tiles cover."""
+    zxys = list(zxys)
+    deepest = max(z for z, _, _ in zxys)
+    boxes = [tile_lonlat(z, x, y) for z, x, y in zxys if z == deepest]
+    return {
+        "min_zoom": min(z for z, _, _ in zxys),
+        "max_zoom": deepest,
+        "bounds": [
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        ],
+    }
+
+
 def read_pmtiles(path, wanted):
-    from pmtiles.reader import MmapSource, Reader
+    from pmtiles.reader import MmapSource, Reader, all_tiles
 
     with open(path, "rb") as f:
         reader = Reader(MmapSource(f))
@@ -196,14 +223,19 @@ def read_pmtiles(path, wanted):
         for z, x, y in wanted:
             data = reader.get(z, x, y)
             tiles[f"{z}/{x}/{y}"] = digest(data) if data else None
+        contents = held(zxy for zxy, _ in all_tiles(MmapSource(f)))
     header = {k: (v.name if hasattr(v, "name") else v) for k, v in header.items()}
-    return {"header": header, "metadata": metadata, "tiles": tiles}
+    return {"header": header, "metadata": metadata, "tiles": tiles, "held": contents}
 
 
 def read_mbtiles(path, wanted):
     db = sqlite3.connect(path)
     metadata = dict(db.execute("SELECT name, value FROM metadata"))
     count = db.execute("SELECT count(*) FROM tiles").fetchone()[0]
+    contents = held(
+        (z, x, 2**z - 1 - row)
+        for z, x, row in db.execute("SELECT zoom_level, tile_column, tile_row FROM tiles")
+    )
     tiles = {}
     for z, x, y in wanted:
         row = db.execute(
@@ -211,7 +243,7 @@ def read_mbtiles(path, wanted):
             (z, x, 2**z - 1 - y),
         ).fetchone()
         tiles[f"{z}/{x}/{y}"] = digest(row[0]) if row else None
-    return {"metadata": metadata, "count": count, "tiles": tiles}
+    return {"metadata": metadata, "count": count, "tiles": tiles, "held": contents}
 
 
 LAND_CACHE = {}
