@@ -24,4 +24,5 @@ mod production;
 mod service;
 mod spatial;
 mod survey;
+mod tables;
 mod tiles;
