@@ -8,7 +8,9 @@
 //! 2. [`gather`], the only step that reads: the database, the answers and statistics of one
 //!    read-model generation, giving one map's [`MapInputs`](gather::MapInputs);
 //! 3. [`compute`], pure: values, classes ([`legend`], [`bivariate`]), statistics;
-//! 4. [`render`]: GeoJSON, TopoJSON and CSV; [`tile`]: vector tiles.
+//! 4. [`render`]: GeoJSON, TopoJSON and CSV; [`columns`]: the values as a described table,
+//!    which [`workbook`] writes for spreadsheets and the GIS downloads as features;
+//!    [`tile`]: vector tiles.
 //!
 //! [`autocorrelation`] analyses a map's values; [`memo`] keeps recent maps for their tiles.
 //!
@@ -16,6 +18,7 @@
 
 pub mod autocorrelation;
 pub mod bivariate;
+pub mod columns;
 pub mod compute;
 pub mod gather;
 pub mod legend;
@@ -25,6 +28,7 @@ pub mod render;
 pub mod request;
 pub mod spec;
 pub mod tile;
+pub mod workbook;
 
 use sea_orm::ConnectionTrait;
 

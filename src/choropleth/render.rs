@@ -38,13 +38,18 @@ pub fn file_stem(c: &Choropleth) -> String {
     stem
 }
 
-/// Links to the same choropleth on the download endpoints.
+/// Links to the same choropleth on the download endpoints: GeoJSON, TopoJSON, CSV (plain, and
+/// with a byte-order mark for Excel), the `.xlsx` workbook, GeoPackage and FlatGeobuf.
 pub fn downloads(c: &Choropleth) -> Value {
     let q = c.spec.query();
     json!({
         "geojson": format!("/choropleth.geojson?{q}"),
         "topojson": format!("/choropleth.topojson?{q}"),
         "csv": format!("/choropleth.csv?{q}"),
+        "excelCsv": format!("/choropleth.csv?{q}&bom=true"),
+        "xlsx": format!("/choropleth.xlsx?{q}"),
+        "geopackage": format!("/choropleth.gpkg?{q}"),
+        "flatgeobuf": format!("/choropleth.fgb?{q}"),
     })
 }
 
@@ -418,6 +423,12 @@ impl Serialize for OwnedDocument {
             }
         }
     }
+}
+
+/// The map's layer drawn at its level of detail and precision, the geometry its GeoJSON has,
+/// through the build gate (refused with [`AppError::Busy`] as [`document`] is). CPU work.
+pub fn drawn(c: &Choropleth, atlas: &Atlas) -> Result<Arc<Drawn>, AppError> {
+    Ok(layer(c, atlas).try_drawn(c.spec.simplify_level(), c.spec.decimals())?)
 }
 
 /// The map's document, its level of detail drawn first through the build gate: a request that

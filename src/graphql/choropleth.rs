@@ -114,8 +114,17 @@ pub struct Downloads {
     pub geojson: String,
     /// TopoJSON.
     pub topojson: String,
-    /// CSV of code, name, value, class.
+    /// CSV of code, name, value, class (UTF-8 without a byte-order mark: pandas, R).
     pub csv: String,
+    /// The same CSV with a UTF-8 byte-order mark, which Excel needs to read the names.
+    pub excel_csv: String,
+    /// An Excel workbook: codes as text, numbers as numbers, a sheet describing the columns
+    /// and one of credits and licences.
+    pub xlsx: String,
+    /// GeoPackage (QGIS's own format): the GeoJSON's features, typed, EPSG:4326.
+    pub geopackage: String,
+    /// FlatGeobuf with its spatial index, which GDAL and QGIS read a bounding box at a time.
+    pub flatgeobuf: String,
 }
 
 /// A map-ready choropleth. Where `provenance` is CALIBRATED_SYNTHETIC the per-authority values
@@ -241,6 +250,10 @@ impl Choropleth {
                 geojson: link("geojson"),
                 topojson: link("topojson"),
                 csv: link("csv"),
+                excel_csv: link("excelCsv"),
+                xlsx: link("xlsx"),
+                geopackage: link("geopackage"),
+                flatgeobuf: link("flatgeobuf"),
             },
             bivariate: built.bivariate.as_ref().map(|b| MapBivariate {
                 y: b.y.code.clone(),

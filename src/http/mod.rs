@@ -1,6 +1,7 @@
 //! The HTTP surface: GraphQL (POST, or GET with the query in the URL; answers cached) and
 //! GraphiQL (GET) at `/graphql`, the SDL at
-//! `/schema.graphql`, choropleth downloads at `/choropleth.{geojson,topojson,csv}`, vector
+//! `/schema.graphql`, choropleth downloads at `/choropleth.{geojson,topojson,csv}` and
+//! `/choropleth.{xlsx,gpkg,fgb}`, vector
 //! tiles and their TileJSON under `/tiles/`, liveness at `/healthz` and readiness at `/readyz`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -86,6 +87,9 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
         .route("/choropleth.geojson", get(downloads::geojson))
         .route("/choropleth.topojson", get(downloads::topojson))
         .route("/choropleth.csv", get(downloads::csv))
+        .route("/choropleth.xlsx", get(downloads::xlsx))
+        .route("/choropleth.gpkg", get(downloads::geopackage))
+        .route("/choropleth.fgb", get(downloads::flatgeobuf))
         .route(
             "/municipalities/{file}",
             get(downloads::municipality_feature),

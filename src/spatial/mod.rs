@@ -1,10 +1,13 @@
 //! Geometry: TopoJSON decoding, polygon validation and orientation, geodesic measures,
-//! GeoJSON writing, and reading N03 boundary files. Coordinates are WGS 84 longitude/latitude
+//! GeoJSON writing, reading N03 boundary files, and writing features as FlatGeobuf and
+//! GeoPackage. Coordinates are WGS 84 longitude/latitude
 //! throughout (JGD2011 in N03 differs from WGS 84 by far less than the files' precision).
 
 pub mod atlas;
 pub mod coverage;
+pub mod features;
 pub mod geojson;
+pub mod gpkg;
 pub mod grid;
 pub mod ladder;
 pub mod levels;

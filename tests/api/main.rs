@@ -26,4 +26,5 @@ mod ranges;
 mod service;
 mod spatial;
 mod survey;
+mod tables;
 mod tiles;

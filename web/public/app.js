@@ -662,7 +662,16 @@ function renderDownloads(doc) {
   const link = (href, text) => element('a', { href, download: true }, text);
   $('downloads').replaceChildren(
     element('h2', {}, 'この地図をダウンロード ', element('span', { class: 'en' }, 'Download this map')),
-    element('p', {}, link(doc.downloads.geojson, 'GeoJSON'), ' · ', link(doc.downloads.topojson, 'TopoJSON'), ' · ', link(doc.downloads.csv, 'CSV')),
+    // Spreadsheets first, in the words their users know; then GIS files.
+    element('p', {},
+      link(doc.downloads.xlsx, 'Excel'), ' · ',
+      link(doc.downloads.excelCsv, 'CSV for Excel'), ' · ',
+      link(doc.downloads.csv, 'CSV (UTF-8, pandas/R)')),
+    element('p', {},
+      link(doc.downloads.geopackage, 'GeoPackage'), ' · ',
+      link(doc.downloads.flatgeobuf, 'FlatGeobuf'), ' · ',
+      link(doc.downloads.geojson, 'GeoJSON'), ' · ',
+      link(doc.downloads.topojson, 'TopoJSON')),
   );
 }
 
