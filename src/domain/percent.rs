@@ -84,7 +84,7 @@ impl fmt::Display for Percent {
         let (whole, rest) = (self.0 / 100, self.0 % 100);
         match rest {
             0 => write!(f, "{whole}%"),
-            r if r % 10 == 0 => write!(f, "{whole}.{}%", r / 10),
+            r if r.is_multiple_of(10) => write!(f, "{whole}.{}%", r / 10),
             r => write!(f, "{whole}.{r:02}%"),
         }
     }

@@ -374,7 +374,7 @@ impl Graph {
         let mut next = vec![0; half_edges];
         let direction = |h: usize| {
             let (a, b) = links.ends[h / 2];
-            let (from, to) = if h % 2 == 0 { (a, b) } else { (b, a) };
+            let (from, to) = if h.is_multiple_of(2) { (a, b) } else { (b, a) };
             (
                 i64::from(to.x) - i64::from(from.x),
                 i64::from(to.y) - i64::from(from.y),
@@ -429,7 +429,7 @@ impl Graph {
                     }
                     // Left of h minus right of h is h's delta; the right of h is the left of
                     // its twin.
-                    let sign = if h % 2 == 0 { 1 } else { -1 };
+                    let sign = if h.is_multiple_of(2) { 1 } else { -1 };
                     let mut there = here.clone();
                     add_deltas(&mut there, &links.deltas[h / 2], -sign);
                     windings[across] = Some(there);
@@ -453,7 +453,7 @@ impl Graph {
 /// Where half-edge `h` starts.
 fn start(links: &Segments, h: usize) -> IntPoint {
     let (a, b) = links.ends[h / 2];
-    if h % 2 == 0 {
+    if h.is_multiple_of(2) {
         a
     } else {
         b
@@ -509,7 +509,7 @@ impl Rays {
     /// Winding numbers of the face left of half-edge `h`, at a point just left of its middle.
     fn winding(&self, links: &Segments, h: usize) -> Deltas {
         let (a, b) = links.ends[h / 2];
-        let (from, to) = if h % 2 == 0 { (a, b) } else { (b, a) };
+        let (from, to) = if h.is_multiple_of(2) { (a, b) } else { (b, a) };
         let (dx, dy) = (f64::from(to.x - from.x), f64::from(to.y - from.y));
         let length = dx.hypot(dy);
         let px = f64::midpoint(f64::from(from.x), f64::from(to.x)) - dy / length * self.offset;

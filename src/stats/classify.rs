@@ -237,7 +237,7 @@ pub fn class_of(bounds: &[f64], value: f64) -> usize {
 /// value lies above the highest multiple.
 pub fn std_mean_multiples(k: usize) -> Vec<f64> {
     let half = i32::try_from(k.saturating_sub(1) / 2).unwrap_or(i32::MAX);
-    let keep_zero = k % 2 == 0;
+    let keep_zero = k.is_multiple_of(2);
     (-half..=half)
         .filter(|&m| keep_zero || m != 0)
         .map(f64::from)
