@@ -20,6 +20,7 @@ mod geometry;
 mod hostile;
 mod import;
 mod levels;
+mod ogcapi;
 mod production;
 mod service;
 mod spatial;
