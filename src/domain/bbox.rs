@@ -88,7 +88,11 @@ impl FromStr for BoundingBox {
 
 impl fmt::Display for BoundingBox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{},{},{},{}", self.west, self.south, self.east, self.north)
+        write!(
+            f,
+            "{},{},{},{}",
+            self.west, self.south, self.east, self.north
+        )
     }
 }
 

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
 use serde_json::Value;
 
@@ -15,7 +15,7 @@ use crate::ogcapi::collections::{self, CollectionId};
 use crate::ogcapi::features::{self, Page, Row};
 use crate::ogcapi::links::{self, Forwarded, Link};
 use crate::ogcapi::params::{self, FeatureQuery, Format, ItemsQuery};
-use crate::ogcapi::{documents, html, GEOJSON, HTML, JSON, OPENAPI};
+use crate::ogcapi::{documents, html, CRS84, GEOJSON, HTML, JSON, OPENAPI};
 use crate::readmodel::Generation;
 use crate::spatial::atlas::{Drawn, Layer};
 use crate::spatial::simplify::Level;
@@ -52,6 +52,14 @@ impl Asked {
     fn service(&self) -> &str {
         self.root.strip_suffix("/ogcapi").unwrap_or(&self.root)
     }
+}
+
+/// Features with the CRS they are in (OGC API – Features Part 2, `Content-Crs`).
+fn with_crs(mut response: Response) -> Response {
+    if let Ok(value) = HeaderValue::from_str(&format!("<{CRS84}>")) {
+        response.headers_mut().insert("content-crs", value);
+    }
+    response
 }
 
 fn accept(headers: &HeaderMap) -> Option<&str> {
@@ -311,7 +319,7 @@ pub async fn items(
         },
     )?;
     Ok(match format {
-        Format::Json => conditional::respond_inline(&headers, body, GEOJSON),
+        Format::Json => with_crs(conditional::respond_inline(&headers, body, GEOJSON)),
         Format::Html => {
             let document: Value = serde_json::from_slice(&body)
                 .map_err(|e| AppError::internal("reading back a page of features", e))?;
@@ -351,7 +359,7 @@ pub async fn item(
     ];
     let body = features::write_one(row, &drawn, &links)?;
     Ok(match format {
-        Format::Json => conditional::respond_inline(&headers, body, GEOJSON),
+        Format::Json => with_crs(conditional::respond_inline(&headers, body, GEOJSON)),
         Format::Html => {
             let document: Value = serde_json::from_slice(&body)
                 .map_err(|e| AppError::internal("reading back a feature", e))?;

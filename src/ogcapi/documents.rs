@@ -180,8 +180,8 @@ pub fn tile_matrix_sets(root: &str) -> Value {
     })
 }
 
-/// The definition of WebMercatorQuad (OGC Two Dimensional Tile Matrix Set 2.0), zooms 0 to
-/// the deepest tiles are served at.
+/// The definition of WebMercatorQuad (OGC Two Dimensional Tile Matrix Set 2.0, with the
+/// names of 1.0 as well), zooms 0 to the deepest tiles are served at.
 pub fn web_mercator_quad() -> Value {
     let matrices: Vec<Value> = (0..=MAX_ZOOM)
         .map(|z| {
@@ -189,11 +189,13 @@ pub fn web_mercator_quad() -> Value {
             let cell = 2.0 * HALF_WORLD / 256.0 / f64::from(n);
             json!({
                 "id": z.to_string(),
+                "identifier": z.to_string(),
                 // The scale denominator of OGC's 0.28 mm pixel.
                 "scaleDenominator": cell / 0.000_28,
                 "cellSize": cell,
                 "cornerOfOrigin": "topLeft",
                 "pointOfOrigin": [-HALF_WORLD, HALF_WORLD],
+                "topLeftCorner": [-HALF_WORLD, HALF_WORLD],
                 "tileWidth": 256,
                 "tileHeight": 256,
                 "matrixWidth": n,
@@ -201,11 +203,17 @@ pub fn web_mercator_quad() -> Value {
             })
         })
         .collect();
+    let crs = "http://www.opengis.net/def/crs/EPSG/0/3857";
     json!({
         "id": "WebMercatorQuad",
         "title": "Google Maps Compatible for the World",
         "uri": WEB_MERCATOR_QUAD,
-        "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
+        "crs": crs,
+        // The names of TMS 1.0 beside 2.0's: GDAL before 3.7 reads only those (`identifier`,
+        // `supportedCRS`, `boundingBox`, and each matrix's `identifier` and `topLeftCorner`).
+        "identifier": "WebMercatorQuad",
+        "supportedCRS": crs,
+        "boundingBox": {"crs": crs, "lowerCorner": [-HALF_WORLD, -HALF_WORLD], "upperCorner": [HALF_WORLD, HALF_WORLD]},
         "orderedAxes": ["X", "Y"],
         "wellKnownScaleSet": "http://www.opengis.net/def/wkss/OGC/1.0/GoogleMapsCompatible",
         "tileMatrices": matrices,

@@ -24,8 +24,8 @@ pub const MAX_ZOOM: u8 = 14;
 /// Parameters every resource takes.
 const COMMON: [&str; 1] = ["f"];
 /// Parameters `/items` takes besides the queryables.
-const ITEMS: [&str; 7] = [
-    "f", "limit", "offset", "bbox", "bbox-crs", "datetime", "zoom",
+const ITEMS: [&str; 8] = [
+    "f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "zoom",
 ];
 
 /// How a document is written.
@@ -116,6 +116,7 @@ impl ItemsQuery {
                 ));
             }
         }
+        check_crs(query)?;
         if let Some(datetime) = last(query, "datetime") {
             check_datetime(datetime)?;
         }
@@ -167,7 +168,7 @@ impl ItemsQuery {
 }
 
 /// Parameters `/items/{featureId}` takes.
-const FEATURE: [&str; 2] = ["f", "zoom"];
+const FEATURE: [&str; 3] = ["f", "crs", "zoom"];
 
 /// The query of `/items/{featureId}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,6 +183,7 @@ impl FeatureQuery {
     /// Parses the query pairs of `/items/{featureId}`.
     pub fn parse(query: &[(String, String)]) -> AppResult<Self> {
         refuse_unknown(query, &FEATURE, &[])?;
+        check_crs(query)?;
         Ok(Self {
             f: last(query, "f").map(str::to_owned),
             zoom: parse_zoom(query)?,
@@ -191,6 +193,18 @@ impl FeatureQuery {
     /// The simplification the geometry is drawn at (see [`ItemsQuery::level`]).
     pub fn level(&self) -> Level {
         Level::for_zoom(self.zoom)
+    }
+}
+
+/// `crs` (OGC API – Features Part 2, which GDAL sends when a collection lists its CRSs): only
+/// CRS84, the one CRS served.
+fn check_crs(query: &[(String, String)]) -> AppResult<()> {
+    match last(query, "crs") {
+        Some(crs) if crs.trim() != CRS84 => Err(AppError::bad_argument(
+            "crs",
+            format!("`{crs}` is not served: features are in {CRS84} (longitude, latitude)"),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -347,6 +361,7 @@ mod tests {
             &query(&[
                 ("bbox", "139.56,35.52,139.92,35.82"),
                 ("bbox-crs", CRS84),
+                ("crs", CRS84),
                 ("prefecture", "1"),
                 ("kind", "special_ward"),
                 ("datetime", "2023-04-01T00:00:00Z/.."),
@@ -362,6 +377,7 @@ mod tests {
         for (name, wrong) in [
             ("bbox", "1,2,3"),
             ("bbox-crs", "http://www.opengis.net/def/crs/EPSG/0/4326"),
+            ("crs", "http://www.opengis.net/def/crs/EPSG/0/3857"),
             ("prefecture", "48"),
             ("kind", "HAMLET"),
             ("datetime", "yesterday"),

@@ -22,11 +22,13 @@ Output, one JSON object on stdout:
      "ogr2ogr": {"count": 1741, "invalid": [...], "empty": [...]},
      "owslib": {"collections": [...], "queryables": [...], "bbox_returned": n,
                 "bbox_matched": n, "bbox_codes": [...], "paged": [...], "pages": n},
-     "tiles": {"layers": {"municipalities": n, ...}, "driver": "..."}   # GDAL OGCAPI driver
+     "served_in_box": [...],      # codes whose served geometry meets the box
+     "tiles": {"layers": ["Zoom level 0", ...], "zoom10_codes": [...], "valid": true}
     }
 """
 
 import json
+import math
 import os
 import re
 import subprocess
@@ -120,24 +122,51 @@ def owslib_side(url, bbox, page):
     }
 
 
+def mercator(lon, lat):
+    """EPSG:3857 metres of a CRS84 position."""
+    radius = 6378137.0
+    return (math.radians(lon) * radius,
+            math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) * radius)
+
+
 def tiles_side(url):
-    """GDAL's OGCAPI driver on the collection's vector tiles: the layers it finds, and the
-    features of each in a small window over Tokyo."""
+    """GDAL's OGCAPI driver on the collection's vector tiles: one layer per zoom level, and
+    the features of zoom 10 in a small window over central Tokyo. The driver takes a vector
+    tileset's window in the tile matrix set's CRS: it reads the collection's CRS84 extent as
+    metres of EPSG:3857, so the window is given as open options (MINX…) in metres."""
     from pyogrio import list_layers, read_dataframe
 
     source = f"OGCAPI:{url}/collections/municipalities"
-    layers = {}
-    for name, _ in list_layers(source):
-        frame = read_dataframe(source, layer=str(name), bbox=(139.70, 35.65, 139.75, 35.70),
-                               read_geometry=True)
-        layers[str(name)] = len(frame)
-    return {"layers": layers}
+    west, south = mercator(139.70, 35.65)
+    east, north = mercator(139.75, 35.70)
+    window = {"MINX": west, "MINY": south, "MAXX": east, "MAXY": north}
+    frame = read_dataframe(source, layer="Zoom level 10", **window)
+    codes = sorted(str(c) for c in frame["code"]) if "code" in frame else []
+    return {"layers": [str(name) for name, _ in list_layers(source)],
+            "zoom10_codes": codes,
+            "valid": bool(frame.geometry.is_valid.all()) if len(frame) else False}
+
+
+def served_in_box(url, bbox):
+    """The codes whose served geometry (the default zoom's) meets the box: what a client that
+    filters again on the geometry it received keeps of the server's answer. The server picks
+    by the stored boundaries (finer), so an area that only just touches the box may be
+    dropped by such a client."""
+    import shapely
+    from shapely.geometry import box, shape
+
+    query = ",".join(map(str, bbox))
+    with urllib.request.urlopen(f"{url}/collections/municipalities/items?limit=10000&bbox={query}") as r:
+        document = json.load(r)
+    area = box(*bbox)
+    return sorted(f["properties"]["code"] for f in document["features"]
+                  if f["geometry"] is not None and shape(f["geometry"]).intersects(area))
 
 
 def main():
     request = json.load(sys.stdin)
     url, bbox = request["url"], request["bbox"]
-    out = {"pyogrio": pyogrio_side(url, bbox)}
+    out = {"pyogrio": pyogrio_side(url, bbox), "served_in_box": served_in_box(url, bbox)}
     ogr, gpkg = ogrinfo_side(url, bbox, request["folder"])
     out["ogrinfo"] = ogr
     out["ogr2ogr"] = copied(gpkg)
