@@ -170,6 +170,9 @@ impl FeatureStore {
 }
 
 /// Reads names, official answers and statistics, and writes every feature's properties.
+// Both collections, one after the other, each read top to bottom: split, the halves would
+// pass a dozen values between them.
+#[allow(clippy::too_many_lines)]
 async fn build(db: &impl ConnectionTrait, generation: &Generation) -> AppResult<Tables> {
     let municipal =
         repo::areas::municipalities(db, &repo::areas::MunicipalityFilter::default(), None, None)
