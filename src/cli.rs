@@ -207,6 +207,11 @@ pub struct ServeConfig {
     #[arg(long, env = "DX_ATLAS_RELOAD_INTERVAL_MS", default_value_t = 2000,
           value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
     pub reload_interval_ms: u64,
+    /// The address clients reach the service at, e.g. `https://maps.example/atlas` behind a
+    /// proxy: the OGC API's links are built under it. Unset, they are built from each
+    /// request's `Host` and `X-Forwarded-Proto`, `X-Forwarded-Host`, `X-Forwarded-Prefix`.
+    #[arg(long, env = "DX_ATLAS_PUBLIC_URL", value_parser = crate::ogcapi::links::public_url)]
+    pub public_url: Option<String>,
 }
 
 /// Settings of `dx-atlas fetch`.

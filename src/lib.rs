@@ -15,6 +15,8 @@
 //! - [`choropleth`] is the map pipeline: a request parsed once into a spec, its inputs
 //!   gathered, values classed and coloured with a legend, then rendered as GeoJSON, TopoJSON,
 //!   CSV or vector tiles; and spatial autocorrelation of a map's values.
+//! - [`ogcapi`] is OGC API – Features and – Tiles without HTTP: the two collections, their
+//!   schema, the feature table each generation is served from, paging and absolute links.
 //! - [`tileset`] is the tile set as a whole: TileJSON, and PMTiles and MBTiles archives.
 //! - [`stats`] classifies values, names ColorBrewer palettes, and measures spatial
 //!   autocorrelation and correlation.
@@ -43,6 +45,7 @@ pub mod files;
 pub mod graphql;
 pub mod http;
 pub mod import;
+pub mod ogcapi;
 pub mod readmodel;
 pub mod repo;
 pub mod spatial;

@@ -168,6 +168,8 @@ impl Application {
                 max_answer_bytes: usize::try_from(config.max_answer_mb)
                     .unwrap_or(usize::MAX)
                     .saturating_mul(1 << 20),
+                public_url: config.public_url.as_deref().map(Arc::from),
+                features: Arc::default(),
             },
             config,
         );

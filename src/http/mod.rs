@@ -1,8 +1,8 @@
 //! The HTTP surface: GraphQL (POST, or GET with the query in the URL; answers cached) and
 //! GraphiQL (GET) at `/graphql`, the SDL at
 //! `/schema.graphql`, choropleth downloads at `/choropleth.{geojson,topojson,csv}` and
-//! `/choropleth.{xlsx,gpkg,fgb}`, vector
-//! tiles and their TileJSON under `/tiles/`, liveness at `/healthz` and readiness at `/readyz`.
+//! `/choropleth.{xlsx,gpkg,fgb}`, vector tiles and their TileJSON under `/tiles/`, OGC API –
+//! Features and – Tiles under `/ogcapi`, liveness at `/healthz` and readiness at `/readyz`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -36,6 +36,7 @@ pub mod downloads;
 pub mod graphql;
 pub mod limits;
 pub mod maps;
+pub mod ogcapi;
 pub mod ranges;
 pub mod record;
 pub mod server;
@@ -52,6 +53,11 @@ pub struct AppState {
     pub model: Arc<ReadModel>,
     /// Bytes one GraphQL answer may hold.
     pub max_answer_bytes: usize,
+    /// The address clients reach the service at (`--public-url`), when configured; links
+    /// are otherwise built from each request's `Host` and `X-Forwarded-*`.
+    pub public_url: Option<Arc<str>>,
+    /// The OGC API's feature tables of the current generation.
+    pub features: Arc<crate::ogcapi::features::FeatureStore>,
 }
 
 /// The router of the whole service, with its limits, tracing, metrics and CORS.
@@ -98,6 +104,37 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
         .route("/tiles/choropleth.json", get(tiles::choropleth_tilejson))
         .route("/tiles/choropleth/{z}/{x}/{file}", get(tiles::choropleth))
         .route("/tiles/{z}/{x}/{file}", get(tiles::boundary))
+        .route("/ogcapi", get(ogcapi::landing))
+        .route("/ogcapi/", get(ogcapi::landing))
+        .route("/ogcapi/conformance", get(ogcapi::conformance))
+        .route("/ogcapi/api", get(ogcapi::api))
+        .route("/ogcapi/collections", get(ogcapi::collections))
+        .route("/ogcapi/collections/{id}", get(ogcapi::collection))
+        .route("/ogcapi/collections/{id}/items", get(ogcapi::items))
+        .route(
+            "/ogcapi/collections/{id}/items/{feature}",
+            get(ogcapi::item),
+        )
+        .route("/ogcapi/collections/{id}/schema", get(ogcapi::schema))
+        .route(
+            "/ogcapi/collections/{id}/queryables",
+            get(ogcapi::queryables),
+        )
+        .route(
+            "/ogcapi/collections/{id}/tiles",
+            get(ogcapi::collection_tilesets),
+        )
+        .route(
+            "/ogcapi/collections/{id}/tiles/{tms}",
+            get(ogcapi::collection_tileset),
+        )
+        .route("/ogcapi/tiles", get(ogcapi::dataset_tilesets))
+        .route("/ogcapi/tiles/{tms}", get(ogcapi::dataset_tileset))
+        .route("/ogcapi/tileMatrixSets", get(ogcapi::tile_matrix_sets))
+        .route(
+            "/ogcapi/tileMatrixSets/{tms}",
+            get(ogcapi::tile_matrix_set_definition),
+        )
         .route("/metrics", get(metrics))
         // One layer of all the middleware: axum clones a route's stack for every request, so
         // each `.layer` call of its own would be cloned again by every layer outside it.

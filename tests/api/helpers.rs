@@ -274,6 +274,11 @@ impl TestApp {
         }
     }
 
+    /// The HTTP client, for requests with headers of their own.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
     /// GET a path.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client

@@ -21,6 +21,7 @@ mod graphql_http;
 mod hostile;
 mod import;
 mod levels;
+mod ogcapi;
 mod production;
 mod ranges;
 mod service;
