@@ -170,9 +170,6 @@ impl FeatureStore {
 }
 
 /// Reads names, official answers and statistics, and writes every feature's properties.
-// Both collections, one after the other, each read top to bottom: split, the halves would
-// pass a dozen values between them.
-#[allow(clippy::too_many_lines)]
 async fn build(db: &impl ConnectionTrait, generation: &Generation) -> AppResult<Tables> {
     let municipal =
         repo::areas::municipalities(db, &repo::areas::MunicipalityFilter::default(), None, None)
@@ -187,12 +184,116 @@ async fn build(db: &impl ConnectionTrait, generation: &Generation) -> AppResult<
     let (edition, municipal_values) =
         official_values(db, generation, Subject::Municipality).await?;
     let (_, prefectural_values) = official_values(db, generation, Subject::Prefecture).await?;
+    let statistics = &generation.statistics;
 
+    let mut columns = municipal_columns();
+    columns.extend(indicator_columns(edition.as_ref()));
+    columns.extend(statistic_columns(statistics));
+    let layer = &generation.atlas.municipalities;
+    let rows = municipal
+        .iter()
+        .map(|m| {
+            let name = names.get(&m.code);
+            let mut values: Vec<Value> = vec![
+                Value::from(m.code.as_str()),
+                Value::from(m.lg_code.as_str()),
+                Value::from(m.name.as_str()),
+                name.and_then(|n| n.kana.clone())
+                    .map_or(Value::Null, Value::from),
+                name.and_then(|n| n.romaji.clone())
+                    .map_or(Value::Null, Value::from),
+                Value::from(m.kind.as_str()),
+                Value::from(m.prefecture_code.as_str()),
+                prefecture_names
+                    .get(m.prefecture_code.as_str())
+                    .map_or(Value::Null, |n| Value::from(*n)),
+            ];
+            values.extend(own(&municipal_values, &m.code));
+            values.extend(
+                STATISTICS
+                    .iter()
+                    .filter_map(|(_, code)| statistics.get(code))
+                    .map(|s| s.value(&m.code).map_or(Value::Null, number)),
+            );
+            row(
+                layer,
+                &columns,
+                &m.code,
+                &m.prefecture_code,
+                Some(m.kind.as_str()),
+                &values,
+            )
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    let municipalities = table(CollectionId::Municipalities, columns, rows, layer);
+
+    let mut columns = prefectural_columns();
+    columns.extend(indicator_columns(edition.as_ref()));
+    let layer = &generation.atlas.prefectures;
+    let rows = prefectural
+        .iter()
+        .map(|p| {
+            let mut values: Vec<Value> = vec![
+                Value::from(p.code.as_str()),
+                Value::from(p.lg_code.as_str()),
+                Value::from(p.name.as_str()),
+                Value::from(p.name_en.as_str()),
+                Value::from(p.code.as_str()),
+            ];
+            values.extend(own(&prefectural_values, &p.code));
+            row(layer, &columns, &p.code, &p.code, None, &values)
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    let prefectures = table(CollectionId::Prefectures, columns, rows, layer);
+    Ok(Tables {
+        version: generation.version,
+        municipalities,
+        prefectures,
+    })
+}
+
+/// An area's official value of each of [`INDICATORS`], null where it has none.
+fn own<'a>(
+    values: &'a [HashMap<String, Value>],
+    code: &'a str,
+) -> impl Iterator<Item = Value> + 'a {
+    values
+        .iter()
+        .map(move |v| v.get(code).cloned().unwrap_or(Value::Null))
+}
+
+/// One feature of `layer`: where its geometry is, what `/items` filters on, and its
+/// properties (`values`, one per column) written.
+fn row(
+    layer: &Layer,
+    columns: &[Column],
+    code: &str,
+    prefecture: &str,
+    kind: Option<&str>,
+    values: &[Value],
+) -> AppResult<Row> {
+    let position = layer
+        .position(code)
+        .ok_or_else(|| AppError::invariant(format!("area {code} is not in the atlas")))?;
+    Ok(Row {
+        id: code
+            .parse()
+            .map_err(|e| AppError::internal(format!("area code {code}"), e))?,
+        code: code.to_owned(),
+        position,
+        prefecture: prefecture.to_owned(),
+        kind: kind.map(str::to_owned),
+        properties: write_properties(columns, values)?,
+    })
+}
+
+/// The municipalities' own columns: codes, names, kind and prefecture.
+fn municipal_columns() -> Vec<Column> {
     let kinds: Vec<String> = MunicipalityKind::ALL
         .iter()
         .map(|k| k.as_str().to_owned())
         .collect();
-    let mut columns = vec![
+    vec![
         Column::new("code", "Code", "Five-digit local government code (JIS X 0402, N03_007), without its check digit; text, leading zero kept.", ColumnType::String),
         Column::new("lg_code", "Authority code", "Six-digit 全国地方公共団体コード with its check digit.", ColumnType::String),
         Column::new("name", "Name", "Japanese name (kanji), as the N03 boundary file writes it.", ColumnType::String),
@@ -201,61 +302,12 @@ async fn build(db: &impl ConnectionTrait, generation: &Generation) -> AppResult<
         Column::new("kind", "Kind", "Kind of municipality: designated city, core city, special ward, city, town or village.", ColumnType::String).one_of(kinds),
         Column::new("prefecture", "Prefecture code", "Two-digit prefecture code (JIS X 0401).", ColumnType::String),
         Column::new("prefecture_name", "Prefecture", "Japanese name of the prefecture.", ColumnType::String),
-    ];
-    columns.extend(indicator_columns(edition.as_ref()));
-    let statistics = &generation.statistics;
-    columns.extend(statistic_columns(statistics));
+    ]
+}
 
-    let layer = &generation.atlas.municipalities;
-    let mut rows = Vec::with_capacity(municipal.len());
-    for m in &municipal {
-        let Some(position) = layer.position(&m.code) else {
-            return Err(AppError::invariant(format!(
-                "municipality {} is not in the atlas",
-                m.code
-            )));
-        };
-        let name = names.get(&m.code);
-        let mut values: Vec<Value> = vec![
-            Value::from(m.code.as_str()),
-            Value::from(m.lg_code.as_str()),
-            Value::from(m.name.as_str()),
-            name.and_then(|n| n.kana.clone())
-                .map_or(Value::Null, Value::from),
-            name.and_then(|n| n.romaji.clone())
-                .map_or(Value::Null, Value::from),
-            Value::from(m.kind.as_str()),
-            Value::from(m.prefecture_code.as_str()),
-            prefecture_names
-                .get(m.prefecture_code.as_str())
-                .map_or(Value::Null, |n| Value::from(*n)),
-        ];
-        values.extend(
-            municipal_values
-                .iter()
-                .map(|v| v.get(&m.code).cloned().unwrap_or(Value::Null)),
-        );
-        values.extend(
-            STATISTICS
-                .iter()
-                .filter_map(|(_, code)| statistics.get(code))
-                .map(|s| s.value(&m.code).map_or(Value::Null, number)),
-        );
-        rows.push(Row {
-            id: m
-                .code
-                .parse()
-                .map_err(|e| AppError::internal(format!("municipal code {}", m.code), e))?,
-            code: m.code.clone(),
-            position,
-            prefecture: m.prefecture_code.clone(),
-            kind: Some(m.kind.clone()),
-            properties: write_properties(&columns, &values)?,
-        });
-    }
-    let municipalities = table(CollectionId::Municipalities, columns, rows, layer);
-
-    let mut columns = vec![
+/// The prefectures' own columns: codes and names.
+fn prefectural_columns() -> Vec<Column> {
+    vec![
         Column::new(
             "code",
             "Code",
@@ -281,47 +333,7 @@ async fn build(db: &impl ConnectionTrait, generation: &Generation) -> AppResult<
             "Two-digit prefecture code, the same as code (for the prefecture filter).",
             ColumnType::String,
         ),
-    ];
-    columns.extend(indicator_columns(edition.as_ref()));
-    let layer = &generation.atlas.prefectures;
-    let mut rows = Vec::with_capacity(prefectural.len());
-    for p in &prefectural {
-        let Some(position) = layer.position(&p.code) else {
-            return Err(AppError::invariant(format!(
-                "prefecture {} is not in the atlas",
-                p.code
-            )));
-        };
-        let mut values: Vec<Value> = vec![
-            Value::from(p.code.as_str()),
-            Value::from(p.lg_code.as_str()),
-            Value::from(p.name.as_str()),
-            Value::from(p.name_en.as_str()),
-            Value::from(p.code.as_str()),
-        ];
-        values.extend(
-            prefectural_values
-                .iter()
-                .map(|v| v.get(&p.code).cloned().unwrap_or(Value::Null)),
-        );
-        rows.push(Row {
-            id: p
-                .code
-                .parse()
-                .map_err(|e| AppError::internal(format!("prefecture code {}", p.code), e))?,
-            code: p.code.clone(),
-            position,
-            prefecture: p.code.clone(),
-            kind: None,
-            properties: write_properties(&columns, &values)?,
-        });
-    }
-    let prefectures = table(CollectionId::Prefectures, columns, rows, layer);
-    Ok(Tables {
-        version: generation.version,
-        municipalities,
-        prefectures,
-    })
+    ]
 }
 
 /// A table with its index and extent.

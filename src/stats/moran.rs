@@ -140,7 +140,7 @@ impl Stop {
     }
 
     fn check(&self, permutation: usize) -> Result<(), MoranError> {
-        if permutation % STOP_CHECK == 0 && self.requested() {
+        if permutation.is_multiple_of(STOP_CHECK) && self.requested() {
             Err(MoranError::Stopped)
         } else {
             Ok(())
