@@ -46,7 +46,7 @@ async fn imported(backend: Backend) -> TestApp {
 
 /// The table read independently of DX Atlas: (row label, column position) → cell, with the
 /// header's names; columns are the administered municipalities in code order.
-fn table(file: &str) -> (Vec<String>, HashMap<String, Vec<String>>) {
+pub fn table(file: &str) -> (Vec<String>, HashMap<String, Vec<String>>) {
     let text = std::fs::read_to_string(shared().join(file)).unwrap();
     let mut rows = csv::ReaderBuilder::new()
         .has_headers(false)

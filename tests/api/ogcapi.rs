@@ -440,25 +440,9 @@ async fn features_carry_official_values_only(backend: Backend) {
 
 /// The names and the cells of one row of the dashboard's municipal file, read as published.
 fn dashboard_row(label: &str) -> (Vec<String>, Vec<String>) {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/dashboard")
-        .join(dx_atlas::survey::dashboard::MUNICIPAL_FILE);
-    let text = std::fs::read_to_string(file).unwrap();
-    let mut rows = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.trim_start_matches('\u{feff}').as_bytes())
-        .into_records()
-        .map(Result::unwrap);
-    let header: Vec<String> = rows
-        .next()
-        .unwrap()
-        .iter()
-        .skip(2)
-        .map(str::to_owned)
-        .collect();
-    let row = rows.find(|r| &r[1] == label).unwrap();
-    (header, row.iter().skip(2).map(str::to_owned).collect())
+    let (header, mut rows) = crate::dashboard::table(dx_atlas::survey::dashboard::MUNICIPAL_FILE);
+    let row = rows.remove(label).unwrap();
+    (header, row)
 }
 
 async fn links_follow_the_public_url_and_the_proxy(backend: Backend) {
