@@ -96,6 +96,73 @@ async fn import_context(db: &DatabaseConnection, config: &ServeConfig) -> AppRes
     Ok(())
 }
 
+/// Summarises the metrics' histograms every few seconds: without upkeep they grow without
+/// bound.
+fn spawn_metrics_upkeep() {
+    if let Some(handle) = crate::telemetry::metrics() {
+        let handle = handle.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                handle.run_upkeep();
+            }
+        });
+    }
+}
+
+/// Imports the boundaries into an empty database (fetching them first when they are not at
+/// hand); says whether the database was empty.
+async fn import_boundaries_if_empty(
+    db: &DatabaseConnection,
+    config: &ServeConfig,
+) -> AppResult<bool> {
+    if !repo::areas::is_empty(db).await? {
+        return Ok(false);
+    }
+    let fetched = fetch::fetch(&fetch::FetchOptions {
+        folder: config.geodata.clone(),
+        mirror: config.mirror.clone(),
+        only: Some(vec![MUNICIPALITIES_FILE.into(), PREFECTURES_FILE.into()]),
+    })
+    .await?;
+    let sources = ImportSources {
+        municipalities: fetched.path(MUNICIPALITIES_FILE)?,
+        prefectures: fetched.path(PREFECTURES_FILE)?,
+    };
+    tracing::info!(?sources, "empty database: importing boundaries");
+    let report = import_boundaries(db, &sources).await?;
+    tracing::info!("import finished\n{report}");
+    Ok(true)
+}
+
+/// The read model over `db`, with the caches and the build gate the configuration sizes.
+async fn load_read_model(
+    db: &DatabaseConnection,
+    config: &ServeConfig,
+) -> AppResult<Arc<ReadModel>> {
+    let wait = Duration::from_millis(config.level_build_wait_ms);
+    let gate = match config.level_builds {
+        Some(slots) => BuildGate::new(slots, wait),
+        None => BuildGate::per_core(wait),
+    };
+    ReadModel::load(
+        db.clone(),
+        DocumentCache::new(
+            config.cache_entries,
+            config.cache_mb.saturating_mul(1 << 20),
+        )
+        .named("documents"),
+        DocumentCache::new(
+            config.tile_cache_entries,
+            config.tile_cache_mb.saturating_mul(1 << 20),
+        )
+        .named("tiles"),
+        Arc::new(gate),
+    )
+    .await
+}
+
 /// A server that is ready to run: database migrated and loaded, port bound.
 pub struct Application {
     listener: TcpListener,
@@ -107,57 +174,13 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, imports the boundaries into an empty database, and binds the port.
     pub async fn build(config: &ServeConfig) -> AppResult<Self> {
-        if let Some(handle) = crate::telemetry::metrics() {
-            let handle = handle.clone();
-            // Histograms are summarised on upkeep; without it they grow without bound.
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(Duration::from_secs(5));
-                loop {
-                    tick.tick().await;
-                    handle.run_upkeep();
-                }
-            });
-        }
+        spawn_metrics_upkeep();
         let db = db::connect(&config.database.database_url).await?;
         db::migrate(&db).await?;
-        let empty = repo::areas::is_empty(&db).await?;
-        if empty {
-            let fetched = fetch::fetch(&fetch::FetchOptions {
-                folder: config.geodata.clone(),
-                mirror: config.mirror.clone(),
-                only: Some(vec![MUNICIPALITIES_FILE.into(), PREFECTURES_FILE.into()]),
-            })
-            .await?;
-            let sources = ImportSources {
-                municipalities: fetched.path(MUNICIPALITIES_FILE)?,
-                prefectures: fetched.path(PREFECTURES_FILE)?,
-            };
-            tracing::info!(?sources, "empty database: importing boundaries");
-            let report = import_boundaries(&db, &sources).await?;
-            tracing::info!("import finished\n{report}");
-        }
+        let empty = import_boundaries_if_empty(&db, config).await?;
         seed_survey(&db, config, empty).await?;
         import_context(&db, config).await?;
-        let wait = Duration::from_millis(config.level_build_wait_ms);
-        let gate = match config.level_builds {
-            Some(slots) => BuildGate::new(slots, wait),
-            None => BuildGate::per_core(wait),
-        };
-        let model = ReadModel::load(
-            db.clone(),
-            DocumentCache::new(
-                config.cache_entries,
-                config.cache_mb.saturating_mul(1 << 20),
-            )
-            .named("documents"),
-            DocumentCache::new(
-                config.tile_cache_entries,
-                config.tile_cache_mb.saturating_mul(1 << 20),
-            )
-            .named("tiles"),
-            Arc::new(gate),
-        )
-        .await?;
+        let model = load_read_model(&db, config).await?;
         model.watch(Duration::from_millis(config.reload_interval_ms));
         let schema = graphql::build_schema(db.clone(), Arc::clone(&model));
         let router = http::router(

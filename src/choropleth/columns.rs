@@ -108,36 +108,48 @@ fn source_titles(c: &Choropleth) -> String {
     titles.join("; ")
 }
 
-/// The map's columns, in the order of the CSV (without its credit column: the spreadsheet and
-/// GIS files carry the credit lines once, as metadata).
-pub fn columns(c: &Choropleth) -> Vec<Column> {
-    let boundaries = |id: ColumnId, ja: &str, en: &str| Column {
-        id,
-        name: id.name(),
-        label_ja: ja.to_owned(),
-        label_en: en.to_owned(),
-        kind: FieldType::Text,
-        unit: None,
-        source: BOUNDARIES_TITLE.to_owned(),
-        reference_date: None,
-        provenance: Some(Provenance::Official.as_str().to_owned()),
-    };
-    let derived = |id: ColumnId, kind: FieldType, ja: &str, en: &str| Column {
-        id,
-        name: id.name(),
-        label_ja: ja.to_owned(),
-        label_en: en.to_owned(),
-        kind,
-        unit: None,
-        source: "DX Atlas (classification of the values)".to_owned(),
-        reference_date: None,
-        provenance: None,
-    };
-    let reference_date = c
-        .edition
+impl Column {
+    /// A column drawn from the boundary data (codes and names).
+    fn boundaries(id: ColumnId, ja: &str, en: &str) -> Self {
+        Self {
+            id,
+            name: id.name(),
+            label_ja: ja.to_owned(),
+            label_en: en.to_owned(),
+            kind: FieldType::Text,
+            unit: None,
+            source: BOUNDARIES_TITLE.to_owned(),
+            reference_date: None,
+            provenance: Some(Provenance::Official.as_str().to_owned()),
+        }
+    }
+
+    /// A column DX Atlas derives from the values (class, label, colour, provenance).
+    fn derived(id: ColumnId, kind: FieldType, ja: &str, en: &str) -> Self {
+        Self {
+            id,
+            name: id.name(),
+            label_ja: ja.to_owned(),
+            label_en: en.to_owned(),
+            kind,
+            unit: None,
+            source: "DX Atlas (classification of the values)".to_owned(),
+            reference_date: None,
+            provenance: None,
+        }
+    }
+}
+
+/// The date the map's values refer to: the edition's reference date, else the indicator's year.
+fn reference_date(c: &Choropleth) -> Option<String> {
+    c.edition
         .as_ref()
         .map(|e| e.reference_date.clone())
-        .or_else(|| c.indicator.year.map(|y| y.to_string()));
+        .or_else(|| c.indicator.year.map(|y| y.to_string()))
+}
+
+/// The column of the mapped value, typed by what the values are.
+fn value_column(c: &Choropleth) -> Column {
     let option = c
         .spec
         .request()
@@ -149,46 +161,52 @@ pub fn columns(c: &Choropleth) -> Vec<Column> {
         Some(p) => Some(format!("per {} × {} ({})", p.scale, p.code, p.label)),
         None => c.indicator.unit.clone(),
     };
-    let value_kind = if !c.numeric {
+    let kind = if !c.numeric {
         FieldType::Text
     } else if integral(c) {
         FieldType::Integer
     } else {
         FieldType::Real
     };
+    Column {
+        id: ColumnId::Value,
+        name: ColumnId::Value.name(),
+        label_ja: format!("{}{option}", c.indicator.label_ja),
+        label_en: format!("{}{option}", c.indicator.label_en),
+        kind,
+        unit,
+        source: source_titles(c),
+        reference_date: reference_date(c),
+        provenance: Some(values_provenance(c).0.as_str().to_owned()),
+    }
+}
+
+/// The map's columns, in the order of the CSV (without its credit column: the spreadsheet and
+/// GIS files carry the credit lines once, as metadata).
+pub fn columns(c: &Choropleth) -> Vec<Column> {
     let mut out =
         vec![
-        boundaries(
+        Column::boundaries(
             ColumnId::Code,
             "団体コード",
             "Local government code (JIS X 0402, text: keeps leading zeros)",
         ),
-        boundaries(ColumnId::Name, "団体名", "Name"),
-        Column {
-            id: ColumnId::Value,
-            name: ColumnId::Value.name(),
-            label_ja: format!("{}{option}", c.indicator.label_ja),
-            label_en: format!("{}{option}", c.indicator.label_en),
-            kind: value_kind,
-            unit,
-            source: source_titles(c),
-            reference_date: reference_date.clone(),
-            provenance: Some(values_provenance(c).0.as_str().to_owned()),
-        },
-        derived(
+        Column::boundaries(ColumnId::Name, "団体名", "Name"),
+        value_column(c),
+        Column::derived(
             ColumnId::Class,
             FieldType::Integer,
             "階級",
             "Class: index in the legend (empty where the value is missing)",
         ),
-        derived(ColumnId::Label, FieldType::Text, "階級の凡例", "Class label"),
-        derived(
+        Column::derived(ColumnId::Label, FieldType::Text, "階級の凡例", "Class label"),
+        Column::derived(
             ColumnId::Colour,
             FieldType::Text,
             "色",
             "Colour of the class (#rrggbb)",
         ),
-        derived(
+        Column::derived(
             ColumnId::Provenance,
             FieldType::Text,
             "値の由来",
@@ -204,7 +222,11 @@ pub fn columns(c: &Choropleth) -> Vec<Column> {
             kind: FieldType::Real,
             unit: b.y.unit.clone(),
             source: source_titles(c),
-            reference_date: b.y.year.map(|y| y.to_string()).or(reference_date),
+            reference_date: b
+                .y
+                .year
+                .map(|y| y.to_string())
+                .or_else(|| reference_date(c)),
             provenance: None,
         });
     }

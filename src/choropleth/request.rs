@@ -222,9 +222,5 @@ pub fn simplification(
     tolerance: Option<f64>,
     min_island_km2: Option<f64>,
 ) -> SimplifyLevel {
-    let by_zoom = SimplifyLevel::for_zoom(zoom.unwrap_or(6));
-    ladder::rung(SimplifyLevel {
-        tolerance: tolerance.unwrap_or(by_zoom.tolerance),
-        min_island_km2: min_island_km2.unwrap_or(by_zoom.min_island_km2),
-    })
+    ladder::level(zoom.unwrap_or(6), tolerance, min_island_km2)
 }

@@ -7,7 +7,7 @@
 
 use super::request::MAX_ZOOM;
 use super::request::{ChoroplethRequest, Format, MapLevel, DEFAULT_CLASSES, MAX_PRECISION};
-use crate::context::statistics::check_scale;
+use crate::context::statistics::per_scale;
 use crate::domain::{BoundingBox, PrefectureCode};
 use crate::error::AppError;
 use crate::spatial::ladder;
@@ -93,12 +93,7 @@ impl TryFrom<ChoroplethRequest> for MapSpec {
         check_classes(&request)?;
         check_geometry(&request)?;
         check_bivariate(&request)?;
-        if let Some(scale) = request.scale {
-            if request.per.is_none() {
-                return Err(bad("scale", "it applies to a `per` map; give per too"));
-            }
-            check_scale(scale)?;
-        }
+        per_scale(request.per.as_deref(), request.scale)?;
         check_band(&request)?;
         if let Some(a) = request
             .min_island_km2

@@ -3,6 +3,7 @@
 //! Nothing here knows of GraphQL or HTTP.
 
 pub mod names;
+pub mod relations;
 pub mod ssdse;
 pub mod statistics;
 pub mod store;

@@ -30,6 +30,24 @@ pub fn check_scale(scale: f64) -> AppResult<()> {
     Ok(())
 }
 
+/// The factor of a figure per a statistic, when `per` names one: `scale` (default 1) checked
+/// by [`check_scale`]. A `scale` without a `per` is refused, naming `scale`. The one rule of
+/// maps, aggregates and relationships alike.
+pub fn per_scale(per: Option<&str>, scale: Option<f64>) -> AppResult<Option<f64>> {
+    match (per, scale) {
+        (Some(_), scale) => {
+            let scale = scale.unwrap_or(1.0);
+            check_scale(scale)?;
+            Ok(Some(scale))
+        }
+        (None, Some(_)) => Err(AppError::bad_argument(
+            "scale",
+            "it applies with per (a figure per a statistic); give per too",
+        )),
+        (None, None) => Ok(None),
+    }
+}
+
 /// Whether answers of this type can be divided by a statistic: only counts are (a choice or a
 /// rate is a share already).
 pub fn divisible(kind: QuestionType) -> bool {
@@ -292,11 +310,8 @@ pub fn per_statistic<'a>(
     per: Option<&str>,
     scale: Option<f64>,
 ) -> AppResult<Option<(&'a Statistic, f64)>> {
-    let Some(code) = per else {
-        return match scale {
-            Some(_) => Err(AppError::bad_argument("scale", "it applies with per")),
-            None => Ok(None),
-        };
+    let (Some(code), Some(scale)) = (per, per_scale(per, scale)?) else {
+        return Ok(None);
     };
     if !divisible(question.kind) {
         return Err(AppError::bad_argument(
@@ -313,8 +328,6 @@ pub fn per_statistic<'a>(
             "statistics are municipal; ask with subject: MUNICIPALITY",
         ));
     }
-    let scale = scale.unwrap_or(1.0);
-    check_scale(scale)?;
     let statistic = statistics.require(code).map_err(|e| e.within("per"))?;
     Ok(Some((statistic, scale)))
 }

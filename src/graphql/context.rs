@@ -1,20 +1,18 @@
 //! The context researchers join, in GraphQL: statistics, a municipality's value of one, and
 //! the relationship of two variables (indicators or statistics).
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject};
-use sea_orm::DatabaseConnection;
 
 use super::data::db;
 use super::survey::{Provenance, SourceRecord};
+use crate::context::relations;
+use crate::repo;
 use crate::context::statistics::Statistic;
-use crate::context::variables::{self, Categories, Values, Variable};
+use crate::context::variables::Variable;
 use crate::error::{AppError, GraphqlResultExt};
 use crate::readmodel::ReadModel;
-use crate::repo;
-use crate::stats::correlation::{self, CorrelationError};
 
 fn model<'a>(ctx: &Context<'a>) -> &'a Arc<ReadModel> {
     ctx.data_unchecked::<Arc<ReadModel>>()
@@ -156,42 +154,15 @@ pub struct VariableInput {
 
 impl VariableInput {
     fn variable(&self, what: &str) -> Result<Variable, AppError> {
-        match (&self.indicator, &self.statistic) {
-            (Some(code), None) => {
-                let per = match (&self.per, self.scale) {
-                    (Some(statistic), scale) => Some((statistic.clone(), scale.unwrap_or(1.0))),
-                    (None, Some(_)) => {
-                        return Err(AppError::bad_argument(
-                            format!("{what}.scale"),
-                            "it applies with per",
-                        ))
-                    }
-                    (None, None) => None,
-                };
-                Ok(Variable::Indicator {
-                    code: code.clone(),
-                    option: self.option.clone(),
-                    edition: self.edition.clone(),
-                    per,
-                })
-            }
-            (None, Some(code))
-                if self.option.is_none()
-                    && self.edition.is_none()
-                    && self.per.is_none()
-                    && self.scale.is_none() =>
-            {
-                Ok(Variable::Statistic { code: code.clone() })
-            }
-            (None, Some(_)) => Err(AppError::bad_argument(
-                what,
-                "option, edition, per and scale apply to an indicator, not to a statistic",
-            )),
-            _ => Err(AppError::bad_argument(
-                what,
-                "give exactly one of indicator and statistic",
-            )),
+        relations::VariableArgs {
+            indicator: self.indicator.clone(),
+            option: self.option.clone(),
+            edition: self.edition.clone(),
+            statistic: self.statistic.clone(),
+            per: self.per.clone(),
+            scale: self.scale,
         }
+        .parse(what)
     }
 }
 
@@ -299,6 +270,75 @@ pub struct Crosstab {
     pub sources: Vec<String>,
 }
 
+impl From<relations::LeftOut> for LeftOut {
+    fn from(l: relations::LeftOut) -> Self {
+        Self {
+            no_x: l.no_x,
+            no_y: l.no_y,
+            neither: l.neither,
+        }
+    }
+}
+
+impl From<relations::VariableSummary> for VariableSummary {
+    fn from(v: relations::VariableSummary) -> Self {
+        Self {
+            label: v.label,
+            unit: v.unit,
+            n: v.n,
+            sources: v.sources,
+        }
+    }
+}
+
+impl Relationship {
+    fn new(r: relations::Relationship, method: CorrelationMethod) -> Self {
+        Self {
+            method,
+            coefficient: r.correlation.coefficient,
+            n: r.correlation.n,
+            p_value: r.correlation.p_value,
+            x: r.x.into(),
+            y: r.y.into(),
+            left_out: r.left_out.into(),
+            pairs: r
+                .pairs
+                .into_iter()
+                .map(|p| Pair {
+                    code: p.code,
+                    x: p.x,
+                    y: p.y,
+                    provenance: p.provenance.into(),
+                })
+                .collect(),
+            synthetic_pairs: r.synthetic_pairs,
+            credits: r.credits,
+        }
+    }
+}
+
+impl From<relations::Crosstab> for Crosstab {
+    fn from(c: relations::Crosstab) -> Self {
+        let (rows, row_labels) = c.rows.into_iter().unzip();
+        let (columns, column_labels) = c.columns.into_iter().unzip();
+        Self {
+            rows,
+            columns,
+            row_labels,
+            column_labels,
+            counts: c.counts,
+            n: c.test.n,
+            chi_square: c.test.statistic,
+            degrees_of_freedom: c.test.degrees_of_freedom,
+            p_value: c.test.p_value,
+            cramers_v: c.test.cramers_v,
+            left_out: c.left_out.into(),
+            synthetic: c.synthetic,
+            sources: c.sources,
+        }
+    }
+}
+
 /// Queries over statistics and relationships.
 #[derive(Default)]
 pub struct ContextQuery;
@@ -337,16 +377,11 @@ impl ContextQuery {
         b: String,
         edition: Option<String>,
     ) -> Result<Crosstab> {
-        let db = db(ctx);
         let generation = model(ctx).current();
-        let answers = &generation.answers;
-        let rows = variables::categories(db, answers, &a, edition.as_deref(), "a")
+        relations::crosstab(db(ctx), &generation.answers, &a, &b, edition.as_deref())
             .await
-            .gql()?;
-        let columns = variables::categories(db, answers, &b, edition.as_deref(), "b")
-            .await
-            .gql()?;
-        tabulate(db, &rows, &columns).await
+            .map(Crosstab::from)
+            .gql()
     }
 
     /// How two variables (indicators or statistics) go together over the municipalities that
@@ -367,156 +402,18 @@ impl ContextQuery {
             .transpose()
             .map_err(AppError::from)
             .gql()?;
+        let (x, y) = (x.variable("x").gql()?, y.variable("y").gql()?);
         let generation = model(ctx).current();
-        let (statistics, answers) = (&generation.statistics, &generation.answers);
-        let db = db(ctx);
-        let xs = variables::values(db, statistics, answers, &x.variable("x").gql()?, "x")
-            .await
-            .gql()?;
-        let ys = variables::values(db, statistics, answers, &y.variable("y").gql()?, "y")
-            .await
-            .gql()?;
-        let prefix = prefecture.map(|p| p.to_string());
-        relate(db, &xs, &ys, method, prefix.as_deref()).await
-    }
-}
-
-/// Counts the municipalities per pair of options and tests the table.
-async fn tabulate(db: &DatabaseConnection, a: &Categories, b: &Categories) -> Result<Crosstab> {
-    let filter = repo::areas::MunicipalityFilter::default();
-    let administered = repo::areas::municipalities(db, &filter, None, None)
+        relations::relationship(
+            db(ctx),
+            &generation.statistics,
+            &generation.answers,
+            (&x, &y),
+            method.into(),
+            prefecture,
+        )
         .await
-        .gql()?;
-    let row_of = |o: &str| a.options.iter().position(|(c, _)| c == o);
-    let column_of = |o: &str| b.options.iter().position(|(c, _)| c == o);
-    let mut counts = vec![vec![0_u64; b.options.len()]; a.options.len()];
-    let mut left_out = LeftOut {
-        no_x: 0,
-        no_y: 0,
-        neither: 0,
-    };
-    let mut synthetic = 0;
-    for m in &administered {
-        match (a.values.get(&m.code), b.values.get(&m.code)) {
-            (Some((x, px)), Some((y, py))) => {
-                let (Some(i), Some(j)) = (row_of(x), column_of(y)) else {
-                    return Err(AppError::invariant(format!(
-                        "{} answers an option the catalogue lacks",
-                        m.code
-                    )))
-                    .gql();
-                };
-                counts[i][j] += 1;
-                synthetic += u64::from(px.with(*py) != crate::domain::survey::Provenance::Official);
-            }
-            (None, Some(_)) => left_out.no_x += 1,
-            (Some(_), None) => left_out.no_y += 1,
-            (None, None) => left_out.neither += 1,
-        }
+        .map(|r| Relationship::new(r, method))
+        .gql()
     }
-    let test = correlation::chi_square(&counts)
-        .map_err(|e| AppError::bad_argument("crosstab", format!("{e}")))
-        .gql()?;
-    let sources = a
-        .sources
-        .iter()
-        .chain(b.sources.iter())
-        .map(|s| (*s).to_owned())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    Ok(Crosstab {
-        rows: a.options.iter().map(|(c, _)| c.clone()).collect(),
-        columns: b.options.iter().map(|(c, _)| c.clone()).collect(),
-        row_labels: a.options.iter().map(|(_, l)| l.clone()).collect(),
-        column_labels: b.options.iter().map(|(_, l)| l.clone()).collect(),
-        counts,
-        n: test.n,
-        chi_square: test.statistic,
-        degrees_of_freedom: test.degrees_of_freedom,
-        p_value: test.p_value,
-        cramers_v: test.cramers_v,
-        left_out,
-        synthetic,
-        sources,
-    })
-}
-
-/// Pairs the two variables' values, correlates them, and says who was left out.
-async fn relate(
-    db: &DatabaseConnection,
-    xs: &Values,
-    ys: &Values,
-    method: CorrelationMethod,
-    prefecture: Option<&str>,
-) -> Result<Relationship> {
-    let filter = repo::areas::MunicipalityFilter::default();
-    let administered: Vec<String> = repo::areas::municipalities(db, &filter, None, None)
-        .await
-        .gql()?
-        .into_iter()
-        .map(|m| m.code)
-        .filter(|c| prefecture.is_none_or(|p| c.starts_with(p)))
-        .collect();
-    let mut pairs = Vec::new();
-    let mut left_out = LeftOut {
-        no_x: 0,
-        no_y: 0,
-        neither: 0,
-    };
-    for code in &administered {
-        match (xs.values.get(code), ys.values.get(code)) {
-            (Some((x, px)), Some((y, py))) => pairs.push(Pair {
-                code: code.clone(),
-                x: *x,
-                y: *y,
-                provenance: px.with(*py).into(),
-            }),
-            (None, Some(_)) => left_out.no_x += 1,
-            (Some(_), None) => left_out.no_y += 1,
-            (None, None) => left_out.neither += 1,
-        }
-    }
-    let x: Vec<f64> = pairs.iter().map(|p| p.x).collect();
-    let y: Vec<f64> = pairs.iter().map(|p| p.y).collect();
-    let result = correlation::correlate(&x, &y, method.into())
-        .map_err(|e: CorrelationError| AppError::bad_argument("relationship", format!("{e}")))
-        .gql()?;
-    let summary = |v: &Values| VariableSummary {
-        label: v.label.clone(),
-        unit: v.unit.clone(),
-        n: administered
-            .iter()
-            .filter(|c| v.values.contains_key(*c))
-            .count(),
-        sources: v.sources.iter().map(|s| (*s).to_owned()).collect(),
-    };
-    let credits = credits(xs, ys);
-    Ok(Relationship {
-        method,
-        coefficient: result.coefficient,
-        n: result.n,
-        p_value: result.p_value,
-        x: summary(xs),
-        y: summary(ys),
-        left_out,
-        synthetic_pairs: pairs
-            .iter()
-            .filter(|p| p.provenance != Provenance::Official)
-            .count(),
-        pairs,
-        credits,
-    })
-}
-
-/// The credit lines of the sources of both variables, each once.
-fn credits(xs: &Values, ys: &Values) -> Vec<String> {
-    let mut seen = HashSet::new();
-    xs.sources
-        .iter()
-        .chain(ys.sources.iter())
-        .filter(|code| seen.insert(**code))
-        .filter_map(|code| crate::survey::source::by_code(code).ok()?.credit)
-        .map(str::to_owned)
-        .collect()
 }

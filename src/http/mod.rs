@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -62,6 +62,67 @@ pub struct AppState {
 
 /// The router of the whole service, with its limits, tracing, metrics and CORS.
 pub fn router(state: AppState, config: &ServeConfig) -> Router {
+    Router::new()
+        .route("/", get(assets::index))
+        .route("/assets/{*path}", get(assets::asset))
+        .route(graphql::PATH, get(graphql::get).post(graphql::post))
+        .route("/schema.graphql", get(graphql::sdl))
+        .merge(download_routes())
+        .merge(ogcapi_routes())
+        .route("/metrics", get(metrics))
+        // One layer of all the middleware: axum clones a route's stack for every request, so
+        // each `.layer` call of its own would be cloned again by every layer outside it.
+        .layer(
+            ServiceBuilder::new()
+                .layer(cors_layer(config))
+                .map_response(IntoResponse::into_response)
+                .layer(SetRequestIdLayer::x_request_id(Counter::default()))
+                .layer(
+                    TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
+                        let id = request
+                            .headers()
+                            .get("x-request-id")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("-");
+                        // The id and the path only: formatting fields is most of a span's
+                        // cost, a choropleth tile's query string is long, and the path tells
+                        // the method (only `/graphql` takes a POST).
+                        tracing::info_span!("request", id, path = request.uri().path())
+                    }),
+                )
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(RecordLayer::default())
+                .layer(LimitsLayer::new(
+                    usize::try_from(config.max_concurrency).unwrap_or(usize::MAX),
+                    Duration::from_secs(config.request_timeout_secs),
+                    config.max_body_bytes,
+                ))
+                .map_response(IntoResponse::into_response)
+                .layer(RequestBodyLimitLayer::new(config.max_body_bytes)),
+        )
+        // Health checks stay outside the limits: a saturated server is alive.
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(state)
+}
+
+/// The address clients reach the service at, for absolute links: `--public-url` when set,
+/// else the request's `Host` and `X-Forwarded-*`.
+pub(crate) fn service_root(state: &AppState, headers: &HeaderMap) -> String {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    crate::ogcapi::links::service_root(
+        state.public_url.as_deref(),
+        crate::ogcapi::links::Forwarded {
+            host: text(header::HOST.as_str()),
+            proto: text("x-forwarded-proto"),
+            forwarded_host: text("x-forwarded-host"),
+            prefix: text("x-forwarded-prefix"),
+        },
+    )
+}
+
+/// CORS for the configured origins.
+fn cors_layer(config: &ServeConfig) -> CorsLayer {
     let any_origin = config.cors_origins.iter().any(|o| o == "*");
     let origins: Vec<HeaderValue> = config
         .cors_origins
@@ -76,7 +137,7 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
     } else {
         vec![header::ORIGIN]
     };
-    let cors = if any_origin {
+    if any_origin {
         CorsLayer::new().allow_origin(AllowOrigin::any())
     } else {
         CorsLayer::new().allow_origin(AllowOrigin::list(origins))
@@ -84,12 +145,12 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
     .vary(vary)
     .allow_methods([Method::GET, Method::POST])
     .allow_headers([header::CONTENT_TYPE, header::IF_NONE_MATCH])
-    .expose_headers([header::ETAG]);
+    .expose_headers([header::ETAG])
+}
+
+/// The map downloads, single features and tiles.
+fn download_routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(assets::index))
-        .route("/assets/{*path}", get(assets::asset))
-        .route(graphql::PATH, get(graphql::get).post(graphql::post))
-        .route("/schema.graphql", get(graphql::sdl))
         .route("/choropleth.geojson", get(downloads::geojson))
         .route("/choropleth.topojson", get(downloads::topojson))
         .route("/choropleth.csv", get(downloads::csv))
@@ -104,6 +165,11 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
         .route("/tiles/choropleth.json", get(tiles::choropleth_tilejson))
         .route("/tiles/choropleth/{z}/{x}/{file}", get(tiles::choropleth))
         .route("/tiles/{z}/{x}/{file}", get(tiles::boundary))
+}
+
+/// OGC API – Features and – Tiles under `/ogcapi`.
+fn ogcapi_routes() -> Router<AppState> {
+    Router::new()
         .route("/ogcapi", get(ogcapi::landing))
         .route("/ogcapi/", get(ogcapi::landing))
         .route("/ogcapi/conformance", get(ogcapi::conformance))
@@ -135,41 +201,6 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
             "/ogcapi/tileMatrixSets/{tms}",
             get(ogcapi::tile_matrix_set_definition),
         )
-        .route("/metrics", get(metrics))
-        // One layer of all the middleware: axum clones a route's stack for every request, so
-        // each `.layer` call of its own would be cloned again by every layer outside it.
-        .layer(
-            ServiceBuilder::new()
-                .layer(cors)
-                .map_response(IntoResponse::into_response)
-                .layer(SetRequestIdLayer::x_request_id(Counter::default()))
-                .layer(
-                    TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
-                        let id = request
-                            .headers()
-                            .get("x-request-id")
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or("-");
-                        // The id and the path only: formatting fields is most of a span's
-                        // cost, a choropleth tile's query string is long, and the path tells
-                        // the method (only `/graphql` takes a POST).
-                        tracing::info_span!("request", id, path = request.uri().path())
-                    }),
-                )
-                .layer(PropagateRequestIdLayer::x_request_id())
-                .layer(RecordLayer::default())
-                .layer(LimitsLayer::new(
-                    usize::try_from(config.max_concurrency).unwrap_or(usize::MAX),
-                    Duration::from_secs(config.request_timeout_secs),
-                    config.max_body_bytes,
-                ))
-                .map_response(IntoResponse::into_response)
-                .layer(RequestBodyLimitLayer::new(config.max_body_bytes)),
-        )
-        // Health checks stay outside the limits: a saturated server is alive.
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .with_state(state)
 }
 
 /// Request ids: a process-wide counter, prefixed by the process id so that ids from several

@@ -13,7 +13,7 @@ use super::{conditional, AppState};
 use crate::error::{AppError, AppResult};
 use crate::ogcapi::collections::{self, CollectionId};
 use crate::ogcapi::features::{self, Page, Row};
-use crate::ogcapi::links::{self, Forwarded, Link};
+use crate::ogcapi::links::{self, Link};
 use crate::ogcapi::params::{self, FeatureQuery, Format, ItemsQuery};
 use crate::ogcapi::{documents, html, CRS84, GEOJSON, HTML, JSON, OPENAPI};
 use crate::readmodel::Generation;
@@ -33,16 +33,7 @@ struct Asked {
 
 impl Asked {
     fn of(state: &AppState, headers: &HeaderMap, raw: Option<&str>) -> AppResult<Self> {
-        let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        let root = links::api_root(
-            state.public_url.as_deref(),
-            Forwarded {
-                host: text(header::HOST.as_str()),
-                proto: text("x-forwarded-proto"),
-                forwarded_host: text("x-forwarded-host"),
-                prefix: text("x-forwarded-prefix"),
-            },
-        );
+        let root = format!("{}/ogcapi", super::service_root(state, headers));
         let query = serde_urlencoded::from_str::<Vec<(String, String)>>(raw.unwrap_or_default())
             .map_err(|e| AppError::bad_input(format!("the query string cannot be read: {e}")))?;
         Ok(Self { root, query })

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use geozero::error::GeozeroError;
 use serde_json::Value;
@@ -135,7 +135,7 @@ fn tiled(spec: MapSpec) -> Result<MapSpec, AppError> {
 /// GET /tiles/boundaries.json
 pub async fn boundary_tilejson(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let generation = state.model.current();
-    let base = base_url(&headers);
+    let base = super::service_root(&state, &headers);
     let tiles = format!("{base}/tiles/{{z}}/{{x}}/{{y}}.mvt");
     let set = tileset::TileSet {
         name: "DX Atlas: municipal and prefectural boundaries",
@@ -157,7 +157,7 @@ pub async fn choropleth_tilejson(
     let generation = state.model.current();
     let built = choropleth::build(&state.db, generation.map_data(), spec).await?;
     let query = built.spec.query();
-    let base = base_url(&headers);
+    let base = super::service_root(&state, &headers);
     let credits = render::credits(&built);
     let valued_layer = match built.spec.level() {
         MapLevel::Municipality => mvt::MUNICIPALITIES,
@@ -197,27 +197,6 @@ pub async fn choropleth_tilejson(
         members.insert("choropleth".into(), Value::Object(metadata));
     }
     Ok(json_response(&headers, &document))
-}
-
-/// The address clients reach this server at: the `Host` they asked, over HTTPS when a proxy
-/// in front says so (`X-Forwarded-Proto`).
-fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| {
-            h.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
-        })
-        .unwrap_or("localhost");
-    let scheme = match headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-    {
-        Some("https") => "https",
-        _ => "http",
-    };
-    format!("{scheme}://{host}")
 }
 
 fn json_response(headers: &HeaderMap, document: &Value) -> Response {

@@ -320,13 +320,39 @@ fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
     (clamp(x), clamp(y))
 }
 
+/// The query parameters of a feature's detail: `zoom`, `tolerance` and `minIslandKm2`.
+fn detail_parameters() -> [Value; 3] {
+    let query = |name: &str, description: &str, schema: Value| json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema});
+    [
+        query(
+            "zoom",
+            "Web-map zoom whose simplification the geometry is drawn at (default 6)",
+            json!({"type": "integer", "minimum": 0, "maximum": 14}),
+        ),
+        query(
+            "tolerance",
+            "Douglas-Peucker tolerance in degrees replacing the zoom's, taken to the nearest level DX Atlas keeps",
+            json!({"type": "number", "minimum": 0, "maximum": 1}),
+        ),
+        query(
+            "minIslandKm2",
+            "Parts of an area smaller than this (km²) are left out, replacing the zoom's; 0 keeps every island",
+            json!({"type": "number", "minimum": 0}),
+        ),
+    ]
+}
+
 /// The OpenAPI 3.0 definition of the API.
 pub fn openapi(root: &str) -> Value {
     let f = json!({"name": "f", "in": "query", "required": false, "description": "Format: json or html (default: by Accept)", "schema": {"type": "string", "enum": ["json", "html"]}});
     let collection_id = json!({"name": "collectionId", "in": "path", "required": true, "schema": {"type": "string", "enum": ["municipalities", "prefectures"]}});
     let ok = |what: &str, media: &str| json!({"200": {"description": what, "content": {media: {"schema": {"type": "object"}}, "text/html": {"schema": {"type": "string"}}}}, "400": {"description": "A parameter is malformed or unknown; the message names it"}, "404": {"description": "No such collection or feature"}});
     let query = |name: &str, description: &str, schema: Value| json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema, "style": "form", "explode": false});
+    let [zoom, tolerance, island] = detail_parameters();
     let items_parameters = json!([
+        zoom.clone(),
+        tolerance.clone(),
+        island.clone(),
         collection_id,
         query(
             "limit",
@@ -352,11 +378,6 @@ pub fn openapi(root: &str) -> Value {
             "datetime",
             "Accepted; every feature holds for the one survey edition",
             json!({"type": "string"})
-        ),
-        query(
-            "zoom",
-            "Web-map zoom whose simplification the geometry is drawn at (default 6)",
-            json!({"type": "integer", "minimum": 0, "maximum": 14})
         ),
         query(
             "prefecture",
@@ -386,7 +407,7 @@ pub fn openapi(root: &str) -> Value {
             "/collections": {"get": {"summary": "The collections", "operationId": "getCollections", "parameters": [f], "responses": ok("The collections", "application/json")}},
             "/collections/{collectionId}": {"get": {"summary": "One collection", "operationId": "describeCollection", "parameters": [collection_id, f], "responses": ok("The collection", "application/json")}},
             "/collections/{collectionId}/items": {"get": {"summary": "The features", "operationId": "getFeatures", "parameters": items_parameters, "responses": ok("A page of features", GEOJSON)}},
-            "/collections/{collectionId}/items/{featureId}": {"get": {"summary": "One feature", "operationId": "getFeature", "parameters": [collection_id, {"name": "featureId", "in": "path", "required": true, "schema": {"type": "integer"}}, f, query("zoom", "Web-map zoom of the geometry", json!({"type": "integer", "minimum": 0, "maximum": 14}))], "responses": ok("The feature", GEOJSON)}},
+            "/collections/{collectionId}/items/{featureId}": {"get": {"summary": "One feature", "operationId": "getFeature", "parameters": [collection_id, {"name": "featureId", "in": "path", "required": true, "schema": {"type": "integer"}}, f, zoom, tolerance, island], "responses": ok("The feature", GEOJSON)}},
             "/collections/{collectionId}/schema": {"get": {"summary": "The features' JSON Schema", "operationId": "getSchema", "parameters": [collection_id, f], "responses": ok("The schema", "application/schema+json")}},
             "/collections/{collectionId}/queryables": {"get": {"summary": "The properties /items filters on", "operationId": "getQueryables", "parameters": [collection_id, f], "responses": ok("The queryables", "application/schema+json")}},
             "/collections/{collectionId}/tiles": {"get": {"summary": "The collection's vector tilesets", "operationId": "getCollectionTilesets", "parameters": [collection_id, f], "responses": ok("The tilesets", "application/json")}},

@@ -171,62 +171,18 @@ impl FeatureStore {
 
 /// Reads names, official answers and statistics, and writes every feature's properties.
 async fn build(db: &impl ConnectionTrait, generation: &Generation) -> AppResult<Tables> {
-    let municipal =
-        repo::areas::municipalities(db, &repo::areas::MunicipalityFilter::default(), None, None)
-            .await?;
-    let prefectural = repo::areas::prefectures(db).await?;
-    let prefecture_names: HashMap<&str, &str> = prefectural
-        .iter()
-        .map(|p| (p.code.as_str(), p.name.as_str()))
-        .collect();
-    let codes: Vec<String> = municipal.iter().map(|m| m.code.clone()).collect();
-    let names = crate::context::store::names_of(db, &codes).await?;
     let (edition, municipal_values) =
         official_values(db, generation, Subject::Municipality).await?;
     let (_, prefectural_values) = official_values(db, generation, Subject::Prefecture).await?;
-    let statistics = &generation.statistics;
-
-    let mut columns = municipal_columns();
-    columns.extend(indicator_columns(edition.as_ref()));
-    columns.extend(statistic_columns(statistics));
-    let layer = &generation.atlas.municipalities;
-    let rows = municipal
-        .iter()
-        .map(|m| {
-            let name = names.get(&m.code);
-            let mut values: Vec<Value> = vec![
-                Value::from(m.code.as_str()),
-                Value::from(m.lg_code.as_str()),
-                Value::from(m.name.as_str()),
-                name.and_then(|n| n.kana.clone())
-                    .map_or(Value::Null, Value::from),
-                name.and_then(|n| n.romaji.clone())
-                    .map_or(Value::Null, Value::from),
-                Value::from(m.kind.as_str()),
-                Value::from(m.prefecture_code.as_str()),
-                prefecture_names
-                    .get(m.prefecture_code.as_str())
-                    .map_or(Value::Null, |n| Value::from(*n)),
-            ];
-            values.extend(own(&municipal_values, &m.code));
-            values.extend(
-                STATISTICS
-                    .iter()
-                    .filter_map(|(_, code)| statistics.get(code))
-                    .map(|s| s.value(&m.code).map_or(Value::Null, number)),
-            );
-            row(
-                layer,
-                &columns,
-                &m.code,
-                &m.prefecture_code,
-                Some(m.kind.as_str()),
-                &values,
-            )
-        })
-        .collect::<AppResult<Vec<_>>>()?;
-    let municipalities = table(CollectionId::Municipalities, columns, rows, layer);
-
+    let prefectural = repo::areas::prefectures(db).await?;
+    let municipalities = municipality_table(
+        db,
+        generation,
+        edition.as_ref(),
+        &prefectural,
+        &municipal_values,
+    )
+    .await?;
     let mut columns = prefectural_columns();
     columns.extend(indicator_columns(edition.as_ref()));
     let layer = &generation.atlas.prefectures;
@@ -250,6 +206,67 @@ async fn build(db: &impl ConnectionTrait, generation: &Generation) -> AppResult<
         municipalities,
         prefectures,
     })
+}
+
+/// The municipalities' table: codes, names in three scripts, kind, prefecture, official
+/// values and statistics.
+async fn municipality_table(
+    db: &impl ConnectionTrait,
+    generation: &Generation,
+    edition: Option<&crate::entity::survey_edition::Model>,
+    prefectural: &[crate::entity::prefecture::Model],
+    municipal_values: &[HashMap<String, Value>],
+) -> AppResult<FeatureTable> {
+    let municipal =
+        repo::areas::municipalities(db, &repo::areas::MunicipalityFilter::default(), None, None)
+            .await?;
+    let prefecture_names: HashMap<&str, &str> = prefectural
+        .iter()
+        .map(|p| (p.code.as_str(), p.name.as_str()))
+        .collect();
+    let codes: Vec<String> = municipal.iter().map(|m| m.code.clone()).collect();
+    let names = crate::context::store::names_of(db, &codes).await?;
+    let statistics = &generation.statistics;
+    let mut columns = municipal_columns();
+    columns.extend(indicator_columns(edition));
+    columns.extend(statistic_columns(statistics));
+    let layer = &generation.atlas.municipalities;
+    let rows = municipal
+        .iter()
+        .map(|m| {
+            let name = names.get(&m.code);
+            let mut values: Vec<Value> = vec![
+                Value::from(m.code.as_str()),
+                Value::from(m.lg_code.as_str()),
+                Value::from(m.name.as_str()),
+                name.and_then(|n| n.kana.clone())
+                    .map_or(Value::Null, Value::from),
+                name.and_then(|n| n.romaji.clone())
+                    .map_or(Value::Null, Value::from),
+                Value::from(m.kind.as_str()),
+                Value::from(m.prefecture_code.as_str()),
+                prefecture_names
+                    .get(m.prefecture_code.as_str())
+                    .map_or(Value::Null, |n| Value::from(*n)),
+            ];
+            values.extend(own(municipal_values, &m.code));
+            values.extend(
+                STATISTICS
+                    .iter()
+                    .filter_map(|(_, code)| statistics.get(code))
+                    .map(|s| s.value(&m.code).map_or(Value::Null, number)),
+            );
+            row(
+                layer,
+                &columns,
+                &m.code,
+                &m.prefecture_code,
+                Some(m.kind.as_str()),
+                &values,
+            )
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(table(CollectionId::Municipalities, columns, rows, layer))
 }
 
 /// An area's official value of each of [`INDICATORS`], null where it has none.

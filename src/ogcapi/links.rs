@@ -63,13 +63,19 @@ pub struct Forwarded<'a> {
     pub prefix: Option<&'a str>,
 }
 
-/// The address of the OGC API (`…/ogcapi`, no trailing slash): under `public_url` when the
-/// server is configured with one, else under the address the request names. Header values
-/// are checked before they are written into links, so a forged header cannot inject markup
-/// or a second URL; one that fails the check is ignored.
+/// The address of the OGC API (`…/ogcapi`, no trailing slash): see [`service_root`].
 pub fn api_root(public_url: Option<&str>, request: Forwarded<'_>) -> String {
+    format!("{}/ogcapi", service_root(public_url, request))
+}
+
+/// The address clients reach the service at (no trailing slash), which every absolute link
+/// (OGC API documents, TileJSON) starts with: `public_url` when the server is configured with
+/// one, else the address the request names. Header values are checked before they are
+/// written into links, so a forged header cannot inject markup or a second URL; one that
+/// fails the check is ignored.
+pub fn service_root(public_url: Option<&str>, request: Forwarded<'_>) -> String {
     if let Some(public) = public_url {
-        return format!("{}/ogcapi", public.trim_end_matches('/'));
+        return public.trim_end_matches('/').to_owned();
     }
     let host = first(request.forwarded_host)
         .filter(|h| is_host(h))
@@ -88,7 +94,7 @@ pub fn api_root(public_url: Option<&str>, request: Forwarded<'_>) -> String {
     } else {
         format!("/{prefix}")
     };
-    format!("{scheme}://{host}{prefix}/ogcapi")
+    format!("{scheme}://{host}{prefix}")
 }
 
 /// The first of a header's values: a proxy may list several (one per hop), and the first is

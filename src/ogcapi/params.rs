@@ -6,6 +6,7 @@
 
 use crate::domain::{BoundingBox, MunicipalityKind, PrefectureCode};
 use crate::error::{AppError, AppResult};
+use crate::spatial::ladder;
 use crate::spatial::simplify::Level;
 
 use super::CRS84;
@@ -24,8 +25,17 @@ pub const MAX_ZOOM: u8 = 14;
 /// Parameters every resource takes.
 const COMMON: [&str; 1] = ["f"];
 /// Parameters `/items` takes besides the queryables.
-const ITEMS: [&str; 8] = [
-    "f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "zoom",
+const ITEMS: [&str; 10] = [
+    "f",
+    "limit",
+    "offset",
+    "bbox",
+    "bbox-crs",
+    "crs",
+    "datetime",
+    "zoom",
+    "tolerance",
+    "minIslandKm2",
 ];
 
 /// How a document is written.
@@ -79,8 +89,8 @@ pub struct ItemsQuery {
     pub offset: usize,
     /// Features whose boundary meets this box.
     pub bbox: Option<BoundingBox>,
-    /// The zoom whose simplification the geometry is drawn at.
-    pub zoom: u8,
+    /// The detail the geometry is drawn at.
+    pub detail: Detail,
     /// Only the areas of this prefecture.
     pub prefecture: Option<String>,
     /// Only municipalities of this kind.
@@ -120,7 +130,7 @@ impl ItemsQuery {
         if let Some(datetime) = last(query, "datetime") {
             check_datetime(datetime)?;
         }
-        let zoom = parse_zoom(query)?;
+        let detail = Detail::parse(query)?;
         let prefecture = last(query, "prefecture")
             .map(|text| {
                 // `1` as well as `01`: the feature id of a prefecture is its code as a number.
@@ -152,7 +162,7 @@ impl ItemsQuery {
             limit,
             offset,
             bbox,
-            zoom,
+            detail,
             prefecture,
             kind,
         })
@@ -160,23 +170,74 @@ impl ItemsQuery {
 }
 
 impl ItemsQuery {
-    /// The simplification the geometry is drawn at: the zoom's (a rung of the ladder, so
-    /// the levels a client can make the server build are few and known).
+    /// The simplification the geometry is drawn at (see [`Detail::level`]).
     pub fn level(&self) -> Level {
-        Level::for_zoom(self.zoom)
+        self.detail.level()
     }
 }
 
+/// The detail a feature's geometry is drawn at: a web-map zoom, or the explicit tolerance and
+/// smallest island the map downloads take too.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Detail {
+    /// `zoom`, [`DEFAULT_ZOOM`] when absent.
+    pub zoom: u8,
+    /// `tolerance` in degrees, 0 to 1, replacing the zoom's.
+    pub tolerance: Option<f64>,
+    /// `minIslandKm2`, 0 or more, replacing the zoom's.
+    pub min_island_km2: Option<f64>,
+}
+
+impl Detail {
+    /// Parses `zoom`, `tolerance` and `minIslandKm2`.
+    fn parse(query: &[(String, String)]) -> AppResult<Self> {
+        Ok(Self {
+            zoom: parse_zoom(query)?,
+            tolerance: parse_number(query, "tolerance", 1.0, "a tolerance from 0 to 1 degree")?,
+            min_island_km2: parse_number(
+                query,
+                "minIslandKm2",
+                f64::MAX,
+                "an area of 0 km² or more",
+            )?,
+        })
+    }
+
+    /// The simplification the geometry is drawn at: a rung of the ladder, so the levels a
+    /// client can make the server build are few and known.
+    pub fn level(&self) -> Level {
+        ladder::level(self.zoom, self.tolerance, self.min_island_km2)
+    }
+}
+
+/// A finite number from 0 to `max` named `name`, when given.
+fn parse_number(
+    query: &[(String, String)],
+    name: &str,
+    max: f64,
+    expected: &str,
+) -> AppResult<Option<f64>> {
+    last(query, name)
+        .map(|text| {
+            text.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite() && (0.0..=max).contains(n))
+                .ok_or_else(|| AppError::bad_argument(name, format!("`{text}` is not {expected}")))
+        })
+        .transpose()
+}
+
 /// Parameters `/items/{featureId}` takes.
-const FEATURE: [&str; 3] = ["f", "crs", "zoom"];
+const FEATURE: [&str; 5] = ["f", "crs", "zoom", "tolerance", "minIslandKm2"];
 
 /// The query of `/items/{featureId}`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FeatureQuery {
     /// `f`, as given.
     pub f: Option<String>,
-    /// The zoom whose simplification the geometry is drawn at.
-    pub zoom: u8,
+    /// The detail the geometry is drawn at.
+    pub detail: Detail,
 }
 
 impl FeatureQuery {
@@ -186,13 +247,13 @@ impl FeatureQuery {
         check_crs(query)?;
         Ok(Self {
             f: last(query, "f").map(str::to_owned),
-            zoom: parse_zoom(query)?,
+            detail: Detail::parse(query)?,
         })
     }
 
-    /// The simplification the geometry is drawn at (see [`ItemsQuery::level`]).
+    /// The simplification the geometry is drawn at (see [`Detail::level`]).
     pub fn level(&self) -> Level {
-        Level::for_zoom(self.zoom)
+        self.detail.level()
     }
 }
 
@@ -329,7 +390,7 @@ mod tests {
     fn defaults() {
         let q = ItemsQuery::parse(&[], &Q).unwrap();
         assert_eq!(
-            (q.limit, q.offset, q.zoom),
+            (q.limit, q.offset, q.detail.zoom),
             (DEFAULT_LIMIT, 0, DEFAULT_ZOOM)
         );
         assert!(q.bbox.is_none() && q.prefecture.is_none() && q.kind.is_none());
@@ -372,7 +433,7 @@ mod tests {
         .unwrap();
         assert_eq!(q.prefecture.as_deref(), Some("01"));
         assert_eq!(q.kind.as_deref(), Some("SPECIAL_WARD"));
-        assert_eq!(q.zoom, 9);
+        assert_eq!(q.detail.zoom, 9);
         assert!(q.bbox.is_some());
         for (name, wrong) in [
             ("bbox", "1,2,3"),
@@ -382,6 +443,9 @@ mod tests {
             ("kind", "HAMLET"),
             ("datetime", "yesterday"),
             ("zoom", "15"),
+            ("tolerance", "2"),
+            ("tolerance", "NaN"),
+            ("minIslandKm2", "-1"),
             ("offset", "-3"),
             ("f", "xml"),
         ] {
@@ -390,6 +454,21 @@ mod tests {
                 .unwrap_err();
             assert_eq!(argument(e).as_deref(), Some(name), "{name}={wrong}");
         }
+    }
+
+    #[test]
+    fn an_explicit_tolerance_takes_the_ladder_rung_the_downloads_take() {
+        let q = ItemsQuery::parse(
+            &query(&[("zoom", "9"), ("tolerance", "0.003"), ("minIslandKm2", "0")]),
+            &Q,
+        )
+        .unwrap();
+        let level = q.level();
+        assert_eq!(level.tolerance, ladder::tolerance(0.003));
+        assert_ne!(level.tolerance, Level::for_zoom(9).tolerance);
+        assert_eq!(level.min_island_km2, 0.0);
+        let only_zoom = FeatureQuery::parse(&query(&[("zoom", "9")])).unwrap();
+        assert_eq!(only_zoom.level(), Level::for_zoom(9));
     }
 
     #[test]

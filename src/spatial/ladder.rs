@@ -36,6 +36,17 @@ pub fn rung(asked: Level) -> Level {
     }
 }
 
+/// The level of a web-map `zoom`, unless an explicit `tolerance` (degrees) or smallest island
+/// (`min_island_km2`) replaces the zoom's, taken to its rung: what every output that offers a
+/// choice of detail (map downloads, OGC API features) draws at.
+pub fn level(zoom: u8, tolerance: Option<f64>, min_island_km2: Option<f64>) -> Level {
+    let by_zoom = Level::for_zoom(zoom);
+    rung(Level {
+        tolerance: tolerance.unwrap_or(by_zoom.tolerance),
+        min_island_km2: min_island_km2.unwrap_or(by_zoom.min_island_km2),
+    })
+}
+
 /// The rung of a tolerance in degrees (0 for 0, for anything too fine for the finest rung, and
 /// for what is not a number).
 pub fn tolerance(asked: f64) -> f64 {

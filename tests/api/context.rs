@@ -854,7 +854,7 @@ async fn bad_context_arguments_are_refused_with_their_code(backend: Backend) {
         ),
         (
             "{ choropleth(indicator: \"staff.dx_it_units\", scale: 100) { method } }",
-            "scale: it applies to a `per` map",
+            "scale: it applies with per",
         ),
         (
             "{ choropleth(indicator: \"staff.dx_it_units\", per: \"A1101\", scale: 0) { method } }",

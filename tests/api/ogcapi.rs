@@ -252,6 +252,20 @@ async fn items_page_filter_and_refuse_what_they_do_not_know(backend: Backend) {
         .unwrap()
         .ends_with("Polygon"));
 
+    // An explicit tolerance draws coarser than the default zoom, as the downloads do.
+    let coarse = app
+        .text("/ogcapi/collections/municipalities/items?limit=5&tolerance=0.05")
+        .await;
+    let default = app
+        .text("/ogcapi/collections/municipalities/items?limit=5")
+        .await;
+    assert!(coarse.len() < default.len(), "{} {}", coarse.len(), default.len());
+    let refused = app
+        .get("/ogcapi/collections/municipalities/items?tolerance=3")
+        .await;
+    assert_eq!(refused.status(), 400);
+    assert!(refused.text().await.unwrap().contains("tolerance"));
+
     // The whole collection in one page, and the six villages not in it.
     let all = json_of(&app, "/ogcapi/collections/municipalities/items?limit=10000").await;
     let codes: Vec<&str> = all["features"]
@@ -359,7 +373,7 @@ async fn imported_dashboard(app: &TestApp) {
     dx_atlas::survey::dashboard::import(&app.db, "R5", Some(&folder))
         .await
         .unwrap_or_else(|e| panic!("{}", e.detail()));
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let data = app.data("{ surveys { provenance } }", json!({})).await;
         if data["surveys"][0]["provenance"] == "MIXED" {
@@ -393,7 +407,7 @@ async fn features_carry_official_values_only(backend: Backend) {
     // The dashboard's own values, read from the file independently.
     let (labels, cells) = dashboard_row("CIOの任命");
     // The collections follow the read model, which takes up the new version on its next poll.
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(60);
     let after = loop {
         let items = json_of(&app, "/ogcapi/collections/municipalities/items?limit=10000").await;
         let served = items["features"]
@@ -473,6 +487,12 @@ async fn links_follow_the_public_url_and_the_proxy(backend: Backend) {
     assert_eq!(
         link(&landing, "data"),
         Some("https://atlas.example/dx/ogcapi/collections")
+    );
+    // TileJSON, outside the OGC API, starts its tile URLs with the same address.
+    let tilejson = json_of(&configured, "/tiles/boundaries.json").await;
+    assert_eq!(
+        tilejson["tiles"][0],
+        "https://atlas.example/dx/tiles/{z}/{x}/{y}.mvt"
     );
 
     // The setting is checked when the server starts, with a message naming it.
