@@ -8,11 +8,11 @@ use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject};
 use super::data::db;
 use super::survey::{Provenance, SourceRecord};
 use crate::context::relations;
-use crate::repo;
 use crate::context::statistics::Statistic;
 use crate::context::variables::Variable;
 use crate::error::{AppError, GraphqlResultExt};
 use crate::readmodel::ReadModel;
+use crate::repo;
 
 fn model<'a>(ctx: &Context<'a>) -> &'a Arc<ReadModel> {
     ctx.data_unchecked::<Arc<ReadModel>>()

@@ -259,7 +259,12 @@ async fn items_page_filter_and_refuse_what_they_do_not_know(backend: Backend) {
     let default = app
         .text("/ogcapi/collections/municipalities/items?limit=5")
         .await;
-    assert!(coarse.len() < default.len(), "{} {}", coarse.len(), default.len());
+    assert!(
+        coarse.len() < default.len(),
+        "{} {}",
+        coarse.len(),
+        default.len()
+    );
     let refused = app
         .get("/ogcapi/collections/municipalities/items?tolerance=3")
         .await;
