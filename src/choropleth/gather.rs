@@ -222,13 +222,10 @@ fn check_statistic(spec: &MapSpec, statistic: &Statistic) -> AppResult<()> {
     Ok(())
 }
 
-/// Only counts are mapped per a statistic ([`official::divisible`]).
+/// Only counts are mapped per a statistic ([`official::check_divisible`]).
 fn check_per(spec: &MapSpec, question: &question::Model) -> AppResult<()> {
-    if spec.request().per.is_some() && !official::divisible(question.kind) {
-        return Err(bad("per", format!(
-            "`{}` is not a count; only counts are mapped per a statistic (a choice or a rate is a share already)",
-            question.code
-        )));
+    if spec.request().per.is_some() {
+        official::check_divisible(&question.code, question.kind)?;
     }
     Ok(())
 }

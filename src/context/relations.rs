@@ -301,3 +301,137 @@ fn credits(xs: &Values, ys: &Values) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::context::statistics::per_scale;
+
+    fn codes(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("{:05}", 1000 + i)).collect()
+    }
+
+    fn categories(answers: &[(usize, &str, Provenance)]) -> Categories {
+        Categories {
+            label: "q".into(),
+            options: vec![("yes".into(), "Yes".into()), ("no".into(), "No".into())],
+            values: answers
+                .iter()
+                .map(|(i, o, p)| (format!("{:05}", 1000 + i), ((*o).to_owned(), *p)))
+                .collect(),
+            sources: ["dashboard"].into_iter().collect(),
+        }
+    }
+
+    fn values(pairs: &[(usize, f64, Provenance)]) -> Values {
+        Values {
+            label: "v".into(),
+            unit: None,
+            values: pairs
+                .iter()
+                .map(|(i, v, p)| (format!("{:05}", 1000 + i), (*v, *p)))
+                .collect::<HashMap<_, _>>(),
+            sources: BTreeSet::new(),
+        }
+    }
+
+    #[test]
+    fn a_crosstab_counts_pairs_and_says_who_was_left_out() {
+        use Provenance::{CalibratedSynthetic as S, Official as O};
+        let a = categories(&[(0, "yes", O), (1, "yes", O), (2, "no", S), (3, "no", O)]);
+        let b = categories(&[(0, "yes", O), (1, "no", O), (2, "no", O), (4, "yes", O)]);
+        let t = tabulate(&codes(6), &a, &b).unwrap();
+        assert_eq!(t.counts, vec![vec![1, 1], vec![0, 1]]);
+        assert_eq!(
+            t.left_out,
+            LeftOut {
+                no_x: 1,
+                no_y: 1,
+                neither: 1
+            }
+        );
+        assert_eq!(t.synthetic, 1);
+        assert_eq!(t.test.n, 3);
+        assert_eq!(t.sources, vec!["dashboard".to_owned()]);
+    }
+
+    #[test]
+    fn an_answer_the_catalogue_lacks_is_an_error_not_a_count() {
+        let a = categories(&[(0, "maybe", Provenance::Official)]);
+        let b = categories(&[(0, "yes", Provenance::Official)]);
+        assert!(tabulate(&codes(1), &a, &b).is_err());
+    }
+
+    #[test]
+    fn a_relationship_pairs_values_in_code_order_and_marks_synthetic_pairs() {
+        use Provenance::{CalibratedSynthetic as S, Official as O};
+        let xs = values(&[
+            (0, 1.0, O),
+            (1, 2.0, O),
+            (2, 3.0, S),
+            (3, 4.0, O),
+            (5, 9.0, O),
+        ]);
+        let ys = values(&[
+            (0, 2.0, O),
+            (1, 4.0, O),
+            (2, 6.0, O),
+            (3, 8.0, O),
+            (4, 1.0, O),
+        ]);
+        let r = relate(&codes(7), &xs, &ys, Method::Pearson).unwrap();
+        let order: Vec<&str> = r.pairs.iter().map(|p| p.code.as_str()).collect();
+        assert_eq!(order, ["01000", "01001", "01002", "01003"]);
+        assert!((r.correlation.coefficient - 1.0).abs() < 1e-12);
+        assert_eq!(r.synthetic_pairs, 1);
+        assert_eq!(r.pairs[2].provenance, Provenance::Mixed);
+        assert_eq!(
+            r.left_out,
+            LeftOut {
+                no_x: 1,
+                no_y: 1,
+                neither: 1
+            }
+        );
+        assert_eq!((r.x.n, r.y.n), (5, 5));
+    }
+
+    #[test]
+    fn a_relationship_of_the_few_is_refused_naming_it() {
+        let xs = values(&[(0, 1.0, Provenance::Official)]);
+        let e = relate(&codes(1), &xs, &xs, Method::Spearman).unwrap_err();
+        assert!(e.to_string().starts_with("relationship:"), "{e}");
+    }
+
+    #[test]
+    fn a_variable_is_one_of_indicator_and_statistic_and_scale_needs_per() {
+        let indicator = |per: Option<&str>, scale| VariableArgs {
+            indicator: Some("staff.dx_it_units".into()),
+            per: per.map(str::to_owned),
+            scale,
+            ..VariableArgs::default()
+        };
+        assert_eq!(
+            indicator(Some("A1101"), Some(1e4)).parse("x").unwrap(),
+            Variable::Indicator {
+                code: "staff.dx_it_units".into(),
+                option: None,
+                edition: None,
+                per: Some(("A1101".into(), 1e4)),
+            }
+        );
+        let e = indicator(None, Some(3.0)).parse("x").unwrap_err();
+        assert!(e.to_string().starts_with("x.scale:"), "{e}");
+        let e = indicator(Some("A1101"), Some(0.0)).parse("y").unwrap_err();
+        assert!(e.to_string().starts_with("y.scale:"), "{e}");
+        let both = VariableArgs {
+            statistic: Some("A1101".into()),
+            ..indicator(None, None)
+        };
+        assert!(both.parse("x").is_err());
+        assert_eq!(per_scale(None, None).unwrap(), None);
+        assert_eq!(per_scale(Some("A1101"), None).unwrap(), Some(1.0));
+    }
+}

@@ -54,6 +54,20 @@ pub fn divisible(kind: QuestionType) -> bool {
     kind == QuestionType::Count
 }
 
+/// Refuses, naming `per`, to divide indicator `code` of type `kind` by a statistic unless it
+/// is a count: the one rule of maps, aggregates and relationships.
+pub fn check_divisible(code: &str, kind: QuestionType) -> AppResult<()> {
+    if divisible(kind) {
+        return Ok(());
+    }
+    Err(AppError::bad_argument(
+        "per",
+        format!(
+            "`{code}` is not a count; only counts are divided by a statistic (a choice or a rate is a share already)"
+        ),
+    ))
+}
+
 /// A statistic derived from two stored ones: `numerator / denominator × scale`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Formula {
@@ -313,15 +327,7 @@ pub fn per_statistic<'a>(
     let (Some(code), Some(scale)) = (per, per_scale(per, scale)?) else {
         return Ok(None);
     };
-    if !divisible(question.kind) {
-        return Err(AppError::bad_argument(
-            "per",
-            format!(
-                "`{}` is not a count; only counts are aggregated per a statistic",
-                question.code
-            ),
-        ));
-    }
+    check_divisible(&question.code, question.kind)?;
     if subject != Subject::Municipality {
         return Err(AppError::bad_argument(
             "per",

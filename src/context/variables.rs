@@ -129,15 +129,8 @@ fn per_statistic(
     divisor: &Divisor<'_>,
     what: &str,
 ) -> AppResult<Values> {
-    let bad =
-        |argument: &str, detail: String| AppError::bad_argument(argument, detail).field_of(what);
     let (statistic, scale) = (divisor.statistic, divisor.scale);
-    if !super::statistics::divisible(kind) {
-        return Err(bad(
-            "per",
-            format!("`{code}` is not a count; only counts are read per a statistic"),
-        ));
-    }
+    super::statistics::check_divisible(code, kind).map_err(|e| e.field_of(what))?;
     super::statistics::check_scale(scale).map_err(|e| e.field_of(what))?;
     let s = statistics
         .require(statistic)
