@@ -83,11 +83,14 @@ def metric(base, name):
 
 
 class Server:
-    """DX Atlas serving an empty SQLite file in a temporary folder, until the block ends."""
+    """DX Atlas serving an empty SQLite file in a temporary folder, until the block ends. It
+    runs in `cwd` (default: that folder); from the checkout it finds the dashboard table and
+    SSDSE-A as a user's server does (data/, then ../shared/data/)."""
 
-    def __init__(self, script, args=()):
+    def __init__(self, script, args=(), cwd=None):
         self.script = script
         self.args = list(args)
+        self.cwd = cwd
 
     def __enter__(self):
         self.work = tempfile.mkdtemp(prefix=f"dx-atlas-{self.script}.")
@@ -97,7 +100,7 @@ class Server:
         env = {**os.environ, "DATABASE_URL": f"sqlite://{self.work}/dx.sqlite?mode=rwc"}
         self.process = subprocess.Popen(
             [binary(self.script), "serve", "--bind", f"127.0.0.1:{port}", *self.args],
-            cwd=self.work, env=env, stdout=self.log, stderr=self.log,
+            cwd=self.cwd or self.work, env=env, stdout=self.log, stderr=self.log,
         )
         for _ in range(1200):
             try:
