@@ -22,6 +22,8 @@
 //!   autocorrelation and correlation.
 //! - [`survey`] is the survey: catalogue, published figures, sources, calibrated answers,
 //!   aggregates, the dashboard table and microdata imports.
+//! - [`dataset`] is the whole survey as one dataset: wide and long tables, statistics, and a
+//!   data package with the boundaries.
 //! - [`context`] is what researchers join to the survey: official statistics per municipality
 //!   (SSDSE-A, with derived ones), names, and variables read as a number per municipality.
 //! - [`readmodel`] is the in-memory model requests read, swapped after imports; [`cache`]
@@ -36,6 +38,7 @@ pub mod cache;
 pub mod choropleth;
 pub mod cli;
 pub mod context;
+pub mod dataset;
 pub mod db;
 pub mod domain;
 pub mod entity;

@@ -193,6 +193,7 @@ impl Application {
                     .saturating_mul(1 << 20),
                 public_url: config.public_url.as_deref().map(Arc::from),
                 features: Arc::default(),
+                datasets: Arc::default(),
             },
             config,
         );

@@ -16,7 +16,7 @@ use super::map::Choropleth;
 use super::render::{self, values_provenance};
 use crate::spatial::features::{FieldType, FieldValue};
 use crate::spatial::CREDIT;
-use crate::survey::source;
+use crate::survey::source::{self, SourceInfo};
 
 /// The UTF-8 byte-order mark.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -61,15 +61,17 @@ pub fn xlsx(c: &Choropleth) -> Result<Vec<u8>, XlsxError> {
 }
 
 /// Rows and columns of a sheet, which the crate counts in u32 and u16. A map has at most some
-/// 1,900 rows and nine columns, far inside both.
-fn at(row: usize, col: usize) -> (u32, u16) {
+/// 1,900 rows and nine columns, the survey's tables some 450,000 rows or 400 columns, far
+/// inside both.
+pub fn at(row: usize, col: usize) -> (u32, u16) {
     (
         u32::try_from(row).unwrap_or(u32::MAX),
         u16::try_from(col).unwrap_or(u16::MAX),
     )
 }
 
-fn header(sheet: &mut Worksheet, names: &[&str], bold: &Format) -> Result<(), XlsxError> {
+/// The header row of a sheet, in bold and frozen.
+pub fn header(sheet: &mut Worksheet, names: &[&str], bold: &Format) -> Result<(), XlsxError> {
     for (i, name) in names.iter().enumerate() {
         let (r, k) = at(0, i);
         sheet.write_string_with_format(r, k, *name, bold)?;
@@ -91,26 +93,39 @@ fn data_sheet(
     for (i, area) in c.areas.iter().enumerate() {
         for (j, column) in columns.iter().enumerate() {
             let (r, k) = at(i + 1, j);
-            match cell(column, area) {
-                FieldValue::Text(s) if column.kind == FieldType::Text => {
-                    sheet.write_string_with_format(r, k, s, text)?;
-                }
-                FieldValue::Text(s) => {
-                    sheet.write_string(r, k, s)?;
-                }
-                // Counts stay far below 2^53, where an f64 holds them exactly.
-                #[allow(clippy::cast_precision_loss)]
-                FieldValue::Integer(n) => {
-                    sheet.write_number(r, k, n as f64)?;
-                }
-                FieldValue::Real(x) => {
-                    sheet.write_number(r, k, x)?;
-                }
-                FieldValue::Null => {}
-            }
+            let format = (column.kind == FieldType::Text).then_some(text);
+            write_cell(sheet, (r, k), &cell(column, area), format)?;
         }
     }
     sheet.autofit();
+    Ok(())
+}
+
+/// One cell: text as a string (in the text format `text`, if given: codes), numbers as
+/// numbers, nothing for a missing value.
+pub fn write_cell(
+    sheet: &mut Worksheet,
+    (r, k): (u32, u16),
+    value: &FieldValue,
+    text: Option<&Format>,
+) -> Result<(), XlsxError> {
+    match (value, text) {
+        (FieldValue::Text(s), Some(format)) => {
+            sheet.write_string_with_format(r, k, s, format)?;
+        }
+        (FieldValue::Text(s), None) => {
+            sheet.write_string(r, k, s)?;
+        }
+        // Counts stay far below 2^53, where an f64 holds them exactly.
+        #[allow(clippy::cast_precision_loss)]
+        (FieldValue::Integer(n), _) => {
+            sheet.write_number(r, k, *n as f64)?;
+        }
+        (FieldValue::Real(x), _) => {
+            sheet.write_number(r, k, *x)?;
+        }
+        (FieldValue::Null, _) => {}
+    }
     Ok(())
 }
 
@@ -183,6 +198,21 @@ fn columns_sheet(
 }
 
 fn credits_sheet(sheet: &mut Worksheet, c: &Choropleth, bold: &Format) -> Result<(), XlsxError> {
+    let sources: Vec<&SourceInfo> = c
+        .sources
+        .iter()
+        .filter_map(|code| source::by_code(code).ok())
+        .collect();
+    write_credits(sheet, &sources, bold)
+}
+
+/// The sheet of credits: the boundaries' line, then each source's, with its title, publisher,
+/// link, licence and publication date.
+pub fn write_credits(
+    sheet: &mut Worksheet,
+    sources: &[&SourceInfo],
+    bold: &Format,
+) -> Result<(), XlsxError> {
     sheet.set_name(CREDITS_SHEET)?;
     header(
         sheet,
@@ -204,11 +234,7 @@ fn credits_sheet(sheet: &mut Worksheet, c: &Choropleth, bold: &Format) -> Result
         BOUNDARIES_LICENCE.to_owned(),
         BOUNDARIES_RELEASE.to_owned(),
     ]];
-    for s in c
-        .sources
-        .iter()
-        .filter_map(|code| source::by_code(code).ok())
-    {
+    for s in sources {
         let owned = |v: Option<&str>| v.unwrap_or_default().to_owned();
         rows.push([
             owned(s.credit),

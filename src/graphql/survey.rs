@@ -8,6 +8,7 @@ use sea_orm::{ActiveEnum, DatabaseConnection};
 
 use super::data::db;
 use crate::context::statistics as official;
+use crate::dataset::spec as dataset_spec;
 use crate::domain::survey::Subject as DomainSubject;
 use crate::domain::Percent;
 use crate::entity::{
@@ -136,6 +137,45 @@ pub struct EditionSource {
     pub answers: i64,
 }
 
+/// Links to an edition as one dataset, root-relative as a map's `downloads` are. The files
+/// hold official values only; add `include=synthetic` for the calibrated synthetic ones too,
+/// each marked.
+#[derive(SimpleObject)]
+pub struct SurveyDownloads {
+    /// One row per authority, one column per indicator and option, as CSV (UTF-8 without a
+    /// byte-order mark: pandas, R).
+    pub wide_csv: String,
+    /// The same CSV with a UTF-8 byte-order mark, which Excel needs to read the names.
+    pub wide_excel_csv: String,
+    /// The wide table as an Excel workbook: codes as text, numbers as numbers, a sheet
+    /// describing the columns and one of credits.
+    pub wide_xlsx: String,
+    /// One row per authority, indicator and option, with provenance, source and reference
+    /// date, as CSV.
+    pub long_csv: String,
+    /// The long table as an Excel workbook.
+    pub long_xlsx: String,
+    /// SSDSE-A statistics per municipality, joinable by `code`, as CSV.
+    pub statistics_csv: String,
+    /// A zip of the tables as CSV, the boundaries as GeoPackage, `datapackage.json`
+    /// (Frictionless Data Package) and a README with the credit lines.
+    pub package: String,
+}
+
+impl From<dataset_spec::Links> for SurveyDownloads {
+    fn from(l: dataset_spec::Links) -> Self {
+        Self {
+            wide_csv: l.wide_csv,
+            wide_excel_csv: l.wide_excel_csv,
+            wide_xlsx: l.wide_xlsx,
+            long_csv: l.long_csv,
+            long_xlsx: l.long_xlsx,
+            statistics_csv: l.statistics_csv,
+            package: l.package,
+        }
+    }
+}
+
 /// A survey edition.
 pub struct SurveyEdition(pub survey_edition::Model);
 
@@ -191,6 +231,10 @@ impl SurveyEdition {
     /// Increases with every import of answers.
     async fn data_version(&self) -> i64 {
         self.0.data_version
+    }
+    /// The edition as one dataset: wide and long tables, statistics and a data package.
+    async fn downloads(&self) -> SurveyDownloads {
+        dataset_spec::links(&self.0.code).into()
     }
 }
 

@@ -1,7 +1,8 @@
 //! The HTTP surface: GraphQL (POST, or GET with the query in the URL; answers cached) and
 //! GraphiQL (GET) at `/graphql`, the SDL at
 //! `/schema.graphql`, choropleth downloads at `/choropleth.{geojson,topojson,csv}` and
-//! `/choropleth.{xlsx,gpkg,fgb}`, vector tiles and their TileJSON under `/tiles/`, OGC API –
+//! `/choropleth.{xlsx,gpkg,fgb}`, the whole survey as a dataset at
+//! `/survey/{edition}/{wide,long}.{csv,xlsx}`, `statistics.csv` and `package.zip`, vector tiles and their TileJSON under `/tiles/`, OGC API –
 //! Features and – Tiles under `/ogcapi`, liveness at `/healthz` and readiness at `/readyz`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -40,6 +41,7 @@ pub mod ogcapi;
 pub mod ranges;
 pub mod record;
 pub mod server;
+pub mod survey;
 pub mod tiles;
 
 /// What every handler can reach.
@@ -58,6 +60,8 @@ pub struct AppState {
     pub public_url: Option<Arc<str>>,
     /// The OGC API's feature tables of the current generation.
     pub features: Arc<crate::ogcapi::features::FeatureStore>,
+    /// The survey editions gathered as datasets for the current generation.
+    pub datasets: Arc<crate::dataset::store::DatasetStore>,
 }
 
 /// The router of the whole service, with its limits, tracing, metrics and CORS.
@@ -157,6 +161,7 @@ fn download_routes() -> Router<AppState> {
         .route("/choropleth.xlsx", get(downloads::xlsx))
         .route("/choropleth.gpkg", get(downloads::geopackage))
         .route("/choropleth.fgb", get(downloads::flatgeobuf))
+        .route("/survey/{edition}/{file}", get(survey::file))
         .route(
             "/municipalities/{file}",
             get(downloads::municipality_feature),

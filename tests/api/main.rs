@@ -27,5 +27,6 @@ mod ranges;
 mod service;
 mod spatial;
 mod survey;
+mod survey_tables;
 mod tables;
 mod tiles;

@@ -672,7 +672,21 @@ function renderDownloads(doc) {
       link(doc.downloads.flatgeobuf, 'FlatGeobuf'), ' · ',
       link(doc.downloads.geojson, 'GeoJSON'), ' · ',
       link(doc.downloads.topojson, 'TopoJSON')),
+    ...wholeSurvey(link, doc),
   );
+}
+
+// The edition of the map (a statistic's map: the newest) as one dataset: every indicator of
+// every authority, official values only.
+function wholeSurvey(link, doc) {
+  const survey = catalogue.surveys.find((s) => s.code === doc.edition?.code) ?? catalogue.surveys[0];
+  if (!survey?.downloads) return [];
+  return [element('p', {},
+    `調査全体 The whole survey (${survey.code}): `,
+    link(survey.downloads.package, 'Data package (zip)'), ' · ',
+    link(survey.downloads.wideXlsx, 'Excel'), ' · ',
+    link(survey.downloads.wideCsv, 'CSV (wide)'), ' · ',
+    link(survey.downloads.longCsv, 'CSV (long)'))];
 }
 
 let attributionAdded = false;
@@ -985,7 +999,7 @@ function closePanel() {
 
 async function start() {
   const data = await graphql(`{
-    surveys { code title referenceDate source provenance provenanceNote }
+    surveys { code title referenceDate source provenance provenanceNote downloads { wideXlsx wideCsv longCsv package } }
     sections { code labelJa labelEn }
     indicators { code section labelJa labelEn type asked hasData note options { code labelJa labelEn } condition { indicator option } }
     palettes { name kind minClasses maxClasses }
